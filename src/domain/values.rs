@@ -1,0 +1,336 @@
+//! Validated values and the closed vocabularies of the brief (roles, states, tiers, …).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a value was refused, in words meant for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn invalid<T>(message: impl Into<String>) -> Result<T, Invalid> {
+    Err(Invalid(message.into()))
+}
+
+/// Trims, then checks length (in characters) and refuses control characters
+/// (new lines and tabs are allowed only where `multiline`).
+fn checked_text(raw: &str, what: &str, min: usize, max: usize, multiline: bool) -> Result<String, Invalid> {
+    let text = raw.trim();
+    let chars = text.chars().count();
+    if chars < min {
+        return if min == 1 {
+            invalid(format!("{what} cannot be empty."))
+        } else {
+            invalid(format!("{what} must be at least {min} characters."))
+        };
+    }
+    if chars > max {
+        return invalid(format!("{what} must be at most {max} characters (it has {chars})."));
+    }
+    let allowed = |c: char| !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'));
+    if !text.chars().all(allowed) {
+        return invalid(format!("{what} contains control characters."));
+    }
+    if text.contains('\u{FFFD}') {
+        return invalid(format!("{what} contains text that is not valid UTF-8."));
+    }
+    Ok(text.replace("\r\n", "\n"))
+}
+
+macro_rules! text_value {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $min:expr, $max:expr, $multiline:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX_CHARS: usize = $max;
+
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                checked_text(raw, $what, $min, $max, $multiline).map(Self)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+text_value!(
+    /// A request's title: one line, 1–200 characters.
+    Title, "Title", 1, 200, false
+);
+text_value!(
+    /// A request's description: 1–20,000 characters, several lines.
+    Description, "Description", 1, 20_000, true
+);
+text_value!(
+    /// A note on a triage action (resolution, reason, comment): 1–10,000 characters.
+    Note, "Note", 1, 10_000, true
+);
+text_value!(
+    /// A person's display name.
+    PersonName, "Name", 1, 100, false
+);
+text_value!(
+    /// The name of a service or category.
+    CatalogName, "Name", 1, 80, false
+);
+text_value!(
+    /// The description of a service or category (may be empty).
+    CatalogDescription, "Description", 0, 2_000, true
+);
+
+/// An e-mail address, lower-cased; only its rough shape is checked (something@domain.tld).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let text = checked_text(raw, "E-mail", 1, 254, false)?.to_lowercase();
+        let Some((local, domain)) = text.split_once('@') else {
+            return invalid("E-mail must look like name@example.com.");
+        };
+        let shape_ok = !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !text.chars().any(char::is_whitespace)
+            && !domain.contains('@');
+        if !shape_ok {
+            return invalid("E-mail must look like name@example.com.");
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password as typed: 8 to 128 characters, never truncated or trimmed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
+            return invalid(format!("Password must be at least {} characters.", Self::MIN_CHARS));
+        }
+        if chars > Self::MAX_CHARS {
+            return invalid(format!("Password must be at most {} characters.", Self::MAX_CHARS));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// Defines a closed vocabulary stored as text: `as_str`, `parse`, `ALL`, `Display`.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            /// Words for people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),* }
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                match raw.trim() {
+                    $($text => Ok($name::$variant),)*
+                    other => invalid(format!(
+                        "“{}” is not one of: {}.",
+                        other.chars().take(40).collect::<String>(),
+                        [$($text),*].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// What a signed-in person may do. Admins are engineers too (the team lead triages as well).
+    Role { Requester => "requester" / "Requester", Engineer => "engineer" / "Engineer", Admin => "admin" / "Admin" }
+);
+
+impl Role {
+    pub fn is_engineer(self) -> bool {
+        matches!(self, Role::Engineer | Role::Admin)
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+}
+
+vocabulary!(
+    /// Where a request is in its life.
+    State {
+        New => "new" / "New",
+        InProgress => "in_progress" / "In progress",
+        Waiting => "waiting" / "Waiting on requester",
+        Resolved => "resolved" / "Resolved",
+        Rejected => "rejected" / "Rejected",
+    }
+);
+
+impl State {
+    pub const OPEN: &'static [State] = &[State::New, State::InProgress, State::Waiting];
+
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Resolved | State::Rejected)
+    }
+}
+
+vocabulary!(
+    /// How much the requester is blocked.
+    Urgency { Low => "low" / "Low", Normal => "normal" / "Normal", High => "high" / "High" }
+);
+
+impl Urgency {
+    /// Sort key for the queue: most urgent first.
+    pub fn rank(self) -> i32 {
+        match self {
+            Urgency::High => 0,
+            Urgency::Normal => 1,
+            Urgency::Low => 2,
+        }
+    }
+}
+
+vocabulary!(
+    /// The hierarchy of services from the brief.
+    Tier { Critical => "critical" / "Critical", Important => "important" / "Important", CanWait => "can_wait" / "Can wait" }
+);
+
+impl Tier {
+    /// Sort key for the queue: critical first. A request without a service ranks with
+    /// `important`: its impact is unknown, so it neither jumps critical work nor waits behind
+    /// everything.
+    pub fn rank(tier: Option<Tier>) -> i32 {
+        match tier {
+            Some(Tier::Critical) => 0,
+            Some(Tier::Important) | None => 1,
+            Some(Tier::CanWait) => 2,
+        }
+    }
+}
+
+vocabulary!(
+    /// The kind of an immutable history entry.
+    EventKind {
+        Filed => "filed" / "filed the request",
+        Taken => "taken" / "took it",
+        Routed => "routed" / "routed it",
+        Consulted => "consulted" / "consulted",
+        Commented => "commented" / "commented",
+        Waiting => "waiting" / "asked the requester for more information",
+        Resumed => "resumed" / "answered, and the request resumed",
+        Resolved => "resolved" / "resolved it",
+        Rejected => "rejected" / "rejected it",
+        Reopened => "reopened" / "reopened it",
+        Edited => "edited" / "edited it",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_is_trimmed_and_bounded() {
+        assert_eq!(Title::parse("  Disk full  ").map(|t| t.into_string()), Ok("Disk full".into()));
+        assert!(Title::parse("   ").is_err());
+        assert!(Title::parse(&"x".repeat(200)).is_ok());
+        assert!(Title::parse(&"x".repeat(201)).is_err());
+        assert!(Title::parse("two\nlines").is_err());
+    }
+
+    #[test]
+    fn description_allows_lines_but_not_other_controls() {
+        assert!(Description::parse("line one\r\nline two").is_ok());
+        assert!(Description::parse("bell\u{7}").is_err());
+        assert!(Description::parse(&"é".repeat(20_000)).is_ok());
+        assert!(Description::parse(&"é".repeat(20_001)).is_err());
+    }
+
+    #[test]
+    fn replacement_character_from_bad_utf8_is_refused() {
+        assert!(Title::parse("bad \u{FFFD} bytes").is_err());
+    }
+
+    #[test]
+    fn email_is_lowercased_and_shaped() {
+        assert_eq!(Email::parse(" Ada@Example.COM ").map(|e| e.as_str().to_owned()), Ok("ada@example.com".into()));
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn password_bounds_are_not_trimmed_or_truncated() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse("        ").is_ok(), "spaces count as characters");
+        assert!(Password::parse(&"p".repeat(128)).is_ok());
+        assert!(Password::parse(&"p".repeat(129)).is_err());
+        assert_eq!(format!("{:?}", Password::parse("secret-password").ok()), "Some(Password(***))");
+    }
+
+    #[test]
+    fn vocabularies_round_trip() {
+        for state in State::ALL {
+            assert_eq!(State::parse(state.as_str()), Ok(*state));
+        }
+        assert!(Role::parse("root").is_err());
+        assert!(Role::Admin.is_engineer());
+        assert!(!Role::Requester.is_engineer());
+        assert!(Tier::rank(Some(Tier::Critical)) < Tier::rank(None));
+        assert!(Tier::rank(None) < Tier::rank(Some(Tier::CanWait)));
+    }
+}

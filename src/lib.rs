@@ -1,0 +1,3 @@
+//! Goalkeeper: one rotating goalkeeper receives every request to the ops team.
+
+pub mod domain;
