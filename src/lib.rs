@@ -1,3 +1,4 @@
 //! Goalkeeper: one rotating goalkeeper receives every request to the ops team.
 
 pub mod domain;
+pub mod db;

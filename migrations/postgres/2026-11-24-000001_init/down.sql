@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE events;
+DROP FUNCTION events_immutable();
+DROP TABLE requests;
+DROP TABLE categories;
+DROP TABLE services;
+DROP TABLE login_failures;
+DROP TABLE settings;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,11 @@
+DROP TABLE idempotency_keys;
+DROP TRIGGER events_no_delete;
+DROP TRIGGER events_no_update;
+DROP TABLE events;
+DROP TABLE requests;
+DROP TABLE categories;
+DROP TABLE services;
+DROP TABLE login_failures;
+DROP TABLE settings;
+DROP TABLE sessions;
+DROP TABLE users;

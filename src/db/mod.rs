@@ -1,0 +1,220 @@
+//! Storage: one diesel schema and one set of queries over SQLite (embedded default) and
+//! PostgreSQL (several instances), chosen by the URL scheme.
+
+pub mod catalog;
+pub mod models;
+pub mod requests;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long opening a connection may take before the real cause is reported.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// A database location parsed from `GOALKEEPER_DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path for SQLite (`sqlite://goalkeeper.db`, `sqlite:///var/lib/gk.db`).
+    Sqlite(String),
+    /// A libpq connection URL (`postgres://user:pass@host/db`).
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err("the SQLite URL names no file: use sqlite://path/to/goalkeeper.db".into());
+            }
+            Ok(Self::Sqlite(path.to_owned()))
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(Self::Postgres(raw.to_owned()))
+        } else {
+            Err(format!(
+                "unsupported database URL {:?}: it must start with sqlite:// or postgres://",
+                redact(raw)
+            ))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(raw: &str) -> String {
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &raw[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &raw[..scheme_end + 3], &raw[at..]),
+                None => raw.to_owned(),
+            }
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// Opens one connection, set up as the app needs it.
+pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(path)?;
+            // busy_timeout first, so switching to WAL waits for other writers.
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| ConnectionError::BadConnection(format!("setting SQLite pragmas: {e}")))?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+        DatabaseUrl::Postgres(raw) => {
+            let with_timeout = if raw.contains("connect_timeout=") {
+                raw.clone()
+            } else {
+                let separator = if raw.contains('?') { '&' } else { '?' };
+                format!("{raw}{separator}connect_timeout={}", CONNECT_TIMEOUT.as_secs())
+            };
+            Ok(DbConnection::Pg(PgConnection::establish(&with_timeout)?))
+        }
+    }
+}
+
+/// r2d2 manager that opens connections by URL scheme (the derived `establish` would try each
+/// backend in turn, and SQLite would happily create a file named like a PostgreSQL URL).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        connect(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1").map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        let status = match conn {
+            DbConnection::Sqlite(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
+            DbConnection::Pg(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
+        };
+        matches!(status, TransactionManagerStatus::InError)
+    }
+}
+
+/// Opens a first connection (so a wrong URL or password reports its real cause at once), runs
+/// pending migrations and builds the pool.
+pub fn open(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
+    let mut first = connect(url)
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    migrate(&mut first)?;
+    drop(first);
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(CONNECT_TIMEOUT)
+        .build(ConnectionManager { url: url.clone() })
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    Ok(pool)
+}
+
+/// Applies the migrations of the connection's backend that have not run yet.
+pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Pg(inner) => inner.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+    Ok(applied.len())
+}
+
+/// Runs `work` in one transaction that takes the write lock up front. On SQLite that is
+/// `BEGIN IMMEDIATE`: a deferred transaction that upgrades to writing can fail at once with
+/// SQLITE_BUSY instead of waiting for the busy timeout.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    let outcome = work(conn);
+    let finish = match (&outcome, conn) {
+        (Ok(_), DbConnection::Sqlite(inner)) => AnsiTransactionManager::commit_transaction(inner),
+        (Ok(_), DbConnection::Pg(inner)) => AnsiTransactionManager::commit_transaction(inner),
+        (Err(_), DbConnection::Sqlite(inner)) => AnsiTransactionManager::rollback_transaction(inner),
+        (Err(_), DbConnection::Pg(inner)) => AnsiTransactionManager::rollback_transaction(inner),
+    };
+    match (outcome, finish) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Several reads that must agree with each other.
+pub fn read_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(work)
+}
+
+/// Whether the database answers (for `/readyz`).
+pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
+    conn.batch_execute("SELECT 1")
+}
+
+/// A value stored by the database but not one the application knows: the data was changed
+/// behind the application's back.
+pub fn corrupt(what: &str, value: &str) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("unexpected {what} {value:?} in the database").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(DatabaseUrl::parse("sqlite://goalkeeper.db"), Ok(DatabaseUrl::Sqlite("goalkeeper.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/gk.db"), Ok(DatabaseUrl::Sqlite("/var/lib/gk.db".into())));
+        assert!(matches!(DatabaseUrl::parse("postgres://u:p@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://gk:s3cret@db:5432/gk"), "postgres://gk:***@db:5432/gk");
+        assert_eq!(redact("postgres://db/gk"), "postgres://db/gk");
+    }
+}

@@ -1,0 +1,287 @@
+//! Row types and their conversion into domain values.
+
+use super::corrupt;
+use super::schema::*;
+use crate::domain::{CategoryId, EventKind, RequestId, Role, ServiceId, State, Tier, Urgency, UserId};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+pub fn naive(at: DateTime<Utc>) -> NaiveDateTime {
+    at.naive_utc()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// A person who can sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = DieselError;
+
+    fn try_from(row: UserRow) -> Result<Self, DieselError> {
+        Ok(User {
+            id: UserId(row.id),
+            role: Role::parse(&row.role).map_err(|_| corrupt("role", &row.role))?,
+            email: row.email,
+            name: row.name,
+            disabled: row.disabled,
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUserRow<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub password_hash: &'a str,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = services)]
+pub struct ServiceRow {
+    pub id: i64,
+    pub name: String,
+    pub tier: String,
+    pub description: String,
+    pub archived: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub id: ServiceId,
+    pub name: String,
+    pub tier: Tier,
+    pub description: String,
+    pub archived: bool,
+}
+
+impl TryFrom<ServiceRow> for Service {
+    type Error = DieselError;
+
+    fn try_from(row: ServiceRow) -> Result<Self, DieselError> {
+        Ok(Service {
+            id: ServiceId(row.id),
+            tier: Tier::parse(&row.tier).map_err(|_| corrupt("tier", &row.tier))?,
+            name: row.name,
+            description: row.description,
+            archived: row.archived,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = categories)]
+pub struct CategoryRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+}
+
+impl From<CategoryRow> for Category {
+    fn from(row: CategoryRow) -> Self {
+        Category { id: CategoryId(row.id), name: row.name, description: row.description, archived: row.archived }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = requests)]
+pub struct RequestRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub category_id: i64,
+    pub service_id: Option<i64>,
+    pub urgency: String,
+    pub state: String,
+    pub requester_id: i64,
+    pub owner_id: Option<i64>,
+    pub duplicate_of: Option<i64>,
+    pub tier_rank: i32,
+    pub urgency_rank: i32,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+/// A request as stored, with typed fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: RequestId,
+    pub title: String,
+    pub description: String,
+    pub category: CategoryId,
+    pub service: Option<ServiceId>,
+    pub urgency: Urgency,
+    pub state: State,
+    pub requester: UserId,
+    pub owner: Option<UserId>,
+    pub duplicate_of: Option<RequestId>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Request {
+    pub fn facts(&self) -> crate::domain::RequestFacts {
+        crate::domain::RequestFacts {
+            id: self.id,
+            state: self.state,
+            owner: self.owner,
+            requester: self.requester,
+            closed_at: self.closed_at,
+        }
+    }
+}
+
+impl TryFrom<RequestRow> for Request {
+    type Error = DieselError;
+
+    fn try_from(row: RequestRow) -> Result<Self, DieselError> {
+        Ok(Request {
+            id: RequestId(row.id),
+            urgency: Urgency::parse(&row.urgency).map_err(|_| corrupt("urgency", &row.urgency))?,
+            state: State::parse(&row.state).map_err(|_| corrupt("state", &row.state))?,
+            title: row.title,
+            description: row.description,
+            category: CategoryId(row.category_id),
+            service: row.service_id.map(ServiceId),
+            requester: UserId(row.requester_id),
+            owner: row.owner_id.map(UserId),
+            duplicate_of: row.duplicate_of.map(RequestId),
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            closed_at: row.closed_at.map(utc),
+        })
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = requests)]
+pub struct NewRequestRow<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub category_id: i64,
+    pub service_id: Option<i64>,
+    pub urgency: &'a str,
+    pub state: &'a str,
+    pub requester_id: i64,
+    pub tier_rank: i32,
+    pub urgency_rank: i32,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: i64,
+    pub request_id: i64,
+    pub actor_id: i64,
+    pub at: NaiveDateTime,
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub owner_id: Option<i64>,
+    pub target_id: Option<i64>,
+    pub related_request_id: Option<i64>,
+    pub note: Option<String>,
+    pub request_version: i32,
+}
+
+/// One immutable entry in a request's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: crate::domain::EventId,
+    pub request: RequestId,
+    pub actor: UserId,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub from_state: Option<State>,
+    pub to_state: State,
+    pub owner: Option<UserId>,
+    pub target: Option<UserId>,
+    pub related: Option<RequestId>,
+    pub note: Option<String>,
+    pub request_version: i32,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = DieselError;
+
+    fn try_from(row: EventRow) -> Result<Self, DieselError> {
+        let state = |raw: &str| State::parse(raw).map_err(|_| corrupt("state", raw));
+        Ok(Event {
+            id: crate::domain::EventId(row.id),
+            request: RequestId(row.request_id),
+            actor: UserId(row.actor_id),
+            at: utc(row.at),
+            kind: EventKind::parse(&row.kind).map_err(|_| corrupt("event kind", &row.kind))?,
+            from_state: row.from_state.as_deref().map(state).transpose()?,
+            to_state: state(&row.to_state)?,
+            owner: row.owner_id.map(UserId),
+            target: row.target_id.map(UserId),
+            related: row.related_request_id.map(RequestId),
+            note: row.note,
+            request_version: row.request_version,
+        })
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEventRow<'a> {
+    pub request_id: i64,
+    pub actor_id: i64,
+    pub at: NaiveDateTime,
+    pub kind: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: &'a str,
+    pub owner_id: Option<i64>,
+    pub target_id: Option<i64>,
+    pub related_request_id: Option<i64>,
+    pub note: Option<&'a str>,
+    pub request_version: i32,
+}

@@ -1,0 +1,300 @@
+//! Requests and their history. Every change writes its event in the same transaction.
+
+use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, RequestRow, naive};
+use super::schema::{categories, events, idempotency_keys, requests, services};
+use super::{DbConnection, write_transaction};
+use crate::domain::{
+    Action, Actor, CategoryId, Description, EventKind, RequestId, ServiceId, State, Tier, Title, TriageError, Urgency,
+    UserId, triage,
+};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+pub struct NewRequest<'a> {
+    pub title: &'a Title,
+    pub description: &'a Description,
+    pub category: CategoryId,
+    pub service: Option<ServiceId>,
+    pub urgency: Urgency,
+    pub requester: UserId,
+    /// The same key from the same person files the request once.
+    pub idempotency_key: Option<&'a str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("choose one of the listed categories")]
+    UnknownCategory,
+    #[error("choose one of the listed services")]
+    UnknownService,
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+/// Files a request (or finds the one already filed with this idempotency key).
+/// Returns the request and whether it was created now.
+pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<(RequestId, bool), FileError> {
+    write_transaction(conn, |conn| {
+        if let Some(key) = new.idempotency_key {
+            let earlier: Option<i64> = idempotency_keys::table
+                .find((new.requester.0, key))
+                .select(idempotency_keys::request_id)
+                .first(conn)
+                .optional()?;
+            if let Some(id) = earlier {
+                return Ok((RequestId(id), false));
+            }
+        }
+        let category_usable: Option<bool> = categories::table
+            .find(new.category.0)
+            .select(categories::archived.eq(false))
+            .first(conn)
+            .optional()?;
+        if category_usable != Some(true) {
+            return Err(FileError::UnknownCategory);
+        }
+        let tier = match new.service {
+            None => None,
+            Some(service) => {
+                let row: Option<(String, bool)> = services::table
+                    .find(service.0)
+                    .select((services::tier, services::archived))
+                    .first(conn)
+                    .optional()?;
+                match row {
+                    Some((tier, false)) => Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?),
+                    _ => return Err(FileError::UnknownService),
+                }
+            }
+        };
+        let id: i64 = diesel::insert_into(requests::table)
+            .values(&NewRequestRow {
+                title: new.title.as_str(),
+                description: new.description.as_str(),
+                category_id: new.category.0,
+                service_id: new.service.map(|s| s.0),
+                urgency: new.urgency.as_str(),
+                state: State::New.as_str(),
+                requester_id: new.requester.0,
+                tier_rank: Tier::rank(tier),
+                urgency_rank: new.urgency.rank(),
+                version: 1,
+                created_at: naive(now),
+                updated_at: naive(now),
+            })
+            .returning(requests::id)
+            .get_result(conn)?;
+        diesel::insert_into(events::table)
+            .values(&NewEventRow {
+                request_id: id,
+                actor_id: new.requester.0,
+                at: naive(now),
+                kind: EventKind::Filed.as_str(),
+                from_state: None,
+                to_state: State::New.as_str(),
+                owner_id: None,
+                target_id: None,
+                related_request_id: None,
+                note: None,
+                request_version: 1,
+            })
+            .execute(conn)?;
+        if let Some(key) = new.idempotency_key {
+            diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::user_id.eq(new.requester.0),
+                    idempotency_keys::key.eq(key),
+                    idempotency_keys::request_id.eq(id),
+                    idempotency_keys::created_at.eq(naive(now)),
+                ))
+                .execute(conn)?;
+        }
+        Ok((RequestId(id), true))
+    })
+}
+
+pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request>> {
+    let row: Option<RequestRow> = requests::table.find(id.0).select(RequestRow::as_select()).first(conn).optional()?;
+    row.map(Request::try_from).transpose()
+}
+
+pub fn history(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<Event>> {
+    let rows: Vec<EventRow> =
+        events::table.filter(events::request_id.eq(id.0)).order(events::id.asc()).select(EventRow::as_select()).load(conn)?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+fn events_after(conn: &mut DbConnection, id: RequestId, version: i32) -> QueryResult<Vec<Event>> {
+    let rows: Vec<EventRow> = events::table
+        .filter(events::request_id.eq(id.0))
+        .filter(events::request_version.gt(version))
+        .order(events::id.asc())
+        .select(EventRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+/// The request changed since the person loaded it.
+#[derive(Debug)]
+pub struct Conflict {
+    pub current: Request,
+    /// What happened since the version they saw.
+    pub missed: Vec<Event>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("no such request")]
+    NotFound,
+    #[error("the request changed")]
+    Conflict(Box<Conflict>),
+    #[error(transparent)]
+    Triage(#[from] TriageError),
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+/// Applies a triage action to the version of the request the actor saw: the state change and
+/// its event in one transaction, or nothing at all.
+pub fn apply(
+    conn: &mut DbConnection,
+    id: RequestId,
+    seen_version: i32,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<Request, ApplyError> {
+    write_transaction(conn, |conn| {
+        let request = get(conn, id)?.ok_or(ApplyError::NotFound)?;
+        let facts = request.facts();
+        if !facts.visible_to(actor) {
+            return Err(ApplyError::NotFound);
+        }
+        let conflict = |conn: &mut DbConnection| -> Result<Request, ApplyError> {
+            let current = get(conn, id)?.ok_or(ApplyError::NotFound)?;
+            let missed = events_after(conn, id, seen_version)?;
+            Err(ApplyError::Conflict(Box::new(Conflict { current, missed })))
+        };
+        if request.version != seen_version {
+            return conflict(conn);
+        }
+        if let Action::Duplicate { of, .. } = &action {
+            let exists: i64 = requests::table.filter(requests::id.eq(of.0)).count().get_result(conn)?;
+            if exists == 0 {
+                return Err(TriageError::Invalid { field: "of", message: format!("There is no request #{of}.") }.into());
+            }
+        }
+        let change = triage::decide(&facts, actor, action, now)?;
+        let closed_at = if change.to.is_final() {
+            Some(naive(now))
+        } else {
+            None
+        };
+        let duplicate_of = if change.to.is_final() { change.related.map(|r| r.0) } else { None };
+        let new_version = seen_version + 1;
+        let updated = diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
+            .set((
+                requests::state.eq(change.to.as_str()),
+                requests::owner_id.eq(change.owner.map(|o| o.0)),
+                requests::duplicate_of.eq(duplicate_of),
+                requests::closed_at.eq(closed_at),
+                requests::version.eq(new_version),
+                requests::updated_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+        if updated == 0 {
+            // Another instance won the race between our read and our write.
+            return conflict(conn);
+        }
+        diesel::insert_into(events::table)
+            .values(&NewEventRow {
+                request_id: id.0,
+                actor_id: actor.id.0,
+                at: naive(now),
+                kind: change.kind.as_str(),
+                from_state: Some(change.from.as_str()),
+                to_state: change.to.as_str(),
+                owner_id: change.owner.map(|o| o.0),
+                target_id: change.target.map(|t| t.0),
+                related_request_id: change.related.map(|r| r.0),
+                note: change.note.as_deref(),
+                request_version: new_version,
+            })
+            .execute(conn)?;
+        get(conn, id)?.ok_or(ApplyError::NotFound)
+    })
+}
+
+/// Who a queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OwnerFilter {
+    #[default]
+    Anyone,
+    Nobody,
+    Person(UserId),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Empty means the open states.
+    pub states: Vec<State>,
+    pub category: Option<CategoryId>,
+    pub service: Option<ServiceId>,
+    pub owner: OwnerFilter,
+    pub requester: Option<UserId>,
+}
+
+type BoxedRequests<'a> = requests::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
+
+fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
+    let states: Vec<&'static str> = if filter.states.is_empty() {
+        State::OPEN.iter().map(|s| s.as_str()).collect()
+    } else {
+        filter.states.iter().map(|s| s.as_str()).collect()
+    };
+    let mut query = requests::table.into_boxed().filter(requests::state.eq_any(states));
+    if let Some(category) = filter.category {
+        query = query.filter(requests::category_id.eq(category.0));
+    }
+    if let Some(service) = filter.service {
+        query = query.filter(requests::service_id.eq(service.0));
+    }
+    match filter.owner {
+        OwnerFilter::Anyone => {}
+        OwnerFilter::Nobody => query = query.filter(requests::owner_id.is_null()),
+        OwnerFilter::Person(owner) => query = query.filter(requests::owner_id.eq(owner.0)),
+    }
+    if let Some(requester) = filter.requester {
+        query = query.filter(requests::requester_id.eq(requester.0));
+    }
+    query
+}
+
+/// One page of the triage queue, most urgent first: service tier, then urgency, then age;
+/// the id makes the order total so pages never overlap.
+pub fn queue(conn: &mut DbConnection, filter: &QueueFilter, page: i64, per_page: i64) -> QueryResult<(Vec<Request>, i64)> {
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let rows: Vec<RequestRow> = filtered(filter)
+        .order((requests::tier_rank.asc(), requests::urgency_rank.asc(), requests::created_at.asc(), requests::id.asc()))
+        .limit(per_page)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .select(RequestRow::as_select())
+        .load(conn)?;
+    let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
+    Ok((requests, total))
+}
+
+/// One page of a requester's own requests, newest first.
+pub fn filed_by(conn: &mut DbConnection, requester: UserId, page: i64, per_page: i64) -> QueryResult<(Vec<Request>, i64)> {
+    let total: i64 = requests::table.filter(requests::requester_id.eq(requester.0)).count().get_result(conn)?;
+    let rows: Vec<RequestRow> = requests::table
+        .filter(requests::requester_id.eq(requester.0))
+        .order(requests::id.desc())
+        .limit(per_page)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .select(RequestRow::as_select())
+        .load(conn)?;
+    let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
+    Ok((requests, total))
+}

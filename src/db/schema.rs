@@ -1,0 +1,125 @@
+// The one diesel schema for both backends; the migrations under migrations/sqlite and
+// migrations/postgres must produce these tables.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Nullable<BigInt>,
+        state -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        email -> Text,
+        client -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> BigInt,
+        name -> Text,
+        tier -> Text,
+        description -> Text,
+        archived -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        archived -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    requests (id) {
+        id -> BigInt,
+        title -> Text,
+        description -> Text,
+        category_id -> BigInt,
+        service_id -> Nullable<BigInt>,
+        urgency -> Text,
+        state -> Text,
+        requester_id -> BigInt,
+        owner_id -> Nullable<BigInt>,
+        duplicate_of -> Nullable<BigInt>,
+        tier_rank -> Integer,
+        urgency_rank -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        actor_id -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        owner_id -> Nullable<BigInt>,
+        target_id -> Nullable<BigInt>,
+        related_request_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        request_version -> Integer,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> BigInt,
+        key -> Text,
+        request_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(requests -> categories (category_id));
+diesel::joinable!(requests -> services (service_id));
+diesel::joinable!(events -> requests (request_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    settings,
+    login_failures,
+    services,
+    categories,
+    requests,
+    events,
+    idempotency_keys,
+);

@@ -1,0 +1,93 @@
+//! Server-side session rows and the application's stored settings.
+
+use super::models::{naive, utc};
+use super::schema::{sessions, settings};
+use super::{DbConnection, write_transaction};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// A live session as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The session if it exists and has not expired by `now`.
+pub fn load(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> QueryResult<Option<SessionRecord>> {
+    let row: Option<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions::table
+        .find(key)
+        .filter(sessions::expires_at.gt(naive(now)))
+        .select((sessions::state, sessions::created_at, sessions::expires_at))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(state, created_at, expires_at)| SessionRecord {
+        state,
+        created_at: utc(created_at),
+        expires_at: utc(expires_at),
+    }))
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    key: &str,
+    user_id: Option<i64>,
+    state: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(key),
+            sessions::user_id.eq(user_id),
+            sessions::state.eq(state),
+            sessions::created_at.eq(naive(now)),
+            sessions::expires_at.eq(naive(expires_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the state of a live session; returns false when it no longer exists.
+pub fn update(
+    conn: &mut DbConnection,
+    key: &str,
+    user_id: Option<i64>,
+    state: &str,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(sessions::table.find(key))
+        .set((sessions::user_id.eq(user_id), sessions::state.eq(state), sessions::expires_at.eq(naive(expires_at))))
+        .execute(conn)?;
+    Ok(changed > 0)
+}
+
+pub fn touch(conn: &mut DbConnection, key: &str, expires_at: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(sessions::table.find(key)).set(sessions::expires_at.eq(naive(expires_at))).execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.find(key)).execute(conn)?;
+    Ok(())
+}
+
+pub fn purge_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(naive(now)))).execute(conn)
+}
+
+/// A stored setting, created with `make` the first time it is asked for. Several instances
+/// starting at once agree on one value: the first insert wins and everyone reads it back.
+pub fn setting_or_init(conn: &mut DbConnection, name: &str, make: impl FnOnce() -> String) -> QueryResult<String> {
+    write_transaction(conn, |conn| {
+        let existing: Option<String> =
+            settings::table.find(name).select(settings::value).first(conn).optional()?;
+        if let Some(value) = existing {
+            return Ok(value);
+        }
+        let value = make();
+        diesel::insert_into(settings::table).values((settings::name.eq(name), settings::value.eq(&value))).execute(conn)?;
+        Ok(value)
+    })
+}

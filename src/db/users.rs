@@ -1,0 +1,171 @@
+//! People, their roles, and failed sign-ins.
+
+use super::models::{NewUserRow, User, UserRow, naive};
+use super::schema::{login_failures, sessions, users};
+use super::{DbConnection, write_transaction};
+use crate::domain::{Role, UserId};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("a user with this e-mail already exists")]
+    EmailTaken,
+    #[error("setup is already done")]
+    AlreadySetUp,
+    #[error("at least one enabled admin must remain")]
+    LastAdmin,
+    #[error("no such user")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+}
+
+fn insert(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<User, UserError> {
+    let row = NewUserRow {
+        email: user.email,
+        name: user.name,
+        role: user.role.as_str(),
+        password_hash: user.password_hash,
+        disabled: false,
+        created_at: naive(now),
+    };
+    let id: i64 = diesel::insert_into(users::table)
+        .values(&row)
+        .returning(users::id)
+        .get_result(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => UserError::EmailTaken,
+            other => UserError::Db(other),
+        })?;
+    by_id(conn, UserId(id))?.ok_or(UserError::NotFound)
+}
+
+pub fn create(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<User, UserError> {
+    write_transaction(conn, |conn| insert(conn, user, now))
+}
+
+/// Creates the first admin; refuses once anyone exists (the setup page works only once).
+pub fn create_first_admin(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<User, UserError> {
+    write_transaction(conn, |conn| {
+        if count(conn)? > 0 {
+            return Err(UserError::AlreadySetUp);
+        }
+        insert(conn, &NewUser { role: Role::Admin, ..*user }, now)
+    })
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// The user and their password hash, for signing in.
+pub fn by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<(User, String)>> {
+    let row: Option<UserRow> = users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|row| {
+        let hash = row.password_hash.clone();
+        User::try_from(row).map(|user| (user, hash))
+    })
+    .transpose()
+}
+
+pub fn by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
+    let row: Option<UserRow> = users::table.find(id.0).select(UserRow::as_select()).first(conn).optional()?;
+    row.map(User::try_from).transpose()
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<UserRow> =
+        users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
+    let rows: Vec<UserRow> = users::table.order((users::disabled.asc(), users::name.asc())).select(UserRow::as_select()).load(conn)?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+/// Enabled engineers and admins: the people requests can be routed to.
+pub fn engineers(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
+    let rows: Vec<UserRow> = users::table
+        .filter(users::disabled.eq(false))
+        .filter(users::role.eq_any([Role::Engineer.as_str(), Role::Admin.as_str()]))
+        .order(users::name.asc())
+        .select(UserRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+fn other_enabled_admins(conn: &mut DbConnection, except: UserId) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::disabled.eq(false))
+        .filter(users::id.ne(except.0))
+        .count()
+        .get_result(conn)
+}
+
+pub fn set_role(conn: &mut DbConnection, id: UserId, role: Role) -> Result<(), UserError> {
+    write_transaction(conn, |conn| {
+        let user = by_id(conn, id)?.ok_or(UserError::NotFound)?;
+        if user.role == Role::Admin && role != Role::Admin && other_enabled_admins(conn, id)? == 0 {
+            return Err(UserError::LastAdmin);
+        }
+        diesel::update(users::table.find(id.0)).set(users::role.eq(role.as_str())).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Disabling ends every session of the user on the server at once.
+pub fn set_disabled(conn: &mut DbConnection, id: UserId, disabled: bool) -> Result<(), UserError> {
+    write_transaction(conn, |conn| {
+        let user = by_id(conn, id)?.ok_or(UserError::NotFound)?;
+        if disabled && user.role == Role::Admin && other_enabled_admins(conn, id)? == 0 {
+            return Err(UserError::LastAdmin);
+        }
+        diesel::update(users::table.find(id.0)).set(users::disabled.eq(disabled)).execute(conn)?;
+        if disabled {
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn record_login_failure(conn: &mut DbConnection, email: &str, client: &str, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::insert_into(login_failures::table)
+        .values((login_failures::email.eq(email), login_failures::client.eq(client), login_failures::at.eq(naive(now))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Failed sign-ins since `since`: (for this account, from this client address).
+pub fn recent_login_failures(conn: &mut DbConnection, email: &str, client: &str, since: DateTime<Utc>) -> QueryResult<(i64, i64)> {
+    let recent = login_failures::table.filter(login_failures::at.ge(naive(since)));
+    let by_account = recent.filter(login_failures::email.eq(email)).count().get_result(conn)?;
+    let by_client = recent.filter(login_failures::client.eq(client)).count().get_result(conn)?;
+    Ok((by_account, by_client))
+}
+
+/// After a successful sign-in the account starts afresh; old rows are pruned as they age.
+pub fn clear_login_failures(conn: &mut DbConnection, email: &str, older_than: DateTime<Utc>) -> QueryResult<()> {
+    diesel::delete(
+        login_failures::table.filter(login_failures::email.eq(email).or(login_failures::at.lt(naive(older_than)))),
+    )
+    .execute(conn)?;
+    Ok(())
+}
