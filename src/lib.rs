@@ -2,3 +2,6 @@
 
 pub mod domain;
 pub mod db;
+pub mod auth;
+pub mod web;
+pub mod cli;

@@ -1,0 +1,165 @@
+//! The `goalkeeper` command line.
+
+use crate::auth::hash_password;
+use crate::db::{self, DatabaseUrl, users};
+use crate::domain::{Clock, Email, Password, PersonName, Role, SystemClock};
+use crate::web::{self, AppState, WebConfig};
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "goalkeeper", version, about = "One rotating goalkeeper receives every request to the ops team.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DatabaseArgs {
+    /// sqlite://path/to/file.db or postgres://user:password@host/database
+    #[arg(long, global = true, env = "GOALKEEPER_DATABASE_URL", default_value = "sqlite://goalkeeper.db")]
+    pub database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage people.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GOALKEEPER_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// The team's IANA time zone, for showing times.
+    #[arg(long, env = "GOALKEEPER_TIMEZONE", default_value = "UTC")]
+    pub timezone: String,
+    /// Mark the session cookie Secure (set this when serving over HTTPS).
+    #[arg(long, env = "GOALKEEPER_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "GOALKEEPER_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs { bind: "127.0.0.1:8080".into(), timezone: "UTC".into(), secure_cookies: false, workers: None }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["requester", "engineer", "admin"])]
+        role: String,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&cli.database.database_url).map_err(anyhow::Error::msg)?;
+    match cli.command {
+        None => serve(&url, ServeArgs::parse_env()),
+        Some(Command::Serve(args)) => serve(&url, args),
+        Some(Command::Migrate) => {
+            let mut conn = db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+            let applied = db::migrate(&mut conn)?;
+            println!("{applied} migration(s) applied; the database is up to date.");
+            Ok(())
+        }
+        Some(Command::User(UserCommand::Add { email, name, role })) => add_user(&url, &email, &name, &role),
+    }
+}
+
+impl ServeArgs {
+    /// The serve options from the environment, for a bare `goalkeeper`.
+    fn parse_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::try_parse_from(["goalkeeper"]).map(|o| o.serve).unwrap_or_default()
+    }
+}
+
+fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let role = Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let password = Password::parse(line.trim_end_matches(['\n', '\r'])).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let pool = db::open(url, 1)?;
+    let mut conn = pool.get()?;
+    let hash = hash_password(&password)?;
+    let new = users::NewUser { email: email.as_str(), name: name.as_str(), role, password_hash: &hash };
+    match users::create(&mut conn, &new, SystemClock.now()) {
+        Ok(user) => {
+            println!("Added {} <{}> as {} (id {}).", user.name, user.email, user.role, user.id);
+            Ok(())
+        }
+        Err(users::UserError::EmailTaken) => bail!("someone already has the e-mail {}", email.as_str()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
+    let timezone: chrono_tz::Tz =
+        args.timezone.parse().map_err(|_| anyhow::anyhow!("--timezone: {:?} is not an IANA time zone", args.timezone))?;
+    let pool_size = if url.is_sqlite() { 8 } else { 16 };
+    let pool = db::open(url, pool_size)?;
+    let key = {
+        let mut conn = pool.get()?;
+        web::session_key(&mut conn)?
+    };
+    let config = WebConfig { timezone, secure_cookies: args.secure_cookies, ..WebConfig::default() };
+    let state = AppState { pool, clock: Arc::new(SystemClock), config: Arc::new(config) };
+    actix_web::rt::System::new().block_on(async move {
+        let purge_state = state.clone();
+        actix_web::rt::spawn(async move { purge_expired_sessions(purge_state).await });
+        let mut server = actix_web::HttpServer::new(move || web::app(state.clone(), key.clone()));
+        if let Some(workers) = args.workers {
+            server = server.workers(workers);
+        }
+        let server = server.bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
+        tracing::info!(bind = %args.bind, database = %db::redact(&display_url(url)), "Goalkeeper is serving");
+        server.run().await.context("server stopped with an error")
+    })
+}
+
+fn display_url(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+        DatabaseUrl::Postgres(raw) => raw.clone(),
+    }
+}
+
+/// Expired sessions are deleted hourly so the table does not grow without bound.
+async fn purge_expired_sessions(state: AppState) {
+    let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let now = state.now();
+        match state.db(move |conn| Ok(db::sessions::purge_expired(conn, now)?)).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The web layer: routes, middleware, extractors and page handlers.
+
+pub mod error;
+pub mod extract;
+pub mod pages;
+pub mod session_store;
+pub mod view;
+
+use crate::db::{DbConnection, Pool};
+use crate::domain::Clock;
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::{App, web};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use error::AppError;
+use std::sync::Arc;
+
+/// The largest request body accepted: a 20,000-character description, percent-encoded.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub const SESSION_COOKIE: &str = "goalkeeper_session";
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub timezone: Tz,
+    /// Mark the session cookie `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            timezone: Tz::UTC,
+            secure_cookies: false,
+            session_idle: Duration::hours(12),
+            session_absolute: Duration::days(7),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Runs blocking database work on the thread pool.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// The session cookie's key, kept in the database so every instance and restart shares it.
+pub fn session_key(conn: &mut DbConnection) -> anyhow::Result<Key> {
+    let encoded = crate::db::sessions::setting_or_init(conn, "session_cookie_key", || crate::auth::random_token(128))?;
+    Ok(Key::derive_from(encoded.as_bytes()))
+}
+
+fn security_headers() -> DefaultHeaders {
+    // Added only where a handler set none, so static files keep their own Cache-Control.
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cache-Control", "no-store"))
+}
+
+/// The whole application, ready for `HttpServer::new` or `actix_web::test::init_service`.
+pub fn app(
+    state: AppState,
+    key: Key,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let store = session_store::DbSessionStore::new(
+        state.pool.clone(),
+        state.clock.clone(),
+        state.config.session_idle,
+        state.config.session_absolute,
+    );
+    let sessions = SessionMiddleware::builder(store, key)
+        .cookie_name(SESSION_COOKIE.into())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_secure(state.config.secure_cookies)
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(BrowserSession::default())
+        .build();
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .wrap(sessions)
+        .wrap(security_headers())
+        .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+        .configure(pages::routes)
+        .default_service(web::to(pages::not_found))
+}

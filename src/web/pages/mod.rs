@@ -1,0 +1,95 @@
+//! Page handlers, one module per area.
+
+pub mod admin;
+pub mod auth;
+pub mod queue;
+pub mod requests;
+
+use super::AppState;
+use super::error::AppError;
+use actix_web::{HttpResponse, web};
+use std::fmt;
+
+/// Messages to show beside form fields, by field name.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl fmt::Display) {
+        self.0.push((field, message.to_string()));
+    }
+
+    /// Records the error of a parse result and returns its value.
+    pub fn check<T, E: fmt::Display>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.add(field, e)).ok()
+    }
+
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(name, _)| *name == field).map(|(_, message)| message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Parses a numeric id from a path or form; anything else is treated as missing.
+pub fn parse_id(raw: &str) -> Option<i64> {
+    raw.trim().parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(auth::home))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/static/app.css", web::get().to(stylesheet))
+        .route("/setup", web::get().to(auth::setup_page))
+        .route("/setup", web::post().to(auth::setup))
+        .route("/login", web::get().to(auth::login_page))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/queue", web::get().to(queue::queue))
+        .route("/requests/new", web::get().to(requests::new_page))
+        .route("/requests/mine", web::get().to(requests::mine))
+        .route("/requests", web::post().to(requests::create))
+        .route("/requests/{id}", web::get().to(requests::show))
+        .route("/requests/{id}/{action}", web::post().to(requests::act))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users", web::post().to(admin::add_user))
+        .route("/admin/users/{id}/role", web::post().to(admin::change_role))
+        .route("/admin/users/{id}/disable", web::post().to(admin::disable_user))
+        .route("/admin/users/{id}/enable", web::post().to(admin::enable_user))
+        .route("/admin/services", web::get().to(admin::services))
+        .route("/admin/services", web::post().to(admin::add_service))
+        .route("/admin/services/{id}", web::post().to(admin::update_service))
+        .route("/admin/categories", web::get().to(admin::categories))
+        .route("/admin/categories", web::post().to(admin::add_category))
+        .route("/admin/categories/{id}", web::post().to(admin::update_category));
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// The process is up.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok\n")
+}
+
+/// The database answers.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db(|conn| Ok(crate::db::ping(conn)?)).await {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready\n"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("database unavailable\n")
+        }
+    }
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../../static/app.css"))
+}

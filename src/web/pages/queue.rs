@@ -1,0 +1,103 @@
+//! The triage queue: open requests, most urgent first, with filters.
+
+use super::parse_id;
+use super::requests::{Choice, Directory, PER_PAGE, RequestLine, page_number};
+use crate::db::requests::{self as store, OwnerFilter, QueueFilter};
+use crate::db::{catalog, users};
+use crate::domain::{CategoryId, ServiceId, State, UserId};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::extract::CurrentUser;
+use crate::web::view::{Layout, Pager, ok};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct QueueQuery {
+    /// A state, or empty for all open states.
+    pub state: String,
+    pub category: String,
+    pub service: String,
+    /// Empty for anyone, `me`, `none`, or an engineer's id.
+    pub owner: String,
+    pub page: Option<String>,
+}
+
+impl QueueQuery {
+    fn filter(&self, me: UserId) -> QueueFilter {
+        QueueFilter {
+            states: State::parse(&self.state).map(|s| vec![s]).unwrap_or_default(),
+            category: parse_id(&self.category).map(CategoryId),
+            service: parse_id(&self.service).map(ServiceId),
+            owner: match self.owner.as_str() {
+                "me" => OwnerFilter::Person(me),
+                "none" => OwnerFilter::Nobody,
+                other => parse_id(other).map(|id| OwnerFilter::Person(UserId(id))).unwrap_or_default(),
+            },
+            requester: None,
+        }
+    }
+
+    /// This query at another page, for pager links.
+    fn link(&self, page: i64) -> String {
+        let params = [
+            ("state", self.state.as_str()),
+            ("category", self.category.as_str()),
+            ("service", self.service.as_str()),
+            ("owner", self.owner.as_str()),
+        ];
+        let mut query: Vec<String> = params
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("{name}={}", percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)))
+            .collect();
+        query.push(format!("page={page}"));
+        format!("/queue?{}", query.join("&"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    layout: Layout,
+    query: QueueQuery,
+    lines: Vec<RequestLine>,
+    pager: Pager,
+    states: Vec<Choice>,
+    categories: Vec<Choice>,
+    services: Vec<Choice>,
+    owners: Vec<Choice>,
+    filtered: bool,
+}
+
+pub async fn queue(state: web::Data<AppState>, user: CurrentUser, query: web::Query<QueueQuery>) -> Result<HttpResponse, AppError> {
+    user.require_engineer()?;
+    let query = query.into_inner();
+    let filter = query.filter(user.user.id);
+    let page = page_number(query.page.as_deref());
+    let (requests, total, names, categories, services, engineers) = state
+        .db(move |conn| {
+            let (requests, total) = store::queue(conn, &filter, page, PER_PAGE)?;
+            let names = Directory::for_requests(conn, &requests)?;
+            Ok((requests, total, names, catalog::categories(conn)?, catalog::services(conn)?, users::engineers(conn)?))
+        })
+        .await?;
+    let (now, tz) = (state.now(), state.config.timezone);
+    let choice = |value: String, label: String| Choice { value, label };
+    let mut owners = vec![choice("me".into(), "Me".into()), choice("none".into(), "Nobody yet".into())];
+    owners.extend(engineers.into_iter().map(|e| choice(e.id.to_string(), e.name)));
+    let filtered = [&query.state, &query.category, &query.service, &query.owner].iter().any(|v| !v.is_empty());
+    ok(&QueuePage {
+        layout: user.layout("Triage queue", "queue"),
+        lines: requests.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
+        pager: Pager::new(page, PER_PAGE, total, |p| query.link(p)),
+        states: State::ALL.iter().map(|s| choice(s.as_str().into(), s.label().into())).collect(),
+        categories: categories.into_iter().map(|c| choice(c.id.to_string(), c.name)).collect(),
+        services: services.into_iter().map(|s| choice(s.id.to_string(), s.name)).collect(),
+        owners,
+        filtered,
+        query,
+    })
+}

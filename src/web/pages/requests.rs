@@ -1,0 +1,608 @@
+//! Filing requests, following one's own requests, and the request page with its actions.
+
+use super::{FieldErrors, parse_id};
+use crate::auth::random_token;
+use crate::db::models::{Category, Event, Request, Service, User};
+use crate::db::requests::{self as store, ApplyError, FileError, NewRequest};
+use crate::db::{DbConnection, catalog, users};
+use crate::domain::{
+    Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, TriageError, Urgency,
+    UserId, triage,
+};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::extract::{CsrfForm, CurrentUser};
+use crate::web::view::{Layout, Pager, When, age, ok, render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+
+pub const PER_PAGE: i64 = 50;
+
+/// Names for the ids a page shows, fetched in a few queries per page.
+pub struct Directory {
+    users: HashMap<UserId, String>,
+    categories: HashMap<CategoryId, String>,
+    services: HashMap<ServiceId, (String, Tier)>,
+}
+
+impl Directory {
+    pub fn load(conn: &mut DbConnection, user_ids: impl IntoIterator<Item = UserId>) -> Result<Self, AppError> {
+        let ids: Vec<i64> = user_ids.into_iter().map(|id| id.0).collect::<HashSet<_>>().into_iter().collect();
+        Ok(Directory {
+            users: users::by_ids(conn, &ids)?.into_iter().map(|u| (u.id, u.name)).collect(),
+            categories: catalog::categories(conn)?.into_iter().map(|c| (c.id, c.name)).collect(),
+            services: catalog::services(conn)?.into_iter().map(|s| (s.id, (s.name, s.tier))).collect(),
+        })
+    }
+
+    /// Every person a list of requests mentions.
+    pub fn for_requests(conn: &mut DbConnection, requests: &[Request]) -> Result<Self, AppError> {
+        Self::load(conn, requests.iter().flat_map(|r| [Some(r.requester), r.owner]).flatten())
+    }
+
+    pub fn user(&self, id: Option<UserId>) -> String {
+        match id {
+            Some(id) => self.users.get(&id).cloned().unwrap_or_else(|| format!("user #{id}")),
+            None => "—".into(),
+        }
+    }
+
+    pub fn category(&self, id: CategoryId) -> String {
+        self.categories.get(&id).cloned().unwrap_or_else(|| format!("category #{id}"))
+    }
+
+    pub fn service(&self, id: Option<ServiceId>) -> (String, Option<Tier>) {
+        match id.and_then(|id| self.services.get(&id)) {
+            Some((name, tier)) => (name.clone(), Some(*tier)),
+            None => ("—".into(), None),
+        }
+    }
+}
+
+/// One line of a request list (queue or "my requests").
+pub struct RequestLine {
+    pub id: i64,
+    pub title: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub urgency: &'static str,
+    pub urgency_label: &'static str,
+    pub category: String,
+    pub service: String,
+    pub tier: &'static str,
+    pub tier_label: &'static str,
+    pub owner: String,
+    pub requester: String,
+    pub age: String,
+    pub filed: When,
+    pub updated: When,
+}
+
+impl RequestLine {
+    pub fn new(request: &Request, names: &Directory, now: DateTime<Utc>, tz: Tz) -> Self {
+        let (service, tier) = names.service(request.service);
+        RequestLine {
+            id: request.id.0,
+            title: request.title.clone(),
+            state: request.state.as_str(),
+            state_label: request.state.label(),
+            urgency: request.urgency.as_str(),
+            urgency_label: request.urgency.label(),
+            category: names.category(request.category),
+            service,
+            tier: tier.map(Tier::as_str).unwrap_or("none"),
+            tier_label: tier.map(Tier::label).unwrap_or("No service"),
+            owner: names.user(request.owner),
+            requester: names.user(Some(request.requester)),
+            age: age(request.created_at, now),
+            filed: When::new(request.created_at, now, tz),
+            updated: When::new(request.updated_at, now, tz),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filing
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct NewRequestForm {
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub service: String,
+    pub urgency: String,
+    pub idempotency_key: String,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "requests/new.html")]
+struct NewRequestPage {
+    layout: Layout,
+    form: NewRequestForm,
+    errors: FieldErrors,
+    categories: Vec<Choice>,
+    services: Vec<Choice>,
+    urgencies: Vec<Choice>,
+}
+
+async fn new_request_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: NewRequestForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (categories, services): (Vec<Category>, Vec<Service>) =
+        state.db(|conn| Ok((catalog::categories(conn)?, catalog::services(conn)?))).await?;
+    let page = NewRequestPage {
+        layout: user.layout("New request", "new"),
+        form,
+        errors,
+        categories: categories
+            .into_iter()
+            .filter(|c| !c.archived)
+            .map(|c| Choice { value: c.id.to_string(), label: c.name })
+            .collect(),
+        services: services
+            .into_iter()
+            .filter(|s| !s.archived)
+            .map(|s| Choice { value: s.id.to_string(), label: format!("{} ({})", s.name, s.tier.label().to_lowercase()) })
+            .collect(),
+        urgencies: Urgency::ALL.iter().map(|u| Choice { value: u.as_str().into(), label: u.label().into() }).collect(),
+    };
+    render(status, &page)
+}
+
+pub async fn new_page(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let form = NewRequestForm { urgency: Urgency::Normal.as_str().into(), idempotency_key: random_token(32), ..Default::default() };
+    new_request_page(&state, &user, form, FieldErrors::default(), StatusCode::OK).await
+}
+
+/// An idempotency key as the form sends it: short and plain, or none at all.
+fn idempotency_key(raw: &str) -> Option<String> {
+    let key = raw.trim();
+    let plain = !key.is_empty() && key.len() <= 100 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    plain.then(|| key.to_owned())
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<NewRequestForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let title = errors.check("title", Title::parse(&form.title));
+    let description = errors.check("description", Description::parse(&form.description));
+    let category = parse_id(&form.category).map(CategoryId);
+    if category.is_none() {
+        errors.add("category", "Choose a category.");
+    }
+    let service = match form.service.trim() {
+        "" => Some(None),
+        raw => {
+            let parsed = parse_id(raw).map(ServiceId);
+            if parsed.is_none() {
+                errors.add("service", "Choose one of the listed services, or none.");
+            }
+            parsed.map(Some)
+        }
+    };
+    let urgency = errors.check("urgency", Urgency::parse(&form.urgency));
+    let (Some(title), Some(description), Some(category), Some(service), Some(urgency)) =
+        (title, description, category, service, urgency)
+    else {
+        return new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let key = idempotency_key(&form.idempotency_key);
+    let requester = user.user.id;
+    let now = state.now();
+    let filed = state
+        .db(move |conn| {
+            let new = NewRequest {
+                title: &title,
+                description: &description,
+                category,
+                service,
+                urgency,
+                requester,
+                idempotency_key: key.as_deref(),
+            };
+            match store::file(conn, &new, now) {
+                Ok(filed) => Ok(Ok(filed)),
+                Err(FileError::Db(e)) => Err(e.into()),
+                Err(other) => Ok(Err(other)),
+            }
+        })
+        .await?;
+    match filed {
+        Ok((id, created)) => {
+            if created {
+                user.flash(format!("Request #{id} filed. The goalkeeper will pick it up."));
+            }
+            Ok(see_other(&format!("/requests/{id}")))
+        }
+        Err(problem) => {
+            let mut errors = FieldErrors::default();
+            match problem {
+                FileError::UnknownCategory => errors.add("category", "Choose one of the listed categories."),
+                _ => errors.add("service", "Choose one of the listed services, or none."),
+            }
+            new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// My requests
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PageQuery {
+    pub page: Option<String>,
+}
+
+pub fn page_number(raw: Option<&str>) -> i64 {
+    raw.and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| (1..=1_000_000).contains(p)).unwrap_or(1)
+}
+
+#[derive(Template)]
+#[template(path = "requests/mine.html")]
+struct MinePage {
+    layout: Layout,
+    lines: Vec<RequestLine>,
+    pager: Pager,
+}
+
+pub async fn mine(state: web::Data<AppState>, user: CurrentUser, query: web::Query<PageQuery>) -> Result<HttpResponse, AppError> {
+    let page = page_number(query.page.as_deref());
+    let me = user.user.id;
+    let (requests, total, names) = state
+        .db(move |conn| {
+            let (requests, total) = store::filed_by(conn, me, page, PER_PAGE)?;
+            let names = Directory::for_requests(conn, &requests)?;
+            Ok((requests, total, names))
+        })
+        .await?;
+    let (now, tz) = (state.now(), state.config.timezone);
+    ok(&MinePage {
+        layout: user.layout("My requests", "mine"),
+        lines: requests.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
+        pager: Pager::new(page, PER_PAGE, total, |p| format!("/requests/mine?page={p}")),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The request page
+
+pub struct EventLine {
+    pub actor: String,
+    pub kind: &'static str,
+    pub what: &'static str,
+    pub when: When,
+    pub note: Option<String>,
+    pub target: Option<String>,
+    pub related: Option<i64>,
+    pub to_state: &'static str,
+    pub state_changed: bool,
+}
+
+impl EventLine {
+    fn new(event: &Event, names: &Directory, now: DateTime<Utc>, tz: Tz) -> Self {
+        EventLine {
+            actor: names.user(Some(event.actor)),
+            kind: event.kind.as_str(),
+            what: event.kind.label(),
+            when: When::new(event.at, now, tz),
+            note: event.note.clone(),
+            target: event.target.map(|t| names.user(Some(t))),
+            related: event.related.map(|r| r.0),
+            to_state: event.to_state.label(),
+            state_changed: event.from_state.is_some_and(|from| from != event.to_state),
+        }
+    }
+}
+
+/// Which action forms to show.
+#[derive(Default)]
+pub struct Allowed {
+    pub take: bool,
+    pub route: bool,
+    pub consult: bool,
+    pub wait: bool,
+    pub comment: bool,
+    pub resolve: bool,
+    pub reject: bool,
+    pub duplicate: bool,
+    pub reopen: bool,
+}
+
+impl Allowed {
+    fn from(names: &[ActionName]) -> Self {
+        let has = |n| names.contains(&n);
+        Allowed {
+            take: has(ActionName::Take),
+            route: has(ActionName::Route),
+            consult: has(ActionName::Consult),
+            wait: has(ActionName::Wait),
+            comment: has(ActionName::Comment),
+            resolve: has(ActionName::Resolve),
+            reject: has(ActionName::Reject),
+            duplicate: has(ActionName::Duplicate),
+            reopen: has(ActionName::Reopen),
+        }
+    }
+
+    pub fn triage(&self) -> bool {
+        self.take || self.route || self.consult || self.wait || self.resolve || self.reject || self.duplicate
+    }
+}
+
+/// What the person typed into an action form, kept when the form comes back.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct ActionForm {
+    pub version: String,
+    pub note: String,
+    pub to: String,
+    pub with: String,
+    pub of: String,
+    /// Filled in by the server: which form these values belong to.
+    #[serde(skip)]
+    pub action: String,
+}
+
+impl ActionForm {
+    /// The note typed for `action`, if that is the form being re-shown.
+    pub fn note_for(&self, action: &str) -> &str {
+        if self.action == action { &self.note } else { "" }
+    }
+
+    pub fn is(&self, action: &str) -> bool {
+        self.action == action
+    }
+}
+
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "requests/show.html")]
+struct RequestPage {
+    layout: Layout,
+    request: RequestLine,
+    description: String,
+    version: i32,
+    duplicate_of: Option<i64>,
+    closed: Option<When>,
+    history: Vec<EventLine>,
+    allowed: Allowed,
+    engineers: Vec<Person>,
+    draft: ActionForm,
+    errors: FieldErrors,
+    is_engineer: bool,
+}
+
+struct Loaded {
+    request: Request,
+    history: Vec<Event>,
+    names: Directory,
+    engineers: Vec<User>,
+}
+
+/// Loads a request the user may see; another requester's request is "not found", exactly like
+/// a missing one.
+async fn load_visible(state: &AppState, user: &CurrentUser, id: RequestId) -> Result<Loaded, AppError> {
+    let actor = user.actor();
+    state
+        .db(move |conn| {
+            crate::db::read_transaction(conn, |conn| {
+                let request = store::get(conn, id)?.filter(|r| r.facts().visible_to(actor)).ok_or(AppError::NotFound)?;
+                let history = store::history(conn, id)?;
+                let engineers = if actor.role.is_engineer() { users::engineers(conn)? } else { Vec::new() };
+                let people = history
+                    .iter()
+                    .flat_map(|e| [Some(e.actor), e.target, e.owner])
+                    .chain([Some(request.requester), request.owner])
+                    .flatten();
+                let names = Directory::load(conn, people)?;
+                Ok(Loaded { request, history, names, engineers })
+            })
+        })
+        .await
+}
+
+async fn request_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: RequestId,
+    draft: ActionForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let Loaded { request, history, names, engineers } = load_visible(state, user, id).await?;
+    let (now, tz) = (state.now(), state.config.timezone);
+    let allowed = Allowed::from(&triage::allowed_actions(&request.facts(), user.actor(), now));
+    let page = RequestPage {
+        layout: user.layout(format!("#{} {}", request.id, request.title), ""),
+        request: RequestLine::new(&request, &names, now, tz),
+        description: request.description.clone(),
+        version: request.version,
+        duplicate_of: request.duplicate_of.map(|r| r.0),
+        closed: request.closed_at.map(|at| When::new(at, now, tz)),
+        history: history.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
+        allowed,
+        engineers: engineers
+            .into_iter()
+            .map(|e| Person { id: e.id.0, name: e.name })
+            .collect(),
+        draft,
+        errors,
+        is_engineer: user.is_engineer(),
+    };
+    render(status, &page)
+}
+
+fn request_id(raw: &str) -> Result<RequestId, AppError> {
+    parse_id(raw).map(RequestId).ok_or(AppError::NotFound)
+}
+
+pub async fn show(state: web::Data<AppState>, user: CurrentUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = request_id(&path)?;
+    request_page(&state, &user, id, ActionForm::default(), FieldErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Template)]
+#[template(path = "requests/conflict.html")]
+struct ConflictPage {
+    layout: Layout,
+    id: i64,
+    title: String,
+    state_label: &'static str,
+    owner: String,
+    missed: Vec<EventLine>,
+    note: String,
+    action: &'static str,
+}
+
+/// Reads an engineer picked in a form (`to`, `with`) as someone the action can name.
+async fn engineer_field(state: &AppState, raw: &str, field: &'static str, errors: &mut FieldErrors) -> Result<Option<Actor>, AppError> {
+    let Some(id) = parse_id(raw).map(UserId) else {
+        errors.add(field, "Choose an engineer.");
+        return Ok(None);
+    };
+    let found = state.db(move |conn| Ok(users::by_id(conn, id)?)).await?;
+    match found {
+        Some(person) if !person.disabled && person.role.is_engineer() => Ok(Some(Actor { id: person.id, role: person.role })),
+        _ => {
+            errors.add(field, "Choose one of the listed engineers.");
+            Ok(None)
+        }
+    }
+}
+
+fn optional_note(raw: &str, errors: &mut FieldErrors) -> Option<Option<Note>> {
+    if raw.trim().is_empty() { Some(None) } else { errors.check("note", Note::parse(raw)).map(Some) }
+}
+
+/// Turns a submitted form into a domain action, collecting what is wrong with it.
+async fn parse_action(state: &AppState, name: ActionName, form: &ActionForm, errors: &mut FieldErrors) -> Result<Option<Action>, AppError> {
+    let required_note = |errors: &mut FieldErrors, missing: &str| {
+        if form.note.trim().is_empty() {
+            errors.add("note", missing);
+            None
+        } else {
+            errors.check("note", Note::parse(&form.note))
+        }
+    };
+    Ok(match name {
+        ActionName::Take => Some(Action::Take),
+        ActionName::Route => {
+            let to = engineer_field(state, &form.to, "to", errors).await?;
+            let note = optional_note(&form.note, errors);
+            to.zip(note).map(|(to, note)| Action::Route { to, note })
+        }
+        ActionName::Consult => {
+            let with = engineer_field(state, &form.with, "with", errors).await?;
+            let note = required_note(errors, "Say what you want to ask.");
+            with.zip(note).map(|(with, note)| Action::Consult { with, note })
+        }
+        ActionName::Wait => required_note(errors, "Say what you need from the requester.").map(|note| Action::Wait { note }),
+        ActionName::Comment => required_note(errors, "Write a comment.").map(|note| Action::Comment { note }),
+        ActionName::Resolve => required_note(errors, "Say how it was resolved.").map(|note| Action::Resolve { note }),
+        ActionName::Reject => required_note(errors, "Give the requester a reason.").map(|note| Action::Reject { note }),
+        ActionName::Duplicate => {
+            let of = parse_id(form.of.trim().trim_start_matches('#')).map(RequestId);
+            if of.is_none() {
+                errors.add("of", "Give the number of the original request.");
+            }
+            let note = optional_note(&form.note, errors);
+            of.zip(note).map(|(of, note)| Action::Duplicate { of, note })
+        }
+        ActionName::Reopen => required_note(errors, "Say why it needs more work.").map(|note| Action::Reopen { note }),
+    })
+}
+
+fn done_message(name: ActionName, id: RequestId) -> String {
+    match name {
+        ActionName::Take => format!("You own #{id} now."),
+        ActionName::Route => format!("#{id} routed."),
+        ActionName::Consult => "Teammate consulted; you still own it.".into(),
+        ActionName::Wait => "Asked the requester; the request waits for their answer.".into(),
+        ActionName::Comment => "Comment added.".into(),
+        ActionName::Resolve => format!("#{id} resolved."),
+        ActionName::Reject => format!("#{id} rejected."),
+        ActionName::Duplicate => format!("#{id} closed as a duplicate."),
+        ActionName::Reopen => format!("#{id} reopened."),
+    }
+}
+
+pub async fn act(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    CsrfForm(mut form): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (raw_id, raw_action) = path.into_inner();
+    let id = request_id(&raw_id)?;
+    let name = ActionName::parse(&raw_action).ok_or(AppError::NotFound)?;
+    form.action = name.as_str().to_owned();
+    let Ok(version) = form.version.trim().parse::<i32>() else {
+        return Err(AppError::BadRequest("The form did not say which version of the request you saw; reload the page.".into()));
+    };
+    let mut errors = FieldErrors::default();
+    let action = parse_action(&state, name, &form, &mut errors).await?;
+    let Some(action) = action.filter(|_| errors.is_empty()) else {
+        return request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let actor = user.actor();
+    let now = state.now();
+    let outcome = state
+        .db(move |conn| match store::apply(conn, id, version, actor, action, now) {
+            Err(ApplyError::Db(e)) => Err(e.into()),
+            other => Ok(other),
+        })
+        .await?;
+    match outcome {
+        Ok(_) => {
+            user.flash(done_message(name, id));
+            Ok(see_other(&format!("/requests/{id}")))
+        }
+        Err(ApplyError::NotFound) => Err(AppError::NotFound),
+        Err(ApplyError::Triage(TriageError::NotAllowed(why))) => Err(AppError::Forbidden(why)),
+        Err(ApplyError::Triage(TriageError::Invalid { field, message })) => {
+            errors.add(field, message);
+            request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(ApplyError::Conflict(conflict)) => {
+            let current = conflict.current;
+            let people = conflict.missed.iter().flat_map(|e| [Some(e.actor), e.target]).chain([current.owner]).flatten().collect::<Vec<_>>();
+            let names = state.db(move |conn| Directory::load(conn, people)).await?;
+            let (now, tz) = (state.now(), state.config.timezone);
+            let page = ConflictPage {
+                layout: user.layout("This request changed", ""),
+                id: current.id.0,
+                title: current.title.clone(),
+                state_label: current.state.label(),
+                owner: names.user(current.owner),
+                missed: conflict.missed.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
+                note: form.note,
+                action: name.as_str(),
+            };
+            render(StatusCode::CONFLICT, &page)
+        }
+        Err(ApplyError::Db(e)) => Err(e.into()),
+    }
+}

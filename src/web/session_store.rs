@@ -1,0 +1,123 @@
+//! actix-session storage in the application database, so sessions are server-side, shared by
+//! every instance, and end on the server at logout or when a user is disabled.
+
+use crate::auth::random_token;
+use crate::db::{self, Pool, sessions};
+use crate::domain::Clock;
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use chrono::Duration;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type SessionState = HashMap<String, String>;
+
+/// The session key of the signed-in user inside the session state.
+pub const USER_ID_KEY: &str = "uid";
+
+/// A session's idle expiry is pushed forward at most this often, so reading pages does not
+/// write to the database on every request.
+const TOUCH_EVERY: Duration = Duration::minutes(5);
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+    idle: Duration,
+    absolute: Duration,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool, clock: Arc<dyn Clock>, idle: Duration, absolute: Duration) -> Self {
+        Self { pool, clock, idle, absolute }
+    }
+
+    async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut db::DbConnection, chrono::DateTime<chrono::Utc>) -> anyhow::Result<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let now = self.clock.now();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn, now)
+        })
+        .await?
+    }
+}
+
+fn user_id(state: &SessionState) -> Option<i64> {
+    state.get(USER_ID_KEY).and_then(|raw| serde_json::from_str(raw).ok())
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        let key = session_key.as_ref().to_owned();
+        let (idle, absolute) = (self.idle, self.absolute);
+        let record = self
+            .run(move |conn, now| {
+                let Some(record) = sessions::load(conn, &key, now)? else {
+                    return Ok(None);
+                };
+                if record.created_at + absolute <= now {
+                    sessions::delete(conn, &key)?;
+                    return Ok(None);
+                }
+                if record.expires_at - now < idle - TOUCH_EVERY {
+                    sessions::touch(conn, &key, now + idle)?;
+                }
+                Ok(Some(record.state))
+            })
+            .await
+            .map_err(LoadError::Other)?;
+        record
+            .map(|state| serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into())))
+            .transpose()
+    }
+
+    async fn save(&self, session_state: SessionState, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        let state = serde_json::to_string(&session_state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let user = user_id(&session_state);
+        let key = random_token(64);
+        let idle = self.idle;
+        let stored = key.clone();
+        self.run(move |conn, now| Ok(sessions::insert(conn, &stored, user, &state, now, now + idle)?))
+            .await
+            .map_err(SaveError::Other)?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: SessionState,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let state = serde_json::to_string(&session_state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let user = user_id(&session_state);
+        let key = session_key.as_ref().to_owned();
+        let idle = self.idle;
+        let still_there = self
+            .run(move |conn, now| Ok(sessions::update(conn, &key, user, &state, now + idle)?))
+            .await
+            .map_err(UpdateError::Other)?;
+        if still_there {
+            Ok(session_key)
+        } else {
+            // Expired or ended meanwhile: start a fresh session rather than resurrect the old key.
+            self.save(session_state, ttl).await.map_err(|e| UpdateError::Other(e.into()))
+        }
+    }
+
+    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &CookieDuration) -> Result<(), anyhow::Error> {
+        let key = session_key.as_ref().to_owned();
+        let idle = self.idle;
+        self.run(move |conn, now| Ok(sessions::touch(conn, &key, now + idle)?)).await
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let key = session_key.as_ref().to_owned();
+        self.run(move |conn, _| Ok(sessions::delete(conn, &key)?)).await
+    }
+}

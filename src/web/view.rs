@@ -1,0 +1,178 @@
+//! What every page shares: the layout context, flash messages, times, pagination, rendering.
+
+use super::error::AppError;
+use crate::db::models::User;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// A one-time message shown on the next page after an action.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Flash {
+    /// `success` or `error`; used as a CSS class.
+    pub kind: String,
+    pub text: String,
+}
+
+impl Flash {
+    pub fn success(text: impl Into<String>) -> Self {
+        Self { kind: "success".into(), text: text.into() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub id: i64,
+    pub name: String,
+    pub role: &'static str,
+    pub is_engineer: bool,
+    pub is_admin: bool,
+}
+
+impl From<&User> for NavUser {
+    fn from(user: &User) -> Self {
+        NavUser {
+            id: user.id.0,
+            name: user.name.clone(),
+            role: user.role.label(),
+            is_engineer: user.role.is_engineer(),
+            is_admin: user.role.is_admin(),
+        }
+    }
+}
+
+/// The base layout's context.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+    /// Which navigation entry is current.
+    pub section: &'static str,
+}
+
+impl Layout {
+    pub fn anonymous(title: impl Into<String>) -> Self {
+        Layout { title: title.into(), user: None, csrf: String::new(), flash: None, section: "" }
+    }
+
+    pub fn is(&self, section: &str) -> bool {
+        self.section == section
+    }
+}
+
+/// A moment shown as "3 h ago" with the exact local time on hover.
+#[derive(Debug, Clone)]
+pub struct When {
+    pub relative: String,
+    pub exact: String,
+    pub iso: String,
+}
+
+impl When {
+    pub fn new(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> Self {
+        When {
+            relative: relative(at, now),
+            exact: at.with_timezone(&tz).format("%a %-d %b %Y, %H:%M %Z").to_string(),
+            iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
+/// "just now", "5 min ago", "3 h ago", "2 d ago", "in 4 h".
+pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - at).num_seconds();
+    let (future, seconds) = (seconds < 0, seconds.abs());
+    if seconds < 45 {
+        return "just now".into();
+    }
+    let amount = match seconds {
+        s if s < 3_600 => format!("{} min", (s + 30) / 60),
+        s if s < 86_400 => format!("{} h", s / 3_600),
+        s if s < 86_400 * 60 => format!("{} d", s / 86_400),
+        s if s < 86_400 * 730 => format!("{} mo", s / (86_400 * 30)),
+        s => format!("{} y", s / (86_400 * 365)),
+    };
+    if future { format!("in {amount}") } else { format!("{amount} ago") }
+}
+
+/// Age as a short duration ("3 h"), for queue columns.
+pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    relative(at, now).trim_end_matches(" ago").to_owned()
+}
+
+/// Page links for a list.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `link` turns a page number into a URL keeping the other query parameters.
+    pub fn new(page: i64, per_page: i64, total: i64, link: impl Fn(i64) -> String) -> Self {
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        Pager {
+            page,
+            pages,
+            total,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub message: String,
+}
+
+/// Renders a template as an HTML response with the given status.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    let body = page.render()?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
+    render(StatusCode::OK, page)
+}
+
+/// Post/Redirect/Get.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Utc::now();
+        assert_eq!(relative(now - Duration::seconds(10), now), "just now");
+        assert_eq!(relative(now - Duration::minutes(5), now), "5 min ago");
+        assert_eq!(relative(now - Duration::hours(3), now), "3 h ago");
+        assert_eq!(relative(now - Duration::days(2), now), "2 d ago");
+        assert_eq!(relative(now + Duration::hours(4), now), "in 4 h");
+        assert_eq!(age(now - Duration::hours(3), now), "3 h");
+    }
+
+    #[test]
+    fn pager_links_only_where_there_is_a_page() {
+        let pager = Pager::new(1, 50, 120, |p| format!("?page={p}"));
+        assert_eq!((pager.pages, pager.prev.clone(), pager.next.clone()), (3, None, Some("?page=2".into())));
+        let empty = Pager::new(1, 50, 0, |p| format!("?page={p}"));
+        assert_eq!((empty.pages, empty.next), (1, None));
+    }
+}
