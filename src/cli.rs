@@ -10,7 +10,11 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "goalkeeper", version, about = "One rotating goalkeeper receives every request to the ops team.")]
+#[command(
+    name = "goalkeeper",
+    version,
+    about = "One rotating goalkeeper receives every request to the ops team."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -21,7 +25,12 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct DatabaseArgs {
     /// sqlite://path/to/file.db or postgres://user:password@host/database
-    #[arg(long, global = true, env = "GOALKEEPER_DATABASE_URL", default_value = "sqlite://goalkeeper.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "GOALKEEPER_DATABASE_URL",
+        default_value = "sqlite://goalkeeper.db"
+    )]
     pub database_url: String,
 }
 
@@ -54,7 +63,12 @@ pub struct ServeArgs {
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        ServeArgs { bind: "127.0.0.1:8080".into(), timezone: "UTC".into(), secure_cookies: false, workers: None }
+        ServeArgs {
+            bind: "127.0.0.1:8080".into(),
+            timezone: "UTC".into(),
+            secure_cookies: false,
+            workers: None,
+        }
     }
 }
 
@@ -77,12 +91,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(&url, ServeArgs::parse_env()),
         Some(Command::Serve(args)) => serve(&url, args),
         Some(Command::Migrate) => {
-            let mut conn = db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+            let mut conn =
+                db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
             let applied = db::migrate(&mut conn)?;
             println!("{applied} migration(s) applied; the database is up to date.");
             Ok(())
         }
-        Some(Command::User(UserCommand::Add { email, name, role })) => add_user(&url, &email, &name, &role),
+        Some(Command::User(UserCommand::Add { email, name, role })) => {
+            add_user(&url, &email, &name, &role)
+        }
     }
 }
 
@@ -94,7 +111,9 @@ impl ServeArgs {
             #[command(flatten)]
             serve: ServeArgs,
         }
-        Only::try_parse_from(["goalkeeper"]).map(|o| o.serve).unwrap_or_default()
+        Only::try_parse_from(["goalkeeper"])
+            .map(|o| o.serve)
+            .unwrap_or_default()
     }
 }
 
@@ -103,33 +122,57 @@ fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::R
     let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let role = Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-    let password = Password::parse(line.trim_end_matches(['\n', '\r'])).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = Password::parse(line.trim_end_matches(['\n', '\r']))
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let pool = db::open(url, 1)?;
     let mut conn = pool.get()?;
     let hash = hash_password(&password)?;
-    let new = users::NewUser { email: email.as_str(), name: name.as_str(), role, password_hash: &hash };
+    let new = users::NewUser {
+        email: email.as_str(),
+        name: name.as_str(),
+        role,
+        password_hash: &hash,
+    };
     match users::create(&mut conn, &new, SystemClock.now()) {
         Ok(user) => {
-            println!("Added {} <{}> as {} (id {}).", user.name, user.email, user.role, user.id);
+            println!(
+                "Added {} <{}> as {} (id {}).",
+                user.name, user.email, user.role, user.id
+            );
             Ok(())
         }
-        Err(users::UserError::EmailTaken) => bail!("someone already has the e-mail {}", email.as_str()),
+        Err(users::UserError::EmailTaken) => {
+            bail!("someone already has the e-mail {}", email.as_str())
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
-    let timezone: chrono_tz::Tz =
-        args.timezone.parse().map_err(|_| anyhow::anyhow!("--timezone: {:?} is not an IANA time zone", args.timezone))?;
+    let timezone: chrono_tz::Tz = args
+        .timezone
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--timezone: {:?} is not an IANA time zone", args.timezone))?;
     let pool_size = if url.is_sqlite() { 8 } else { 16 };
     let pool = db::open(url, pool_size)?;
     let key = {
         let mut conn = pool.get()?;
         web::session_key(&mut conn)?
     };
-    let config = WebConfig { timezone, secure_cookies: args.secure_cookies, ..WebConfig::default() };
-    let state = AppState { pool, clock: Arc::new(SystemClock), config: Arc::new(config) };
+    let config = WebConfig {
+        timezone,
+        secure_cookies: args.secure_cookies,
+        ..WebConfig::default()
+    };
+    let state = AppState {
+        pool,
+        clock: Arc::new(SystemClock),
+        config: Arc::new(config),
+    };
     actix_web::rt::System::new().block_on(async move {
         let purge_state = state.clone();
         actix_web::rt::spawn(async move { purge_expired_sessions(purge_state).await });
@@ -156,7 +199,10 @@ async fn purge_expired_sessions(state: AppState) {
     loop {
         every.tick().await;
         let now = state.now();
-        match state.db(move |conn| Ok(db::sessions::purge_expired(conn, now)?)).await {
+        match state
+            .db(move |conn| Ok(db::sessions::purge_expired(conn, now)?))
+            .await
+        {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),

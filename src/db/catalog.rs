@@ -20,14 +20,18 @@ pub enum CatalogError {
 
 fn name_taken(e: DieselError) -> CatalogError {
     match e {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => CatalogError::NameTaken,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            CatalogError::NameTaken
+        }
         other => CatalogError::Db(other),
     }
 }
 
 pub fn services(conn: &mut DbConnection) -> QueryResult<Vec<Service>> {
-    let rows: Vec<ServiceRow> =
-        services::table.order((services::archived.asc(), services::name.asc())).select(ServiceRow::as_select()).load(conn)?;
+    let rows: Vec<ServiceRow> = services::table
+        .order((services::archived.asc(), services::name.asc()))
+        .select(ServiceRow::as_select())
+        .load(conn)?;
     rows.into_iter().map(Service::try_from).collect()
 }
 
@@ -40,13 +44,20 @@ pub fn categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
 }
 
 pub fn service(conn: &mut DbConnection, id: ServiceId) -> QueryResult<Option<Service>> {
-    let row: Option<ServiceRow> = services::table.find(id.0).select(ServiceRow::as_select()).first(conn).optional()?;
+    let row: Option<ServiceRow> = services::table
+        .find(id.0)
+        .select(ServiceRow::as_select())
+        .first(conn)
+        .optional()?;
     row.map(Service::try_from).transpose()
 }
 
 pub fn category(conn: &mut DbConnection, id: CategoryId) -> QueryResult<Option<Category>> {
-    let row: Option<CategoryRow> =
-        categories::table.find(id.0).select(CategoryRow::as_select()).first(conn).optional()?;
+    let row: Option<CategoryRow> = categories::table
+        .find(id.0)
+        .select(CategoryRow::as_select())
+        .first(conn)
+        .optional()?;
     Ok(row.map(Category::from))
 }
 
@@ -57,7 +68,11 @@ pub struct ServiceInput<'a> {
     pub archived: bool,
 }
 
-pub fn create_service(conn: &mut DbConnection, input: &ServiceInput<'_>, now: DateTime<Utc>) -> Result<ServiceId, CatalogError> {
+pub fn create_service(
+    conn: &mut DbConnection,
+    input: &ServiceInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<ServiceId, CatalogError> {
     write_transaction(conn, |conn| {
         let id = diesel::insert_into(services::table)
             .values((
@@ -75,7 +90,11 @@ pub fn create_service(conn: &mut DbConnection, input: &ServiceInput<'_>, now: Da
 }
 
 /// Updates a service; open requests on it move in the queue with its new tier.
-pub fn update_service(conn: &mut DbConnection, id: ServiceId, input: &ServiceInput<'_>) -> Result<(), CatalogError> {
+pub fn update_service(
+    conn: &mut DbConnection,
+    id: ServiceId,
+    input: &ServiceInput<'_>,
+) -> Result<(), CatalogError> {
     write_transaction(conn, |conn| {
         let changed = diesel::update(services::table.find(id.0))
             .set((
@@ -90,9 +109,13 @@ pub fn update_service(conn: &mut DbConnection, id: ServiceId, input: &ServiceInp
             return Err(CatalogError::NotFound);
         }
         let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
-        diesel::update(requests::table.filter(requests::service_id.eq(id.0)).filter(requests::state.eq_any(open)))
-            .set(requests::tier_rank.eq(Tier::rank(Some(input.tier))))
-            .execute(conn)?;
+        diesel::update(
+            requests::table
+                .filter(requests::service_id.eq(id.0))
+                .filter(requests::state.eq_any(open)),
+        )
+        .set(requests::tier_rank.eq(Tier::rank(Some(input.tier))))
+        .execute(conn)?;
         Ok(())
     })
 }
@@ -103,7 +126,11 @@ pub struct CategoryInput<'a> {
     pub archived: bool,
 }
 
-pub fn create_category(conn: &mut DbConnection, input: &CategoryInput<'_>, now: DateTime<Utc>) -> Result<CategoryId, CatalogError> {
+pub fn create_category(
+    conn: &mut DbConnection,
+    input: &CategoryInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<CategoryId, CatalogError> {
     write_transaction(conn, |conn| {
         let id = diesel::insert_into(categories::table)
             .values((
@@ -119,7 +146,11 @@ pub fn create_category(conn: &mut DbConnection, input: &CategoryInput<'_>, now: 
     })
 }
 
-pub fn update_category(conn: &mut DbConnection, id: CategoryId, input: &CategoryInput<'_>) -> Result<(), CatalogError> {
+pub fn update_category(
+    conn: &mut DbConnection,
+    id: CategoryId,
+    input: &CategoryInput<'_>,
+) -> Result<(), CatalogError> {
     write_transaction(conn, |conn| {
         let changed = diesel::update(categories::table.find(id.0))
             .set((

@@ -8,7 +8,9 @@ pub mod schema;
 pub mod sessions;
 pub mod users;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus};
+use diesel::connection::{
+    AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus,
+};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
@@ -41,9 +43,14 @@ pub enum DatabaseUrl {
 
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
-                return Err("the SQLite URL names no file: use sqlite://path/to/goalkeeper.db".into());
+                return Err(
+                    "the SQLite URL names no file: use sqlite://path/to/goalkeeper.db".into(),
+                );
             }
             Ok(Self::Sqlite(path.to_owned()))
         } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
@@ -93,7 +100,10 @@ pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
                 raw.clone()
             } else {
                 let separator = if raw.contains('?') { '&' } else { '?' };
-                format!("{raw}{separator}connect_timeout={}", CONNECT_TIMEOUT.as_secs())
+                format!(
+                    "{raw}{separator}connect_timeout={}",
+                    CONNECT_TIMEOUT.as_secs()
+                )
             };
             Ok(DbConnection::Pg(PgConnection::establish(&with_timeout)?))
         }
@@ -116,13 +126,18 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1").map_err(|e| ConnectionError::BadConnection(e.to_string()))
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         let status = match conn {
-            DbConnection::Sqlite(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
-            DbConnection::Pg(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
+            DbConnection::Sqlite(inner) => {
+                AnsiTransactionManager::transaction_manager_status_mut(inner)
+            }
+            DbConnection::Pg(inner) => {
+                AnsiTransactionManager::transaction_manager_status_mut(inner)
+            }
         };
         matches!(status, TransactionManagerStatus::InError)
     }
@@ -131,8 +146,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 /// Opens a first connection (so a wrong URL or password reports its real cause at once), runs
 /// pending migrations and builds the pool.
 pub fn open(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
-    let mut first = connect(url)
-        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    let mut first = connect(url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     migrate(&mut first)?;
     drop(first);
     let pool = r2d2::Pool::builder()
@@ -162,14 +176,18 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
         DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }
     let outcome = work(conn);
     let finish = match (&outcome, conn) {
         (Ok(_), DbConnection::Sqlite(inner)) => AnsiTransactionManager::commit_transaction(inner),
         (Ok(_), DbConnection::Pg(inner)) => AnsiTransactionManager::commit_transaction(inner),
-        (Err(_), DbConnection::Sqlite(inner)) => AnsiTransactionManager::rollback_transaction(inner),
+        (Err(_), DbConnection::Sqlite(inner)) => {
+            AnsiTransactionManager::rollback_transaction(inner)
+        }
         (Err(_), DbConnection::Pg(inner)) => AnsiTransactionManager::rollback_transaction(inner),
     };
     match (outcome, finish) {
@@ -196,7 +214,9 @@ pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
 /// A value stored by the database but not one the application knows: the data was changed
 /// behind the application's back.
 pub fn corrupt(what: &str, value: &str) -> diesel::result::Error {
-    diesel::result::Error::DeserializationError(format!("unexpected {what} {value:?} in the database").into())
+    diesel::result::Error::DeserializationError(
+        format!("unexpected {what} {value:?} in the database").into(),
+    )
 }
 
 #[cfg(test)]
@@ -205,16 +225,28 @@ mod tests {
 
     #[test]
     fn urls_choose_the_backend() {
-        assert_eq!(DatabaseUrl::parse("sqlite://goalkeeper.db"), Ok(DatabaseUrl::Sqlite("goalkeeper.db".into())));
-        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/gk.db"), Ok(DatabaseUrl::Sqlite("/var/lib/gk.db".into())));
-        assert!(matches!(DatabaseUrl::parse("postgres://u:p@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://goalkeeper.db"),
+            Ok(DatabaseUrl::Sqlite("goalkeeper.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/gk.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/gk.db".into()))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:p@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://gk:s3cret@db:5432/gk"), "postgres://gk:***@db:5432/gk");
+        assert_eq!(
+            redact("postgres://gk:s3cret@db:5432/gk"),
+            "postgres://gk:***@db:5432/gk"
+        );
         assert_eq!(redact("postgres://db/gk"), "postgres://db/gk");
     }
 }

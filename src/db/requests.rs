@@ -4,8 +4,8 @@ use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, Reques
 use super::schema::{categories, events, idempotency_keys, requests, services};
 use super::{DbConnection, write_transaction};
 use crate::domain::{
-    Action, Actor, CategoryId, Description, EventKind, RequestId, ServiceId, State, Tier, Title, TriageError, Urgency,
-    UserId, triage,
+    Action, Actor, CategoryId, Description, EventKind, RequestId, ServiceId, State, Tier, Title,
+    TriageError, Urgency, UserId, triage,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -34,7 +34,11 @@ pub enum FileError {
 
 /// Files a request (or finds the one already filed with this idempotency key).
 /// Returns the request and whether it was created now.
-pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<(RequestId, bool), FileError> {
+pub fn file(
+    conn: &mut DbConnection,
+    new: &NewRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<(RequestId, bool), FileError> {
     write_transaction(conn, |conn| {
         if let Some(key) = new.idempotency_key {
             let earlier: Option<i64> = idempotency_keys::table
@@ -63,7 +67,9 @@ pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -
                     .first(conn)
                     .optional()?;
                 match row {
-                    Some((tier, false)) => Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?),
+                    Some((tier, false)) => {
+                        Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?)
+                    }
                     _ => return Err(FileError::UnknownService),
                 }
             }
@@ -115,13 +121,20 @@ pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -
 }
 
 pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request>> {
-    let row: Option<RequestRow> = requests::table.find(id.0).select(RequestRow::as_select()).first(conn).optional()?;
+    let row: Option<RequestRow> = requests::table
+        .find(id.0)
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()?;
     row.map(Request::try_from).transpose()
 }
 
 pub fn history(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<Event>> {
-    let rows: Vec<EventRow> =
-        events::table.filter(events::request_id.eq(id.0)).order(events::id.asc()).select(EventRow::as_select()).load(conn)?;
+    let rows: Vec<EventRow> = events::table
+        .filter(events::request_id.eq(id.0))
+        .order(events::id.asc())
+        .select(EventRow::as_select())
+        .load(conn)?;
     rows.into_iter().map(Event::try_from).collect()
 }
 
@@ -180,9 +193,16 @@ pub fn apply(
             return conflict(conn);
         }
         if let Action::Duplicate { of, .. } = &action {
-            let exists: i64 = requests::table.filter(requests::id.eq(of.0)).count().get_result(conn)?;
+            let exists: i64 = requests::table
+                .filter(requests::id.eq(of.0))
+                .count()
+                .get_result(conn)?;
             if exists == 0 {
-                return Err(TriageError::Invalid { field: "of", message: format!("There is no request #{of}.") }.into());
+                return Err(TriageError::Invalid {
+                    field: "of",
+                    message: format!("There is no request #{of}."),
+                }
+                .into());
             }
         }
         let change = triage::decide(&facts, actor, action, now)?;
@@ -191,18 +211,26 @@ pub fn apply(
         } else {
             None
         };
-        let duplicate_of = if change.to.is_final() { change.related.map(|r| r.0) } else { None };
+        let duplicate_of = if change.to.is_final() {
+            change.related.map(|r| r.0)
+        } else {
+            None
+        };
         let new_version = seen_version + 1;
-        let updated = diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
-            .set((
-                requests::state.eq(change.to.as_str()),
-                requests::owner_id.eq(change.owner.map(|o| o.0)),
-                requests::duplicate_of.eq(duplicate_of),
-                requests::closed_at.eq(closed_at),
-                requests::version.eq(new_version),
-                requests::updated_at.eq(naive(now)),
-            ))
-            .execute(conn)?;
+        let updated = diesel::update(
+            requests::table
+                .filter(requests::id.eq(id.0))
+                .filter(requests::version.eq(seen_version)),
+        )
+        .set((
+            requests::state.eq(change.to.as_str()),
+            requests::owner_id.eq(change.owner.map(|o| o.0)),
+            requests::duplicate_of.eq(duplicate_of),
+            requests::closed_at.eq(closed_at),
+            requests::version.eq(new_version),
+            requests::updated_at.eq(naive(now)),
+        ))
+        .execute(conn)?;
         if updated == 0 {
             // Another instance won the race between our read and our write.
             return conflict(conn);
@@ -253,7 +281,9 @@ fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
     } else {
         filter.states.iter().map(|s| s.as_str()).collect()
     };
-    let mut query = requests::table.into_boxed().filter(requests::state.eq_any(states));
+    let mut query = requests::table
+        .into_boxed()
+        .filter(requests::state.eq_any(states));
     if let Some(category) = filter.category {
         query = query.filter(requests::category_id.eq(category.0));
     }
@@ -273,21 +303,42 @@ fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
 
 /// One page of the triage queue, most urgent first: service tier, then urgency, then age;
 /// the id makes the order total so pages never overlap.
-pub fn queue(conn: &mut DbConnection, filter: &QueueFilter, page: i64, per_page: i64) -> QueryResult<(Vec<Request>, i64)> {
+pub fn queue(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<Request>, i64)> {
     let total: i64 = filtered(filter).count().get_result(conn)?;
     let rows: Vec<RequestRow> = filtered(filter)
-        .order((requests::tier_rank.asc(), requests::urgency_rank.asc(), requests::created_at.asc(), requests::id.asc()))
+        .order((
+            requests::tier_rank.asc(),
+            requests::urgency_rank.asc(),
+            requests::created_at.asc(),
+            requests::id.asc(),
+        ))
         .limit(per_page)
         .offset(page.saturating_sub(1).saturating_mul(per_page))
         .select(RequestRow::as_select())
         .load(conn)?;
-    let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
+    let requests = rows
+        .into_iter()
+        .map(Request::try_from)
+        .collect::<QueryResult<_>>()?;
     Ok((requests, total))
 }
 
 /// One page of a requester's own requests, newest first.
-pub fn filed_by(conn: &mut DbConnection, requester: UserId, page: i64, per_page: i64) -> QueryResult<(Vec<Request>, i64)> {
-    let total: i64 = requests::table.filter(requests::requester_id.eq(requester.0)).count().get_result(conn)?;
+pub fn filed_by(
+    conn: &mut DbConnection,
+    requester: UserId,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<Request>, i64)> {
+    let total: i64 = requests::table
+        .filter(requests::requester_id.eq(requester.0))
+        .count()
+        .get_result(conn)?;
     let rows: Vec<RequestRow> = requests::table
         .filter(requests::requester_id.eq(requester.0))
         .order(requests::id.desc())
@@ -295,6 +346,9 @@ pub fn filed_by(conn: &mut DbConnection, requester: UserId, page: i64, per_page:
         .offset(page.saturating_sub(1).saturating_mul(per_page))
         .select(RequestRow::as_select())
         .load(conn)?;
-    let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
+    let requests = rows
+        .into_iter()
+        .map(Request::try_from)
+        .collect::<QueryResult<_>>()?;
     Ok((requests, total))
 }

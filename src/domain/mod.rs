@@ -8,5 +8,5 @@ pub mod values;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{CategoryId, EventId, RequestId, ServiceId, UserId};
-pub use triage::{Action, Actor, ActionName, RequestFacts, TriageError, Transition};
+pub use triage::{Action, ActionName, Actor, RequestFacts, Transition, TriageError};
 pub use values::*;

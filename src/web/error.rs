@@ -88,8 +88,13 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         match self {
             AppError::SignInRequired { next } => {
-                let target = format!("/login?next={}", percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC));
-                return HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
+                let target = format!(
+                    "/login?next={}",
+                    percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+                );
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, target))
+                    .finish();
             }
             AppError::Internal(e) => tracing::error!(error = ?e, "request failed"),
             AppError::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
@@ -97,7 +102,11 @@ impl ResponseError for AppError {
         }
         let status = self.status_code();
         let (title, message) = self.words();
-        let page = ErrorPage { layout: Layout::anonymous(title), status: status.as_u16(), message };
+        let page = ErrorPage {
+            layout: Layout::anonymous(title),
+            status: status.as_u16(),
+            message,
+        };
         render(status, &page).unwrap_or_else(|_| HttpResponse::build(status).body(title))
     }
 }

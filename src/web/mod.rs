@@ -75,7 +75,9 @@ impl AppState {
 
 /// The session cookie's key, kept in the database so every instance and restart shares it.
 pub fn session_key(conn: &mut DbConnection) -> anyhow::Result<Key> {
-    let encoded = crate::db::sessions::setting_or_init(conn, "session_cookie_key", || crate::auth::random_token(128))?;
+    let encoded = crate::db::sessions::setting_or_init(conn, "session_cookie_key", || {
+        crate::auth::random_token(128)
+    })?;
     Ok(Key::derive_from(encoded.as_bytes()))
 }
 

@@ -20,12 +20,19 @@ impl FieldErrors {
     }
 
     /// Records the error of a parse result and returns its value.
-    pub fn check<T, E: fmt::Display>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
+    pub fn check<T, E: fmt::Display>(
+        &mut self,
+        field: &'static str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         result.map_err(|e| self.add(field, e)).ok()
     }
 
     pub fn of(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(name, _)| *name == field).map(|(_, message)| message.as_str())
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -57,14 +64,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::add_user))
         .route("/admin/users/{id}/role", web::post().to(admin::change_role))
-        .route("/admin/users/{id}/disable", web::post().to(admin::disable_user))
-        .route("/admin/users/{id}/enable", web::post().to(admin::enable_user))
+        .route(
+            "/admin/users/{id}/disable",
+            web::post().to(admin::disable_user),
+        )
+        .route(
+            "/admin/users/{id}/enable",
+            web::post().to(admin::enable_user),
+        )
         .route("/admin/services", web::get().to(admin::services))
         .route("/admin/services", web::post().to(admin::add_service))
-        .route("/admin/services/{id}", web::post().to(admin::update_service))
+        .route(
+            "/admin/services/{id}",
+            web::post().to(admin::update_service),
+        )
         .route("/admin/categories", web::get().to(admin::categories))
         .route("/admin/categories", web::post().to(admin::add_category))
-        .route("/admin/categories/{id}", web::post().to(admin::update_category));
+        .route(
+            "/admin/categories/{id}",
+            web::post().to(admin::update_category),
+        );
 }
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {
@@ -73,16 +92,22 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 
 /// The process is up.
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok\n")
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok\n")
 }
 
 /// The database answers.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.db(|conn| Ok(crate::db::ping(conn)?)).await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready\n"),
+        Ok(()) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("database unavailable\n")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("database unavailable\n")
         }
     }
 }

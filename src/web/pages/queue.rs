@@ -28,13 +28,17 @@ pub struct QueueQuery {
 impl QueueQuery {
     fn filter(&self, me: UserId) -> QueueFilter {
         QueueFilter {
-            states: State::parse(&self.state).map(|s| vec![s]).unwrap_or_default(),
+            states: State::parse(&self.state)
+                .map(|s| vec![s])
+                .unwrap_or_default(),
             category: parse_id(&self.category).map(CategoryId),
             service: parse_id(&self.service).map(ServiceId),
             owner: match self.owner.as_str() {
                 "me" => OwnerFilter::Person(me),
                 "none" => OwnerFilter::Nobody,
-                other => parse_id(other).map(|id| OwnerFilter::Person(UserId(id))).unwrap_or_default(),
+                other => parse_id(other)
+                    .map(|id| OwnerFilter::Person(UserId(id)))
+                    .unwrap_or_default(),
             },
             requester: None,
         }
@@ -51,7 +55,15 @@ impl QueueQuery {
         let mut query: Vec<String> = params
             .iter()
             .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| format!("{name}={}", percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)))
+            .map(|(name, value)| {
+                format!(
+                    "{name}={}",
+                    percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                )
+            })
             .collect();
         query.push(format!("page={page}"));
         format!("/queue?{}", query.join("&"))
@@ -72,7 +84,11 @@ struct QueuePage {
     filtered: bool,
 }
 
-pub async fn queue(state: web::Data<AppState>, user: CurrentUser, query: web::Query<QueueQuery>) -> Result<HttpResponse, AppError> {
+pub async fn queue(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
     let query = query.into_inner();
     let filter = query.filter(user.user.id);
@@ -81,21 +97,49 @@ pub async fn queue(state: web::Data<AppState>, user: CurrentUser, query: web::Qu
         .db(move |conn| {
             let (requests, total) = store::queue(conn, &filter, page, PER_PAGE)?;
             let names = Directory::for_requests(conn, &requests)?;
-            Ok((requests, total, names, catalog::categories(conn)?, catalog::services(conn)?, users::engineers(conn)?))
+            Ok((
+                requests,
+                total,
+                names,
+                catalog::categories(conn)?,
+                catalog::services(conn)?,
+                users::engineers(conn)?,
+            ))
         })
         .await?;
     let (now, tz) = (state.now(), state.config.timezone);
     let choice = |value: String, label: String| Choice { value, label };
-    let mut owners = vec![choice("me".into(), "Me".into()), choice("none".into(), "Nobody yet".into())];
-    owners.extend(engineers.into_iter().map(|e| choice(e.id.to_string(), e.name)));
-    let filtered = [&query.state, &query.category, &query.service, &query.owner].iter().any(|v| !v.is_empty());
+    let mut owners = vec![
+        choice("me".into(), "Me".into()),
+        choice("none".into(), "Nobody yet".into()),
+    ];
+    owners.extend(
+        engineers
+            .into_iter()
+            .map(|e| choice(e.id.to_string(), e.name)),
+    );
+    let filtered = [&query.state, &query.category, &query.service, &query.owner]
+        .iter()
+        .any(|v| !v.is_empty());
     ok(&QueuePage {
         layout: user.layout("Triage queue", "queue"),
-        lines: requests.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
+        lines: requests
+            .iter()
+            .map(|r| RequestLine::new(r, &names, now, tz))
+            .collect(),
         pager: Pager::new(page, PER_PAGE, total, |p| query.link(p)),
-        states: State::ALL.iter().map(|s| choice(s.as_str().into(), s.label().into())).collect(),
-        categories: categories.into_iter().map(|c| choice(c.id.to_string(), c.name)).collect(),
-        services: services.into_iter().map(|s| choice(s.id.to_string(), s.name)).collect(),
+        states: State::ALL
+            .iter()
+            .map(|s| choice(s.as_str().into(), s.label().into()))
+            .collect(),
+        categories: categories
+            .into_iter()
+            .map(|c| choice(c.id.to_string(), c.name))
+            .collect(),
+        services: services
+            .into_iter()
+            .map(|s| choice(s.id.to_string(), s.name))
+            .collect(),
         owners,
         filtered,
         query,
