@@ -1,0 +1,279 @@
+//! End to end in real headless Chromium, driven through chromedriver: set up the admin, file a
+//! request as a requester, take and resolve it as an engineer, see it resolved as the requester.
+
+mod support;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::{Server, free_port, wait_for_port};
+
+const PASSWORD: &str = "a long enough password";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromedriver() -> Option<std::path::PathBuf> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+}
+
+async fn browser(port: u16, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    let args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect::<Vec<_>>();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }),
+    );
+    ClientBuilder::rustls()
+        .expect("TLS setup")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a chromedriver session")
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Waits (up to 10 s) for the page to show `needle`: clicks navigate asynchronously.
+async fn expect_text(client: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(body) = client.find(Locator::Css("body")).await {
+            if let Ok(text) = body.text().await {
+                if text.contains(needle) {
+                    return text;
+                }
+                last = text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {needle:?}; it shows:\n{last}");
+}
+
+async fn expect_path(client: &Client, suffix: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(url) = client.current_url().await {
+            if url.path().ends_with(suffix) {
+                return url.path().to_owned();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never reached a path ending in {suffix}");
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("GOALKEEPER_SCREENSHOTS") {
+        let png = client.screenshot().await.expect("screenshot");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
+            .expect("write screenshot");
+    }
+}
+
+async fn sign_in(client: &Client, server: &Server, email: &str) {
+    client
+        .goto(&server.url("/login"))
+        .await
+        .expect("login page");
+    fill(client, "#email", email).await;
+    fill(client, "#password", PASSWORD).await;
+    click(client, "form[action='/login'] button[type=submit]").await;
+    for _ in 0..100 {
+        match client.current_url().await {
+            Ok(url) if url.path() != "/login" => return,
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("signing in as {email} did not leave the sign-in page");
+}
+
+async fn sign_out(client: &Client) {
+    click(client, "form.signout button").await;
+    expect_text(client, "You are signed out.").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_take_and_resolve_in_a_real_browser() {
+    let Some(driver_path) = chromedriver() else {
+        if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!(
+                "chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found"
+            );
+        }
+        eprintln!(
+            "skipping: chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&dir.path().join("e2e.db"));
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(driver_path)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    assert!(
+        wait_for_port(driver_port, Duration::from_secs(20)),
+        "chromedriver did not start"
+    );
+    let client = browser(driver_port, &dir.path().join("profile")).await;
+
+    // First run: the setup page creates the admin.
+    client.goto(&server.url("/")).await.expect("home");
+    expect_path(&client, "/setup").await;
+    fill(&client, "#name", "Ada Admin").await;
+    fill(&client, "#email", "ada@example.com").await;
+    fill(&client, "#password", PASSWORD).await;
+    fill(&client, "#password_confirm", PASSWORD).await;
+    click(&client, "form[action='/setup'] button").await;
+    expect_text(&client, "Welcome!").await;
+
+    // The admin adds an engineer and a requester.
+    for (name, email, role) in [
+        ("Gina Goalkeeper", "gina@example.com", "engineer"),
+        ("Rita Requester", "rita@example.com", "requester"),
+    ] {
+        fill(&client, "form[action='/admin/users'] #name", name).await;
+        fill(&client, "form[action='/admin/users'] #email", email).await;
+        client
+            .find(Locator::Css("form[action='/admin/users'] #role"))
+            .await
+            .expect("role")
+            .select_by_value(role)
+            .await
+            .expect("select role");
+        fill(&client, "form[action='/admin/users'] #password", PASSWORD).await;
+        click(&client, "form[action='/admin/users'] button[type=submit]").await;
+        expect_text(&client, &format!("{name} can sign in now")).await;
+    }
+    screenshot(&client, "admin-users").await;
+    sign_out(&client).await;
+
+    // The requester files a request.
+    sign_in(&client, &server, "rita@example.com").await;
+    client
+        .goto(&server.url("/requests/new"))
+        .await
+        .expect("new request");
+    fill(&client, "#title", "Staging database is read-only").await;
+    fill(
+        &client,
+        "#description",
+        "Since 10:00 every write fails with 'read-only transaction'.",
+    )
+    .await;
+    client
+        .find(Locator::Css("#category"))
+        .await
+        .expect("category")
+        .select_by_value("6")
+        .await
+        .expect("category choice");
+    client
+        .find(Locator::Css("#urgency"))
+        .await
+        .expect("urgency")
+        .select_by_value("high")
+        .await
+        .expect("urgency choice");
+    screenshot(&client, "new-request").await;
+    click(&client, "form[action='/requests'] button[type=submit]").await;
+    expect_text(&client, "filed. The goalkeeper will pick it up.").await;
+    let request_path = client.current_url().await.expect("url").path().to_owned();
+    assert!(request_path.starts_with("/requests/"), "{request_path}");
+    sign_out(&client).await;
+
+    // The engineer takes it from the queue and resolves it.
+    sign_in(&client, &server, "gina@example.com").await;
+    expect_path(&client, "/queue").await;
+    screenshot(&client, "queue").await;
+    client
+        .find(Locator::LinkText("Staging database is read-only"))
+        .await
+        .expect("queue entry")
+        .click()
+        .await
+        .expect("open");
+    click(&client, "form[action$='/take'] button").await;
+    expect_text(&client, "You own #").await;
+    client
+        .find(Locator::Css(
+            "details:has(form[action$='/resolve']) summary",
+        ))
+        .await
+        .expect("resolve summary")
+        .click()
+        .await
+        .expect("open resolve");
+    fill(
+        &client,
+        "#resolve-note",
+        "The disk was full; freed space and restarted the primary.",
+    )
+    .await;
+    click(&client, "form[action$='/resolve'] button").await;
+    expect_text(&client, "resolved.").await;
+    screenshot(&client, "resolved-engineer").await;
+    sign_out(&client).await;
+
+    // The requester sees the outcome.
+    sign_in(&client, &server, "rita@example.com").await;
+    client
+        .goto(&server.url(&request_path))
+        .await
+        .expect("request page");
+    let outcome = expect_text(
+        &client,
+        "The disk was full; freed space and restarted the primary.",
+    )
+    .await;
+    assert!(outcome.contains("Resolved"), "{outcome}");
+    screenshot(&client, "resolved-requester").await;
+    client.close().await.expect("close browser");
+}
