@@ -79,13 +79,13 @@ async fn click(client: &Client, css: &str) {
 async fn expect_text(client: &Client, needle: &str) -> String {
     let mut last = String::new();
     for _ in 0..100 {
-        if let Ok(body) = client.find(Locator::Css("body")).await {
-            if let Ok(text) = body.text().await {
-                if text.contains(needle) {
-                    return text;
-                }
-                last = text;
+        if let Ok(body) = client.find(Locator::Css("body")).await
+            && let Ok(text) = body.text().await
+        {
+            if text.contains(needle) {
+                return text;
             }
+            last = text;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -94,10 +94,10 @@ async fn expect_text(client: &Client, needle: &str) -> String {
 
 async fn expect_path(client: &Client, suffix: &str) -> String {
     for _ in 0..100 {
-        if let Ok(url) = client.current_url().await {
-            if url.path().ends_with(suffix) {
-                return url.path().to_owned();
-            }
+        if let Ok(url) = client.current_url().await
+            && url.path().ends_with(suffix)
+        {
+            return url.path().to_owned();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
