@@ -1,265 +1,266 @@
-use crate::helpers::{PASSWORD, TestApp};
+use crate::backend_test;
+use crate::helpers::PASSWORD;
 use actix_web::http::StatusCode;
 use goalkeeper::domain::Role;
 
-#[actix_web::test]
-async fn a_fresh_install_sends_everyone_to_setup() {
-    let app = TestApp::new().await;
-    let browser = app.browser();
-    assert_eq!(browser.get("/").await.location(), "/setup");
-    assert_eq!(browser.get("/login").await.location(), "/setup");
-    let page = browser.get("/setup").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Create the first admin"));
+backend_test! {
+    async fn a_fresh_install_sends_everyone_to_setup(app) {
+        let browser = app.browser();
+        assert_eq!(browser.get("/").await.location(), "/setup");
+        assert_eq!(browser.get("/login").await.location(), "/setup");
+        let page = browser.get("/setup").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Create the first admin"));
+    }
 }
 
-#[actix_web::test]
-async fn setup_creates_the_first_admin_once() {
-    let app = TestApp::new().await;
-    let browser = app.browser();
-    browser.get("/setup").await;
-    let done = browser
-        .post(
-            "/setup",
-            &[
-                ("name", "Ada Admin"),
-                ("email", "ada@example.com"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location(), "/admin/users");
-    let people = browser.get("/admin/users").await;
-    assert_eq!(people.status, StatusCode::OK);
-    assert!(
-        people.body.contains("Welcome!"),
-        "flash message after setup"
-    );
+backend_test! {
+    async fn setup_creates_the_first_admin_once(app) {
+        let browser = app.browser();
+        browser.get("/setup").await;
+        let done = browser
+            .post(
+                "/setup",
+                &[
+                    ("name", "Ada Admin"),
+                    ("email", "ada@example.com"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        assert_eq!(done.location(), "/admin/users");
+        let people = browser.get("/admin/users").await;
+        assert_eq!(people.status, StatusCode::OK);
+        assert!(
+            people.body.contains("Welcome!"),
+            "flash message after setup"
+        );
 
-    let other = app.browser();
-    assert_eq!(other.get("/setup").await.location(), "/login");
-    other.get("/login").await;
-    let again = other
-        .post(
-            "/setup",
-            &[
-                ("name", "Mallory"),
-                ("email", "m@example.com"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(again.location(), "/login");
-    assert_eq!(app.count("users"), 1);
+        let other = app.browser();
+        assert_eq!(other.get("/setup").await.location(), "/login");
+        other.get("/login").await;
+        let again = other
+            .post(
+                "/setup",
+                &[
+                    ("name", "Mallory"),
+                    ("email", "m@example.com"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(again.location(), "/login");
+        assert_eq!(app.count("users"), 1);
+    }
 }
 
-#[actix_web::test]
-async fn setup_form_comes_back_with_messages_and_values() {
-    let app = TestApp::new().await;
-    let browser = app.browser();
-    browser.get("/setup").await;
-    let page = browser
-        .post(
-            "/setup",
-            &[
-                ("name", "Ada"),
-                ("email", "not-an-email"),
-                ("password", "short"),
-                ("password_confirm", "short"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("value=\"Ada\""));
-    assert!(page.body.contains("E-mail must look like"));
-    assert!(page.body.contains("at least 8 characters"));
-    assert_eq!(app.count("users"), 0);
+backend_test! {
+    async fn setup_form_comes_back_with_messages_and_values(app) {
+        let browser = app.browser();
+        browser.get("/setup").await;
+        let page = browser
+            .post(
+                "/setup",
+                &[
+                    ("name", "Ada"),
+                    ("email", "not-an-email"),
+                    ("password", "short"),
+                    ("password_confirm", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("value=\"Ada\""));
+        assert!(page.body.contains("E-mail must look like"));
+        assert!(page.body.contains("at least 8 characters"));
+        assert_eq!(app.count("users"), 0);
+    }
 }
 
-#[actix_web::test]
-async fn unknown_email_and_wrong_password_get_the_same_answer() {
-    let app = TestApp::new().await;
-    app.create_user("eve@example.com", "Eve", Role::Engineer);
-    let unknown = app.browser().login("nobody@example.com", PASSWORD).await;
-    let wrong = app
-        .browser()
-        .login("eve@example.com", "wrong password!")
-        .await;
-    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.status, unknown.status);
-    let message = "That e-mail and password do not match an account.";
-    assert!(unknown.body.contains(message) && wrong.body.contains(message));
+backend_test! {
+    async fn unknown_email_and_wrong_password_get_the_same_answer(app) {
+        app.create_user("eve@example.com", "Eve", Role::Engineer);
+        let unknown = app.browser().login("nobody@example.com", PASSWORD).await;
+        let wrong = app
+            .browser()
+            .login("eve@example.com", "wrong password!")
+            .await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.status, unknown.status);
+        let message = "That e-mail and password do not match an account.";
+        assert!(unknown.body.contains(message) && wrong.body.contains(message));
+    }
 }
 
-#[actix_web::test]
-async fn the_session_id_changes_at_sign_in() {
-    let app = TestApp::new().await;
-    app.create_user("eve@example.com", "Eve", Role::Engineer);
-    let browser = app.browser();
-    browser.get("/login").await;
-    let before = app.session_ids();
-    assert_eq!(before.len(), 1, "an anonymous session holds the CSRF token");
-    assert!(before[0].len() >= 22, "at least 128 bits of randomness");
-    let signed_in = browser
-        .post(
-            "/login",
-            &[("email", "eve@example.com"), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
-    let after = app.session_ids();
-    assert_eq!(after.len(), 1, "the pre-login session is gone");
-    assert_ne!(before, after);
-    let cookie_header = signed_in.header("set-cookie");
-    assert!(
-        cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Lax"),
-        "{cookie_header}"
-    );
-    assert_eq!(browser.get("/queue").await.status, StatusCode::OK);
+backend_test! {
+    async fn the_session_id_changes_at_sign_in(app) {
+        app.create_user("eve@example.com", "Eve", Role::Engineer);
+        let browser = app.browser();
+        browser.get("/login").await;
+        let before = app.session_ids();
+        assert_eq!(before.len(), 1, "an anonymous session holds the CSRF token");
+        assert!(before[0].len() >= 22, "at least 128 bits of randomness");
+        let signed_in = browser
+            .post(
+                "/login",
+                &[("email", "eve@example.com"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+        let after = app.session_ids();
+        assert_eq!(after.len(), 1, "the pre-login session is gone");
+        assert_ne!(before, after);
+        let cookie_header = signed_in.header("set-cookie");
+        assert!(
+            cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Lax"),
+            "{cookie_header}"
+        );
+        assert_eq!(browser.get("/queue").await.status, StatusCode::OK);
+    }
 }
 
-#[actix_web::test]
-async fn sign_in_returns_to_the_page_asked_for_but_never_off_site() {
-    let app = TestApp::new().await;
-    app.create_user("eve@example.com", "Eve", Role::Engineer);
-    let browser = app.browser();
-    assert_eq!(
-        browser.get("/queue?owner=me").await.location(),
-        "/login?next=%2Fqueue%3Fowner%3Dme"
-    );
-    browser.get("/login?next=%2Fqueue%3Fowner%3Dme").await;
-    let back = browser
-        .post(
-            "/login",
-            &[
-                ("email", "eve@example.com"),
-                ("password", PASSWORD),
-                ("next", "/queue?owner=me"),
-            ],
-        )
-        .await;
-    assert_eq!(back.location(), "/queue?owner=me");
-
-    let other = app.browser();
-    other.get("/login").await;
-    let away = other
-        .post(
-            "/login",
-            &[
-                ("email", "eve@example.com"),
-                ("password", PASSWORD),
-                ("next", "//evil.example"),
-            ],
-        )
-        .await;
-    assert_eq!(away.location(), "/");
-}
-
-#[actix_web::test]
-async fn a_cookie_replayed_after_logout_is_refused() {
-    let app = TestApp::new().await;
-    let (browser, _) = app.signed_in(Role::Engineer, "Eve").await;
-    let stolen = browser
-        .cookie("goalkeeper_session")
-        .expect("session cookie");
-    assert_eq!(browser.get("/queue").await.status, StatusCode::OK);
-    let out = browser.post("/logout", &[]).await;
-    assert_eq!(out.location(), "/login?signed_out=1");
-    assert_eq!(app.count("sessions WHERE user_id IS NOT NULL"), 0);
-
-    let replay = app.browser();
-    replay.set_cookie("goalkeeper_session", &stolen);
-    let refused = replay.get("/queue").await;
-    assert_eq!(refused.status, StatusCode::SEE_OTHER);
-    assert!(refused.location().starts_with("/login"));
-}
-
-#[actix_web::test]
-async fn a_disabled_user_is_signed_out_at_once() {
-    let app = TestApp::new().await;
-    let (admin, _) = app.signed_in(Role::Admin, "Ada").await;
-    let (eve, eve_id) = app.signed_in(Role::Engineer, "Eve").await;
-    assert_eq!(eve.get("/queue").await.status, StatusCode::OK);
-    admin.get("/admin/users").await;
-    let disabled = admin
-        .post(&format!("/admin/users/{eve_id}/disable"), &[])
-        .await;
-    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
-    let after = eve.get("/queue").await;
-    assert_eq!(after.status, StatusCode::SEE_OTHER);
-    assert!(after.location().starts_with("/login"));
-    let again = app.browser().login("eve@example.com", PASSWORD).await;
-    assert_eq!(again.status, StatusCode::FORBIDDEN);
-    assert!(again.body.contains("disabled"));
-}
-
-#[actix_web::test]
-async fn failed_sign_ins_are_throttled_per_account() {
-    let app = TestApp::new().await;
-    app.create_user("eve@example.com", "Eve", Role::Engineer);
-    let browser = app.browser();
-    for _ in 0..5 {
+backend_test! {
+    async fn sign_in_returns_to_the_page_asked_for_but_never_off_site(app) {
+        app.create_user("eve@example.com", "Eve", Role::Engineer);
+        let browser = app.browser();
         assert_eq!(
-            browser
-                .login("eve@example.com", "guessing-wrong")
-                .await
-                .status,
-            StatusCode::UNAUTHORIZED
+            browser.get("/queue?owner=me").await.location(),
+            "/login?next=%2Fqueue%3Fowner%3Dme"
+        );
+        browser.get("/login?next=%2Fqueue%3Fowner%3Dme").await;
+        let back = browser
+            .post(
+                "/login",
+                &[
+                    ("email", "eve@example.com"),
+                    ("password", PASSWORD),
+                    ("next", "/queue?owner=me"),
+                ],
+            )
+            .await;
+        assert_eq!(back.location(), "/queue?owner=me");
+
+        let other = app.browser();
+        other.get("/login").await;
+        let away = other
+            .post(
+                "/login",
+                &[
+                    ("email", "eve@example.com"),
+                    ("password", PASSWORD),
+                    ("next", "//evil.example"),
+                ],
+            )
+            .await;
+        assert_eq!(away.location(), "/");
+    }
+}
+
+backend_test! {
+    async fn a_cookie_replayed_after_logout_is_refused(app) {
+        let (browser, _) = app.signed_in(Role::Engineer, "Eve").await;
+        let stolen = browser
+            .cookie("goalkeeper_session")
+            .expect("session cookie");
+        assert_eq!(browser.get("/queue").await.status, StatusCode::OK);
+        let out = browser.post("/logout", &[]).await;
+        assert_eq!(out.location(), "/login?signed_out=1");
+        assert_eq!(app.count("sessions WHERE user_id IS NOT NULL"), 0);
+
+        let replay = app.browser();
+        replay.set_cookie("goalkeeper_session", &stolen);
+        let refused = replay.get("/queue").await;
+        assert_eq!(refused.status, StatusCode::SEE_OTHER);
+        assert!(refused.location().starts_with("/login"));
+    }
+}
+
+backend_test! {
+    async fn a_disabled_user_is_signed_out_at_once(app) {
+        let (admin, _) = app.signed_in(Role::Admin, "Ada").await;
+        let (eve, eve_id) = app.signed_in(Role::Engineer, "Eve").await;
+        assert_eq!(eve.get("/queue").await.status, StatusCode::OK);
+        admin.get("/admin/users").await;
+        let disabled = admin
+            .post(&format!("/admin/users/{eve_id}/disable"), &[])
+            .await;
+        assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+        let after = eve.get("/queue").await;
+        assert_eq!(after.status, StatusCode::SEE_OTHER);
+        assert!(after.location().starts_with("/login"));
+        let again = app.browser().login("eve@example.com", PASSWORD).await;
+        assert_eq!(again.status, StatusCode::FORBIDDEN);
+        assert!(again.body.contains("disabled"));
+    }
+}
+
+backend_test! {
+    async fn failed_sign_ins_are_throttled_per_account(app) {
+        app.create_user("eve@example.com", "Eve", Role::Engineer);
+        let browser = app.browser();
+        for _ in 0..5 {
+            assert_eq!(
+                browser
+                    .login("eve@example.com", "guessing-wrong")
+                    .await
+                    .status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let locked = browser.login("eve@example.com", PASSWORD).await;
+        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(locked.body.contains("Too many failed sign-ins"));
+        app.clock.advance(chrono::Duration::minutes(16));
+        assert_eq!(
+            browser.login("eve@example.com", PASSWORD).await.status,
+            StatusCode::SEE_OTHER
         );
     }
-    let locked = browser.login("eve@example.com", PASSWORD).await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(locked.body.contains("Too many failed sign-ins"));
-    app.clock.advance(chrono::Duration::minutes(16));
-    assert_eq!(
-        browser.login("eve@example.com", PASSWORD).await.status,
-        StatusCode::SEE_OTHER
-    );
 }
 
-#[actix_web::test]
-async fn sessions_expire_when_idle_and_after_the_absolute_limit() {
-    let app = TestApp::new().await;
-    let (browser, _) = app.signed_in(Role::Engineer, "Eve").await;
-    app.clock.advance(chrono::Duration::hours(11));
-    assert_eq!(
-        browser.get("/queue").await.status,
-        StatusCode::OK,
-        "within the idle limit"
-    );
-    app.clock.advance(chrono::Duration::hours(11));
-    assert_eq!(
-        browser.get("/queue").await.status,
-        StatusCode::OK,
-        "the visit before renewed it"
-    );
-    app.clock.advance(chrono::Duration::hours(13));
-    assert_eq!(
-        browser.get("/queue").await.status,
-        StatusCode::SEE_OTHER,
-        "idle for 13 h"
-    );
-
-    let (steady, _) = app.signed_in(Role::Engineer, "Sam").await;
-    for _ in 0..16 {
+backend_test! {
+    async fn sessions_expire_when_idle_and_after_the_absolute_limit(app) {
+        let (browser, _) = app.signed_in(Role::Engineer, "Eve").await;
         app.clock.advance(chrono::Duration::hours(11));
-        steady.get("/queue").await;
+        assert_eq!(
+            browser.get("/queue").await.status,
+            StatusCode::OK,
+            "within the idle limit"
+        );
+        app.clock.advance(chrono::Duration::hours(11));
+        assert_eq!(
+            browser.get("/queue").await.status,
+            StatusCode::OK,
+            "the visit before renewed it"
+        );
+        app.clock.advance(chrono::Duration::hours(13));
+        assert_eq!(
+            browser.get("/queue").await.status,
+            StatusCode::SEE_OTHER,
+            "idle for 13 h"
+        );
+
+        let (steady, _) = app.signed_in(Role::Engineer, "Sam").await;
+        for _ in 0..16 {
+            app.clock.advance(chrono::Duration::hours(11));
+            steady.get("/queue").await;
+        }
+        assert_eq!(
+            steady.get("/queue").await.status,
+            StatusCode::SEE_OTHER,
+            "past 7 days in all"
+        );
     }
-    assert_eq!(
-        steady.get("/queue").await.status,
-        StatusCode::SEE_OTHER,
-        "past 7 days in all"
-    );
 }
 
-#[actix_web::test]
-async fn people_land_where_their_work_is() {
-    let app = TestApp::new().await;
-    let (engineer, _) = app.signed_in(Role::Engineer, "Eve").await;
-    let (requester, _) = app.signed_in(Role::Requester, "Rita").await;
-    assert_eq!(engineer.get("/").await.location(), "/queue");
-    assert_eq!(requester.get("/").await.location(), "/requests/mine");
+backend_test! {
+    async fn people_land_where_their_work_is(app) {
+        let (engineer, _) = app.signed_in(Role::Engineer, "Eve").await;
+        let (requester, _) = app.signed_in(Role::Requester, "Rita").await;
+        assert_eq!(engineer.get("/").await.location(), "/queue");
+        assert_eq!(requester.get("/").await.location(), "/requests/mine");
+    }
 }

@@ -23,7 +23,94 @@ pub struct TestApp {
     call: Call,
     pub pool: Pool,
     pub clock: Arc<FixedClock>,
-    _dir: tempfile::TempDir,
+    // Dropped last, after every connection is gone.
+    _database: TestDatabase,
+}
+
+/// Runs a test once on SQLite and once on PostgreSQL (when `GOALKEEPER_TEST_POSTGRES_URL` is
+/// set; `.ci/run` sets it), each time with a database of its own.
+#[macro_export]
+macro_rules! backend_test {
+    (async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::helpers::TestApp) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run($crate::helpers::TestApp::sqlite().await).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                match $crate::helpers::TestApp::postgres().await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL to run this on PostgreSQL"),
+                }
+            }
+        }
+    };
+}
+
+/// A database that exists only for one test.
+pub enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn sqlite() -> (TestDatabase, DatabaseUrl) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("test.db").to_string_lossy().into_owned());
+        (TestDatabase::Sqlite(dir), url)
+    }
+
+    /// A fresh PostgreSQL database on the server named by `GOALKEEPER_TEST_POSTGRES_URL`.
+    pub fn postgres() -> Option<(TestDatabase, DatabaseUrl)> {
+        use diesel::{Connection, RunQueryDsl};
+        let admin_url = std::env::var("GOALKEEPER_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let name = format!(
+            "gk_test_{}",
+            goalkeeper::auth::random_token(16).to_lowercase()
+        );
+        let mut admin = diesel::PgConnection::establish(&admin_url)
+            .expect("connect to GOALKEEPER_TEST_POSTGRES_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create test database");
+        let url = DatabaseUrl::Postgres(with_database(&admin_url, &name));
+        Some((TestDatabase::Postgres { admin_url, name }, url))
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        if let TestDatabase::Postgres { admin_url, name } = self
+            && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// The same server URL with another database name.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let server = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    format!("{server}/{name}{query}")
 }
 
 pub struct Response {
@@ -63,9 +150,17 @@ impl Response {
 }
 
 impl TestApp {
-    pub async fn new() -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = DatabaseUrl::Sqlite(dir.path().join("test.db").to_string_lossy().into_owned());
+    pub async fn sqlite() -> TestApp {
+        let (database, url) = TestDatabase::sqlite();
+        Self::start(database, url).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let (database, url) = TestDatabase::postgres()?;
+        Some(Self::start(database, url).await)
+    }
+
+    async fn start(database: TestDatabase, url: DatabaseUrl) -> TestApp {
         let pool = db::open(&url, 4).expect("open database");
         let key = web::session_key(&mut pool.get().expect("connection")).expect("session key");
         let start = Utc
@@ -91,7 +186,7 @@ impl TestApp {
             call,
             pool,
             clock,
-            _dir: dir,
+            _database: database,
         }
     }
 

@@ -1,3 +1,4 @@
+use crate::backend_test;
 use crate::helpers::TestApp;
 use actix_web::http::StatusCode;
 use goalkeeper::domain::Role;
@@ -13,421 +14,421 @@ fn state_of(app: &TestApp, id: i64) -> (String, Option<i64>, i32) {
         .expect("request row")
 }
 
-#[actix_web::test]
-async fn the_whole_lifecycle_in_the_browser() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, gk_id) = app.signed_in(Role::Engineer, "Gina").await;
-    let (_, sam_id) = app.signed_in(Role::Engineer, "Sam").await;
-    let id = rita.file("VPN drops every hour").await;
+backend_test! {
+    async fn the_whole_lifecycle_in_the_browser(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, gk_id) = app.signed_in(Role::Engineer, "Gina").await;
+        let (_, sam_id) = app.signed_in(Role::Engineer, "Sam").await;
+        let id = rita.file("VPN drops every hour").await;
 
-    let queue = gk.get("/queue").await;
-    assert!(queue.body.contains("VPN drops every hour"));
+        let queue = gk.get("/queue").await;
+        assert!(queue.body.contains("VPN drops every hour"));
 
-    let taken = gk.act(id, "take", &[]).await;
-    assert_eq!(taken.location(), format!("/requests/{id}"));
-    assert_eq!(state_of(&app, id), ("in_progress".into(), Some(gk_id.0), 2));
-    assert!(
-        gk.get(&format!("/requests/{id}"))
-            .await
-            .body
-            .contains(&format!("You own #{id} now."))
-    );
-
-    let sam = sam_id.to_string();
-    assert_eq!(
-        gk.act(
-            id,
-            "consult",
-            &[("with", &sam), ("note", "Seen this before?")]
-        )
-        .await
-        .status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        state_of(&app, id),
-        ("in_progress".into(), Some(gk_id.0), 3),
-        "consulting keeps the owner"
-    );
-
-    assert_eq!(
-        gk.act(id, "wait", &[("note", "Which office are you in?")])
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(state_of(&app, id).0, "waiting");
-    let waiting_page = rita.get(&format!("/requests/{id}")).await;
-    assert!(
-        waiting_page.body.contains("Which office are you in?")
-            && waiting_page.body.contains("Send answer")
-    );
-
-    assert_eq!(
-        rita.act(id, "comment", &[("note", "Stockholm, 3rd floor")])
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        state_of(&app, id).0,
-        "in_progress",
-        "the requester's answer resumes it"
-    );
-
-    assert_eq!(
-        gk.act(id, "route", &[("to", &sam), ("note", "Your network")])
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(state_of(&app, id).1, Some(sam_id.0));
-
-    let resolved = gk
-        .act(id, "resolve", &[("note", "Replaced the access point.")])
-        .await;
-    assert_eq!(resolved.status, StatusCode::SEE_OTHER);
-    assert_eq!(state_of(&app, id), ("resolved".into(), Some(gk_id.0), 7));
-    let seen = rita.get(&format!("/requests/{id}")).await;
-    assert!(
-        seen.body.contains("badge state-resolved")
-            && seen.body.contains("Replaced the access point.")
-    );
-    assert!(seen.body.contains("Reopen"));
-
-    assert_eq!(
-        rita.act(id, "reopen", &[("note", "Dropped again")])
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        state_of(&app, id),
-        ("in_progress".into(), Some(gk_id.0), 8),
-        "back to its last owner"
-    );
-
-    let kinds = [
-        "filed",
-        "taken",
-        "consulted",
-        "waiting",
-        "resumed",
-        "routed",
-        "resolved",
-        "reopened",
-    ];
-    for kind in kinds {
-        assert_eq!(
-            app.count(&format!(
-                "events WHERE request_id = {id} AND kind = '{kind}'"
-            )),
-            1,
-            "{kind}"
+        let taken = gk.act(id, "take", &[]).await;
+        assert_eq!(taken.location(), format!("/requests/{id}"));
+        assert_eq!(state_of(&app, id), ("in_progress".into(), Some(gk_id.0), 2));
+        assert!(
+            gk.get(&format!("/requests/{id}"))
+                .await
+                .body
+                .contains(&format!("You own #{id} now."))
         );
-    }
-    assert_eq!(
-        app.count(&format!("events WHERE request_id = {id}")),
-        kinds.len() as i64
-    );
-    assert!(
-        !gk.get("/queue")
-            .await
-            .body
-            .contains("in_progress\">Resolved")
-    );
-}
 
-#[actix_web::test]
-async fn rejecting_needs_a_reason_and_the_requester_sees_it() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
-    let id = rita.file("Please buy me a new laptop").await;
-    let empty = gk.act(id, "reject", &[("note", "  ")]).await;
-    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(empty.body.contains("Give the requester a reason."));
-    assert_eq!(state_of(&app, id).0, "new");
-    assert_eq!(
-        gk.act(id, "reject", &[("note", "IT handles laptops, not ops.")])
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
-    let page = rita.get(&format!("/requests/{id}")).await;
-    assert!(
-        page.body.contains("badge state-rejected")
-            && page.body.contains("IT handles laptops, not ops.")
-    );
-}
-
-#[actix_web::test]
-async fn resolving_needs_a_note() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
-    let id = rita.file("Disk full on build-7").await;
-    let page = gk.act(id, "resolve", &[]).await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("Say how it was resolved."));
-    assert_eq!(app.count("events"), 1);
-}
-
-#[actix_web::test]
-async fn closing_as_duplicate_links_the_original() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
-    let original = rita.file("DNS is slow").await;
-    let copy = rita.file("DNS slow again").await;
-    let unknown = gk.act(copy, "duplicate", &[("of", "424242")]).await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unknown.body.contains("There is no request #424242."));
-    let itself = gk
-        .act(copy, "duplicate", &[("of", &copy.to_string())])
-        .await;
-    assert_eq!(itself.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        gk.act(copy, "duplicate", &[("of", &format!("#{original}"))])
-            .await
-            .status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(state_of(&app, copy).0, "rejected");
-    let page = rita.get(&format!("/requests/{copy}")).await;
-    assert!(
-        page.body
-            .contains(&format!("href=\"/requests/{original}\""))
-    );
-    assert!(page.body.contains(&format!("Duplicate of #{original}.")));
-}
-
-#[actix_web::test]
-async fn a_stale_version_answers_409_and_loses_nothing() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
-    let (sam, _) = app.signed_in(Role::Engineer, "Sam").await;
-    let id = rita.file("Certificate expires Friday").await;
-    let seen_by_sam = sam.version(id).await;
-    assert_eq!(
-        gina.act(id, "take", &[]).await.status,
-        StatusCode::SEE_OTHER
-    );
-
-    sam.get(&format!("/requests/{id}")).await; // a fresh CSRF token, old version in hand
-    let late = sam
-        .post(
-            &format!("/requests/{id}/resolve"),
-            &[
-                ("version", &seen_by_sam),
-                ("note", "Renewed the certificate via ACME."),
-            ],
-        )
-        .await;
-    assert_eq!(late.status, StatusCode::CONFLICT);
-    assert!(
-        late.body
-            .contains("This request changed while you were looking")
-    );
-    assert!(
-        late.body.contains("Gina") && late.body.contains("took it"),
-        "shows what happened"
-    );
-    assert!(
-        late.body.contains("Renewed the certificate via ACME."),
-        "gives the typed note back"
-    );
-    assert_eq!(
-        state_of(&app, id),
-        ("in_progress".into(), state_of(&app, id).1, 2)
-    );
-    assert_eq!(app.count(&format!("events WHERE request_id = {id}")), 2);
-}
-
-#[actix_web::test]
-async fn requesters_cannot_triage_even_their_own_requests() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let id = rita.file("Need a database").await;
-    let page = rita.get(&format!("/requests/{id}")).await;
-    assert!(!page.body.contains("Take it") && !page.body.contains("/resolve\""));
-    let take = rita.act(id, "take", &[]).await;
-    assert_eq!(take.status, StatusCode::FORBIDDEN);
-    assert!(take.body.contains("Only engineers triage requests."));
-    let resolve = rita.act(id, "resolve", &[("note", "done myself")]).await;
-    assert_eq!(resolve.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.count("events"), 1);
-}
-
-#[actix_web::test]
-async fn routing_needs_an_engineer() {
-    let app = TestApp::new().await;
-    let (rita, rita_id) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
-    let id = rita.file("Grant me prod access").await;
-    let to_requester = gk.act(id, "route", &[("to", &rita_id.to_string())]).await;
-    assert_eq!(to_requester.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        to_requester
-            .body
-            .contains("Choose one of the listed engineers.")
-    );
-    let nobody = gk.act(id, "route", &[("to", "")]).await;
-    assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        gk.post(&format!("/requests/{id}/explode"), &[("version", "1")])
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(app.count("events"), 1);
-}
-
-#[actix_web::test]
-async fn reopening_is_possible_for_fourteen_days() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
-    let id = rita.file("Backups failing").await;
-    gk.act(id, "resolve", &[("note", "Fixed the cron job.")])
-        .await;
-    app.clock.advance(chrono::Duration::days(10));
-    rita.get("/requests/mine").await; // keep the session alive
-    app.clock.advance(chrono::Duration::days(5));
-    let (late_rita, _) = (app.browser(), ());
-    late_rita
-        .login("rita@example.com", crate::helpers::PASSWORD)
-        .await;
-    let page = late_rita.get(&format!("/requests/{id}")).await;
-    assert!(!page.body.contains("Reopen it"));
-    let refused = late_rita
-        .act(id, "reopen", &[("note", "still broken")])
-        .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert!(refused.body.contains("more than 14 days ago"));
-}
-
-#[actix_web::test]
-async fn the_queue_puts_the_most_urgent_first_and_filters() {
-    let app = TestApp::new().await;
-    let (admin, _) = app.signed_in(Role::Admin, "Ada").await;
-    admin.get("/admin/services").await;
-    for (name, tier) in [("Login", "critical"), ("Wiki", "can_wait")] {
+        let sam = sam_id.to_string();
         assert_eq!(
-            admin
-                .post(
-                    "/admin/services",
-                    &[("name", name), ("tier", tier), ("description", "")]
-                )
+            gk.act(
+                id,
+                "consult",
+                &[("with", &sam), ("note", "Seen this before?")]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            state_of(&app, id),
+            ("in_progress".into(), Some(gk_id.0), 3),
+            "consulting keeps the owner"
+        );
+
+        assert_eq!(
+            gk.act(id, "wait", &[("note", "Which office are you in?")])
                 .await
                 .status,
             StatusCode::SEE_OTHER
         );
-    }
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
-    let wiki_low = rita
-        .file_with(&[("title", "wiki-low"), ("service", "2"), ("urgency", "low")])
-        .await;
-    app.clock.advance(chrono::Duration::minutes(1));
-    let none_high = rita
-        .file_with(&[("title", "none-high"), ("urgency", "high")])
-        .await;
-    app.clock.advance(chrono::Duration::minutes(1));
-    let login_low = rita
-        .file_with(&[("title", "login-low"), ("service", "1"), ("urgency", "low")])
-        .await;
-    app.clock.advance(chrono::Duration::minutes(1));
-    let none_normal_old = rita
-        .file_with(&[("title", "none-normal-a"), ("urgency", "normal")])
-        .await;
-    app.clock.advance(chrono::Duration::minutes(1));
-    let none_normal_new = rita
-        .file_with(&[("title", "none-normal-b"), ("urgency", "normal")])
-        .await;
-
-    let queue = gk.get("/queue").await.body;
-    let position = |title: &str| {
-        queue
-            .find(&format!(">{title}<"))
-            .unwrap_or_else(|| panic!("{title} missing from queue"))
-    };
-    let order = [
-        "login-low",
-        "none-high",
-        "none-normal-a",
-        "none-normal-b",
-        "wiki-low",
-    ];
-    for pair in order.windows(2) {
+        assert_eq!(state_of(&app, id).0, "waiting");
+        let waiting_page = rita.get(&format!("/requests/{id}")).await;
         assert!(
-            position(pair[0]) < position(pair[1]),
-            "{} should come before {}",
-            pair[0],
-            pair[1]
+            waiting_page.body.contains("Which office are you in?")
+                && waiting_page.body.contains("Send answer")
+        );
+
+        assert_eq!(
+            rita.act(id, "comment", &[("note", "Stockholm, 3rd floor")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            state_of(&app, id).0,
+            "in_progress",
+            "the requester's answer resumes it"
+        );
+
+        assert_eq!(
+            gk.act(id, "route", &[("to", &sam), ("note", "Your network")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(state_of(&app, id).1, Some(sam_id.0));
+
+        let resolved = gk
+            .act(id, "resolve", &[("note", "Replaced the access point.")])
+            .await;
+        assert_eq!(resolved.status, StatusCode::SEE_OTHER);
+        assert_eq!(state_of(&app, id), ("resolved".into(), Some(gk_id.0), 7));
+        let seen = rita.get(&format!("/requests/{id}")).await;
+        assert!(
+            seen.body.contains("badge state-resolved")
+                && seen.body.contains("Replaced the access point.")
+        );
+        assert!(seen.body.contains("Reopen"));
+
+        assert_eq!(
+            rita.act(id, "reopen", &[("note", "Dropped again")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            state_of(&app, id),
+            ("in_progress".into(), Some(gk_id.0), 8),
+            "back to its last owner"
+        );
+
+        let kinds = [
+            "filed",
+            "taken",
+            "consulted",
+            "waiting",
+            "resumed",
+            "routed",
+            "resolved",
+            "reopened",
+        ];
+        for kind in kinds {
+            assert_eq!(
+                app.count(&format!(
+                    "events WHERE request_id = {id} AND kind = '{kind}'"
+                )),
+                1,
+                "{kind}"
+            );
+        }
+        assert_eq!(
+            app.count(&format!("events WHERE request_id = {id}")),
+            kinds.len() as i64
+        );
+        assert!(
+            !gk.get("/queue")
+                .await
+                .body
+                .contains("in_progress\">Resolved")
         );
     }
-
-    gk.act(none_high, "take", &[]).await;
-    let mine = gk.get("/queue?owner=me").await.body;
-    assert!(mine.contains(">none-high<") && !mine.contains(">login-low<"));
-    let nobody = gk.get("/queue?owner=none").await.body;
-    assert!(!nobody.contains(">none-high<") && nobody.contains(">login-low<"));
-    let critical = gk.get("/queue?service=1").await.body;
-    assert!(critical.contains(">login-low<") && !critical.contains(">wiki-low<"));
-    let in_progress = gk.get("/queue?state=in_progress").await.body;
-    assert!(in_progress.contains(">none-high<") && !in_progress.contains(">wiki-low<"));
-
-    gk.act(wiki_low, "resolve", &[("note", "done")]).await;
-    assert!(
-        !gk.get("/queue").await.body.contains(">wiki-low<"),
-        "closed requests leave the queue"
-    );
-    let resolved = gk.get("/queue?state=resolved").await.body;
-    assert!(resolved.contains(">wiki-low<"));
-
-    // Raising a service's tier moves its open requests up.
-    admin.get("/admin/services").await;
-    admin
-        .post(
-            "/admin/services/2",
-            &[("name", "Wiki"), ("tier", "critical"), ("description", "")],
-        )
-        .await;
-    let wiki_high = rita
-        .file_with(&[
-            ("title", "wiki-now-critical"),
-            ("service", "2"),
-            ("urgency", "low"),
-        ])
-        .await;
-    let queue = gk.get("/queue").await.body;
-    assert!(queue.find(">wiki-now-critical<") < queue.find(">none-high<"));
-    let _ = (login_low, none_normal_old, none_normal_new, wiki_high);
 }
 
-#[actix_web::test]
-async fn the_queue_pages_by_fifty_in_a_stable_order() {
-    let app = TestApp::new().await;
-    let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
-    let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
-    for n in 0..55 {
-        rita.file(&format!("queued-{n:02}")).await;
-    }
-    let first = gk.get("/queue").await.body;
-    let second = gk.get("/queue?page=2").await.body;
-    assert!(first.contains("Page 1 of 2") && first.contains("55 requests"));
-    for n in 0..55 {
-        let title = format!(">queued-{n:02}<");
+backend_test! {
+    async fn rejecting_needs_a_reason_and_the_requester_sees_it(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Please buy me a new laptop").await;
+        let empty = gk.act(id, "reject", &[("note", "  ")]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.body.contains("Give the requester a reason."));
+        assert_eq!(state_of(&app, id).0, "new");
+        assert_eq!(
+            gk.act(id, "reject", &[("note", "IT handles laptops, not ops.")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let page = rita.get(&format!("/requests/{id}")).await;
         assert!(
-            first.contains(&title) ^ second.contains(&title),
-            "{title} on exactly one page"
+            page.body.contains("badge state-rejected")
+                && page.body.contains("IT handles laptops, not ops.")
         );
     }
-    assert!(
-        first.contains(">queued-00<") && second.contains(">queued-54<"),
-        "oldest first within the same rank"
-    );
+}
+
+backend_test! {
+    async fn resolving_needs_a_note(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Disk full on build-7").await;
+        let page = gk.act(id, "resolve", &[]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("Say how it was resolved."));
+        assert_eq!(app.count("events"), 1);
+    }
+}
+
+backend_test! {
+    async fn closing_as_duplicate_links_the_original(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let original = rita.file("DNS is slow").await;
+        let copy = rita.file("DNS slow again").await;
+        let unknown = gk.act(copy, "duplicate", &[("of", "424242")]).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.body.contains("There is no request #424242."));
+        let itself = gk
+            .act(copy, "duplicate", &[("of", &copy.to_string())])
+            .await;
+        assert_eq!(itself.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            gk.act(copy, "duplicate", &[("of", &format!("#{original}"))])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(state_of(&app, copy).0, "rejected");
+        let page = rita.get(&format!("/requests/{copy}")).await;
+        assert!(
+            page.body
+                .contains(&format!("href=\"/requests/{original}\""))
+        );
+        assert!(page.body.contains(&format!("Duplicate of #{original}.")));
+    }
+}
+
+backend_test! {
+    async fn a_stale_version_answers_409_and_loses_nothing(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let (sam, _) = app.signed_in(Role::Engineer, "Sam").await;
+        let id = rita.file("Certificate expires Friday").await;
+        let seen_by_sam = sam.version(id).await;
+        assert_eq!(
+            gina.act(id, "take", &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        sam.get(&format!("/requests/{id}")).await; // a fresh CSRF token, old version in hand
+        let late = sam
+            .post(
+                &format!("/requests/{id}/resolve"),
+                &[
+                    ("version", &seen_by_sam),
+                    ("note", "Renewed the certificate via ACME."),
+                ],
+            )
+            .await;
+        assert_eq!(late.status, StatusCode::CONFLICT);
+        assert!(
+            late.body
+                .contains("This request changed while you were looking")
+        );
+        assert!(
+            late.body.contains("Gina") && late.body.contains("took it"),
+            "shows what happened"
+        );
+        assert!(
+            late.body.contains("Renewed the certificate via ACME."),
+            "gives the typed note back"
+        );
+        assert_eq!(
+            state_of(&app, id),
+            ("in_progress".into(), state_of(&app, id).1, 2)
+        );
+        assert_eq!(app.count(&format!("events WHERE request_id = {id}")), 2);
+    }
+}
+
+backend_test! {
+    async fn requesters_cannot_triage_even_their_own_requests(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let id = rita.file("Need a database").await;
+        let page = rita.get(&format!("/requests/{id}")).await;
+        assert!(!page.body.contains("Take it") && !page.body.contains("/resolve\""));
+        let take = rita.act(id, "take", &[]).await;
+        assert_eq!(take.status, StatusCode::FORBIDDEN);
+        assert!(take.body.contains("Only engineers triage requests."));
+        let resolve = rita.act(id, "resolve", &[("note", "done myself")]).await;
+        assert_eq!(resolve.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.count("events"), 1);
+    }
+}
+
+backend_test! {
+    async fn routing_needs_an_engineer(app) {
+        let (rita, rita_id) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Grant me prod access").await;
+        let to_requester = gk.act(id, "route", &[("to", &rita_id.to_string())]).await;
+        assert_eq!(to_requester.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            to_requester
+                .body
+                .contains("Choose one of the listed engineers.")
+        );
+        let nobody = gk.act(id, "route", &[("to", "")]).await;
+        assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            gk.post(&format!("/requests/{id}/explode"), &[("version", "1")])
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(app.count("events"), 1);
+    }
+}
+
+backend_test! {
+    async fn reopening_is_possible_for_fourteen_days(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Backups failing").await;
+        gk.act(id, "resolve", &[("note", "Fixed the cron job.")])
+            .await;
+        app.clock.advance(chrono::Duration::days(10));
+        rita.get("/requests/mine").await; // keep the session alive
+        app.clock.advance(chrono::Duration::days(5));
+        let (late_rita, _) = (app.browser(), ());
+        late_rita
+            .login("rita@example.com", crate::helpers::PASSWORD)
+            .await;
+        let page = late_rita.get(&format!("/requests/{id}")).await;
+        assert!(!page.body.contains("Reopen it"));
+        let refused = late_rita
+            .act(id, "reopen", &[("note", "still broken")])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.body.contains("more than 14 days ago"));
+    }
+}
+
+backend_test! {
+    async fn the_queue_puts_the_most_urgent_first_and_filters(app) {
+        let (admin, _) = app.signed_in(Role::Admin, "Ada").await;
+        admin.get("/admin/services").await;
+        for (name, tier) in [("Login", "critical"), ("Wiki", "can_wait")] {
+            assert_eq!(
+                admin
+                    .post(
+                        "/admin/services",
+                        &[("name", name), ("tier", tier), ("description", "")]
+                    )
+                    .await
+                    .status,
+                StatusCode::SEE_OTHER
+            );
+        }
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let wiki_low = rita
+            .file_with(&[("title", "wiki-low"), ("service", "2"), ("urgency", "low")])
+            .await;
+        app.clock.advance(chrono::Duration::minutes(1));
+        let none_high = rita
+            .file_with(&[("title", "none-high"), ("urgency", "high")])
+            .await;
+        app.clock.advance(chrono::Duration::minutes(1));
+        let login_low = rita
+            .file_with(&[("title", "login-low"), ("service", "1"), ("urgency", "low")])
+            .await;
+        app.clock.advance(chrono::Duration::minutes(1));
+        let none_normal_old = rita
+            .file_with(&[("title", "none-normal-a"), ("urgency", "normal")])
+            .await;
+        app.clock.advance(chrono::Duration::minutes(1));
+        let none_normal_new = rita
+            .file_with(&[("title", "none-normal-b"), ("urgency", "normal")])
+            .await;
+
+        let queue = gk.get("/queue").await.body;
+        let position = |title: &str| {
+            queue
+                .find(&format!(">{title}<"))
+                .unwrap_or_else(|| panic!("{title} missing from queue"))
+        };
+        let order = [
+            "login-low",
+            "none-high",
+            "none-normal-a",
+            "none-normal-b",
+            "wiki-low",
+        ];
+        for pair in order.windows(2) {
+            assert!(
+                position(pair[0]) < position(pair[1]),
+                "{} should come before {}",
+                pair[0],
+                pair[1]
+            );
+        }
+
+        gk.act(none_high, "take", &[]).await;
+        let mine = gk.get("/queue?owner=me").await.body;
+        assert!(mine.contains(">none-high<") && !mine.contains(">login-low<"));
+        let nobody = gk.get("/queue?owner=none").await.body;
+        assert!(!nobody.contains(">none-high<") && nobody.contains(">login-low<"));
+        let critical = gk.get("/queue?service=1").await.body;
+        assert!(critical.contains(">login-low<") && !critical.contains(">wiki-low<"));
+        let in_progress = gk.get("/queue?state=in_progress").await.body;
+        assert!(in_progress.contains(">none-high<") && !in_progress.contains(">wiki-low<"));
+
+        gk.act(wiki_low, "resolve", &[("note", "done")]).await;
+        assert!(
+            !gk.get("/queue").await.body.contains(">wiki-low<"),
+            "closed requests leave the queue"
+        );
+        let resolved = gk.get("/queue?state=resolved").await.body;
+        assert!(resolved.contains(">wiki-low<"));
+
+        // Raising a service's tier moves its open requests up.
+        admin.get("/admin/services").await;
+        admin
+            .post(
+                "/admin/services/2",
+                &[("name", "Wiki"), ("tier", "critical"), ("description", "")],
+            )
+            .await;
+        let wiki_high = rita
+            .file_with(&[
+                ("title", "wiki-now-critical"),
+                ("service", "2"),
+                ("urgency", "low"),
+            ])
+            .await;
+        let queue = gk.get("/queue").await.body;
+        assert!(queue.find(">wiki-now-critical<") < queue.find(">none-high<"));
+        let _ = (login_low, none_normal_old, none_normal_new, wiki_high);
+    }
+}
+
+backend_test! {
+    async fn the_queue_pages_by_fifty_in_a_stable_order(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        for n in 0..55 {
+            rita.file(&format!("queued-{n:02}")).await;
+        }
+        let first = gk.get("/queue").await.body;
+        let second = gk.get("/queue?page=2").await.body;
+        assert!(first.contains("Page 1 of 2") && first.contains("55 requests"));
+        for n in 0..55 {
+            let title = format!(">queued-{n:02}<");
+            assert!(
+                first.contains(&title) ^ second.contains(&title),
+                "{title} on exactly one page"
+            );
+        }
+        assert!(
+            first.contains(">queued-00<") && second.contains(">queued-54<"),
+            "oldest first within the same rank"
+        );
+    }
 }
