@@ -23,6 +23,10 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 /// How long opening a connection may take before the real cause is reported.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a request waits for a pooled connection before it answers 503: during an outage
+/// pages fail fast instead of hanging.
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Sqlite(SqliteConnection),
@@ -151,7 +155,7 @@ pub fn open(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
     drop(first);
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
-        .connection_timeout(CONNECT_TIMEOUT)
+        .connection_timeout(CHECKOUT_TIMEOUT)
         .build(ConnectionManager { url: url.clone() })
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     Ok(pool)

@@ -13,7 +13,7 @@ use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{App, web};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -95,6 +95,30 @@ fn security_headers() -> DefaultHeaders {
         .add(("Cache-Control", "no-store"))
 }
 
+/// The session middleware fails before any handler runs when the database is unreachable;
+/// that is a 503 with the usual page, like every other database outage.
+fn session_store_unavailable<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    use actix_session::storage::{LoadError, SaveError, UpdateError};
+    use actix_web::error::InternalError;
+    let from_store = res.response().error().is_some_and(|e| {
+        e.as_error::<InternalError<LoadError>>().is_some()
+            || e.as_error::<InternalError<SaveError>>().is_some()
+            || e.as_error::<InternalError<UpdateError>>().is_some()
+            || e.as_error::<InternalError<anyhow::Error>>().is_some()
+    });
+    if !from_store {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (req, _) = res.into_parts();
+    let page =
+        actix_web::ResponseError::error_response(&AppError::Unavailable("session store".into()));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, page).map_into_right_body(),
+    ))
+}
+
 /// The whole application, ready for `HttpServer::new` or `actix_web::test::init_service`.
 pub fn app(
     state: AppState,
@@ -126,6 +150,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .wrap(sessions)
+        .wrap(ErrorHandlers::new().default_handler_server(session_store_unavailable))
         .wrap(security_headers())
         .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
         .configure(pages::routes)

@@ -1,0 +1,234 @@
+//! Both backends' migrations go up, down and up again, and end with the tables, columns,
+//! nullability and indexes that `src/db/schema.rs` describes.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+use diesel_migrations::MigrationHarness;
+use goalkeeper::db::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+use std::collections::BTreeSet;
+
+/// (table, column, type, nullable), with types named as in schema.rs.
+type Columns = BTreeSet<(String, String, String, bool)>;
+
+/// The indexes the queries rely on; both backends must have exactly these (besides keys).
+const INDEXES: &[&str] = &[
+    "events_at",
+    "events_request",
+    "login_failures_client",
+    "login_failures_email",
+    "requests_owner",
+    "requests_queue",
+    "requests_requester",
+    "sessions_expiry",
+    "sessions_user",
+];
+
+/// Reads the `diesel::table!` blocks of schema.rs.
+fn declared_columns() -> Columns {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs"))
+        .expect("schema.rs");
+    let mut columns = Columns::new();
+    let mut table: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("diesel::table!") {
+            table = None;
+        } else if table.is_none() && line.ends_with('{') && line.contains('(') {
+            table = line.split_whitespace().next().map(str::to_owned);
+        } else if let (Some(t), Some((name, kind))) = (&table, line.split_once("->")) {
+            let kind = kind.trim().trim_end_matches(',');
+            let (kind, nullable) = match kind
+                .strip_prefix("Nullable<")
+                .and_then(|k| k.strip_suffix('>'))
+            {
+                Some(inner) => (inner, true),
+                None => (kind, false),
+            };
+            columns.insert((t.clone(), name.trim().to_owned(), kind.to_owned(), nullable));
+        } else if line == "}" {
+            table = None;
+        }
+    }
+    assert!(columns.len() > 40, "schema.rs was not parsed: {columns:?}");
+    columns
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct SqliteColumn {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    #[diesel(column_name = type_)]
+    kind: String,
+    #[diesel(sql_type = Integer)]
+    notnull: i32,
+    #[diesel(sql_type = Integer)]
+    pk: i32,
+}
+
+fn sqlite_schema(conn: &mut SqliteConnection) -> (Columns, BTreeSet<String>) {
+    let tables: Vec<Name> = diesel::sql_query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND name <> '__diesel_schema_migrations'",
+    )
+    .load(conn)
+    .expect("tables");
+    let mut columns = Columns::new();
+    for table in tables {
+        let rows: Vec<SqliteColumn> = diesel::sql_query(format!(
+            "SELECT name, type AS type_, \"notnull\", pk FROM pragma_table_info('{}')",
+            table.name
+        ))
+        .load(conn)
+        .expect("columns");
+        for row in rows {
+            // SQLite stores every integer in 64 bits; the declared name tells only the class.
+            let kind = match row.kind.to_uppercase().as_str() {
+                "INTEGER" | "BIGINT" => "Integer",
+                "TEXT" => "Text",
+                "BOOLEAN" => "Bool",
+                "TIMESTAMP" => "Timestamp",
+                other => panic!("unexpected SQLite type {other}"),
+            };
+            columns.insert((
+                table.name.clone(),
+                row.name,
+                kind.into(),
+                row.notnull == 0 && row.pk == 0,
+            ));
+        }
+    }
+    let indexes: Vec<Name> = diesel::sql_query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'",
+    )
+    .load(conn)
+    .expect("indexes");
+    (columns, indexes.into_iter().map(|i| i.name).collect())
+}
+
+#[derive(QueryableByName)]
+struct PgColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Text)]
+    is_nullable: String,
+}
+
+fn postgres_schema(conn: &mut PgConnection) -> (Columns, BTreeSet<String>) {
+    let rows: Vec<PgColumn> = diesel::sql_query(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text \
+         FROM information_schema.columns WHERE table_schema = current_schema() \
+         AND table_name <> '__diesel_schema_migrations'",
+    )
+    .load(conn)
+    .expect("columns");
+    let columns = rows
+        .into_iter()
+        .map(|row| {
+            let kind = match row.data_type.as_str() {
+                "bigint" => "BigInt",
+                "integer" => "Integer",
+                "text" => "Text",
+                "boolean" => "Bool",
+                "timestamp without time zone" => "Timestamp",
+                other => panic!("unexpected PostgreSQL type {other}"),
+            };
+            (
+                row.table_name,
+                row.column_name,
+                kind.to_owned(),
+                row.is_nullable == "YES",
+            )
+        })
+        .collect();
+    let indexes: Vec<Name> = diesel::sql_query(
+        "SELECT indexname::text AS name FROM pg_indexes WHERE schemaname = current_schema() \
+         AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key'",
+    )
+    .load(conn)
+    .expect("indexes");
+    (columns, indexes.into_iter().map(|i| i.name).collect())
+}
+
+fn expected_indexes() -> BTreeSet<String> {
+    INDEXES.iter().map(|i| i.to_string()).collect()
+}
+
+#[test]
+fn sqlite_migrations_go_up_down_up_and_match_the_schema() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut conn =
+        SqliteConnection::establish(&dir.path().join("m.db").to_string_lossy()).expect("open");
+    conn.run_pending_migrations(SQLITE_MIGRATIONS).expect("up");
+    conn.revert_all_migrations(SQLITE_MIGRATIONS).expect("down");
+    let (empty, _) = sqlite_schema(&mut conn);
+    assert!(empty.is_empty(), "down leaves tables behind: {empty:?}");
+    conn.run_pending_migrations(SQLITE_MIGRATIONS)
+        .expect("up again");
+    let (columns, indexes) = sqlite_schema(&mut conn);
+    let declared: Columns = declared_columns()
+        .into_iter()
+        .map(|(t, c, kind, nullable)| {
+            (
+                t,
+                c,
+                if kind == "BigInt" {
+                    "Integer".into()
+                } else {
+                    kind
+                },
+                nullable,
+            )
+        })
+        .collect();
+    assert_eq!(columns, declared);
+    assert_eq!(indexes, expected_indexes());
+}
+
+#[test]
+fn postgres_migrations_go_up_down_up_and_match_the_schema() {
+    let Ok(admin_url) = std::env::var("GOALKEEPER_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL to check the PostgreSQL migrations");
+        return;
+    };
+    let mut conn = PgConnection::establish(&admin_url).expect("connect");
+    // A schema of its own, so nothing else on the server is touched.
+    let schema = format!(
+        "gk_migrations_{}",
+        goalkeeper::auth::random_token(12).to_lowercase()
+    );
+    conn.batch_execute(&format!(
+        "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+    ))
+    .expect("schema");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        conn.run_pending_migrations(POSTGRES_MIGRATIONS)
+            .expect("up");
+        conn.revert_all_migrations(POSTGRES_MIGRATIONS)
+            .expect("down");
+        let (empty, _) = postgres_schema(&mut conn);
+        assert!(empty.is_empty(), "down leaves tables behind: {empty:?}");
+        conn.run_pending_migrations(POSTGRES_MIGRATIONS)
+            .expect("up again");
+        let (columns, indexes) = postgres_schema(&mut conn);
+        assert_eq!(columns, declared_columns());
+        assert_eq!(indexes, expected_indexes());
+    }));
+    conn.batch_execute(&format!(
+        "SET search_path TO public; DROP SCHEMA {schema} CASCADE"
+    ))
+    .expect("clean up");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
