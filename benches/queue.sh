@@ -2,6 +2,8 @@
 # Median and p99 of GET /queue (and one request page) on a release build with 10,000 requests
 # stored. Needs sqlite3, curl and wrk (apt-get install sqlite3 curl wrk).
 # Usage: benches/queue.sh [REQUESTS] [OPEN_SHARE_PERCENT]
+# On PostgreSQL: BENCH_POSTGRES_URL=postgres://…/empty_db benches/queue.sh (the SQLite data is
+# generated as usual, then moved over with `goalkeeper copy --replace`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-10000}
@@ -38,6 +40,11 @@ COMMIT;
 ANALYZE;
 SQL
 
+if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+  $bin copy --from "$GOALKEEPER_DATABASE_URL" --to "$BENCH_POSTGRES_URL" --replace >/dev/null
+  export GOALKEEPER_DATABASE_URL="$BENCH_POSTGRES_URL"
+fi
+
 $bin serve --bind "127.0.0.1:$port" & server=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -47,7 +54,7 @@ curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
   --data-urlencode "email=gk@example.com" --data-urlencode "password=bench-password" "http://127.0.0.1:$port/login"
 cookie=$(awk '$6 == "goalkeeper_session" { print $6 "=" $7 }' "$jar")
 
-echo "== $requests requests stored, ${open_percent}% open; one connection, sequential =="
+echo "== ${GOALKEEPER_DATABASE_URL%%:*}: $requests requests stored, ${open_percent}% open; one connection, sequential =="
 for path in /queue "/queue?page=3" "/queue?owner=me" /requests/5000; do
   echo "-- GET $path"
   wrk -t1 -c1 -d10s --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$path" | grep -E '^\s+(50|99)%|Requests/sec|Non-2xx'

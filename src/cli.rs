@@ -43,6 +43,20 @@ pub enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy every table to another database (for example from SQLite to PostgreSQL).
+    Copy {
+        /// The database to read (default: --database-url).
+        #[arg(long)]
+        from: Option<String>,
+        /// The database to write; it must hold no people or requests yet.
+        #[arg(long)]
+        to: String,
+        /// Empty a non-empty PostgreSQL target first.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Write a checked copy of the SQLite database to PATH while the app keeps running.
+    Backup { path: std::path::PathBuf },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -100,6 +114,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::User(UserCommand::Add { email, name, role })) => {
             add_user(&url, &email, &name, &role)
         }
+        Some(Command::Copy { from, to, replace }) => {
+            let from = match from {
+                Some(raw) => DatabaseUrl::parse(&raw).map_err(anyhow::Error::msg)?,
+                None => url,
+            };
+            copy(
+                &from,
+                &DatabaseUrl::parse(&to).map_err(anyhow::Error::msg)?,
+                replace,
+            )
+        }
+        Some(Command::Backup { path }) => {
+            let mut conn =
+                db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+            db::backup(&mut conn, &path)?;
+            println!("Backed up to {} (integrity check: ok).", path.display());
+            Ok(())
+        }
     }
 }
 
@@ -150,6 +182,29 @@ fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::R
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn copy(from: &DatabaseUrl, to: &DatabaseUrl, replace: bool) -> anyhow::Result<()> {
+    if from == to {
+        bail!("--from and --to name the same database");
+    }
+    let open = |url: &DatabaseUrl| -> anyhow::Result<db::DbConnection> {
+        let mut conn = db::connect(url)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", db::redact(&display_url(url))))?;
+        db::migrate(&mut conn)?;
+        Ok(conn)
+    };
+    let (mut source, mut target) = (open(from)?, open(to)?);
+    let copied = db::copy::copy(&mut source, &mut target, replace)?;
+    for (table, rows) in copied {
+        println!("{table:>18}  {rows} rows");
+    }
+    println!(
+        "Copied {} to {}; row counts match.",
+        db::redact(&display_url(from)),
+        db::redact(&display_url(to))
+    );
+    Ok(())
 }
 
 fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {

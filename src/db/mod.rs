@@ -2,6 +2,7 @@
 //! PostgreSQL (several instances), chosen by the URL scheme.
 
 pub mod catalog;
+pub mod copy;
 pub mod models;
 pub mod requests;
 pub mod schema;
@@ -164,11 +165,21 @@ pub fn open(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
 /// Applies the migrations of the connection's backend that have not run yet.
 pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
     let applied = match conn {
-        DbConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE_MIGRATIONS),
-        DbConnection::Pg(inner) => inner.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(inner) => inner
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|m| m.len()),
+        DbConnection::Pg(inner) => {
+            // Instances starting together take turns; the later ones find nothing to do.
+            inner.batch_execute("SELECT pg_advisory_lock(6172839)")?;
+            let applied = inner
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|m| m.len());
+            inner.batch_execute("SELECT pg_advisory_unlock(6172839)")?;
+            applied
+        }
     }
     .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
-    Ok(applied.len())
+    Ok(applied)
 }
 
 /// Runs `work` in one transaction that takes the write lock up front. On SQLite that is
@@ -208,6 +219,43 @@ where
     E: From<diesel::result::Error>,
 {
     conn.transaction(work)
+}
+
+/// Writes a consistent copy of a SQLite database to `path` while it stays online
+/// (`VACUUM INTO`), then checks the copy with `PRAGMA integrity_check`.
+pub fn backup(conn: &mut DbConnection, path: &std::path::Path) -> anyhow::Result<()> {
+    let DbConnection::Sqlite(inner) = conn else {
+        anyhow::bail!(
+            "backup copies SQLite files; back up PostgreSQL with pg_dump (see the README)"
+        );
+    };
+    if path.exists() {
+        anyhow::bail!("{} already exists; choose a new file", path.display());
+    }
+    let target = path
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+    inner.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))?;
+
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let mut copy = SqliteConnection::establish(target)?;
+    let verdict: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut copy)?;
+    match verdict.as_slice() {
+        [only] if only.integrity_check == "ok" => Ok(()),
+        problems => anyhow::bail!(
+            "the backup at {} failed its integrity check: {}",
+            path.display(),
+            problems
+                .iter()
+                .map(|p| p.integrity_check.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
 }
 
 /// Whether the database answers (for `/readyz`).

@@ -5,7 +5,7 @@ use super::schema::*;
 use crate::domain::{
     CategoryId, EventKind, RequestId, Role, ServiceId, State, Tier, Urgency, UserId,
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
@@ -13,11 +13,13 @@ pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
 }
 
+/// Times are stored to the microsecond, the finest both backends keep, so a history copied
+/// between them stays identical.
 pub fn naive(at: DateTime<Utc>) -> NaiveDateTime {
-    at.naive_utc()
+    at.naive_utc().trunc_subsecs(6)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: i64,
@@ -66,7 +68,7 @@ pub struct NewUserRow<'a> {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = services)]
 pub struct ServiceRow {
     pub id: i64,
@@ -100,7 +102,7 @@ impl TryFrom<ServiceRow> for Service {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories)]
 pub struct CategoryRow {
     pub id: i64,
@@ -129,7 +131,7 @@ impl From<CategoryRow> for Category {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
 pub struct RequestRow {
     pub id: i64,
@@ -221,7 +223,7 @@ pub struct NewRequestRow<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
 pub struct EventRow {
     pub id: i64,

@@ -116,6 +116,14 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             message,
         };
-        render(status, &page).unwrap_or_else(|_| HttpResponse::build(status).body(title))
+        let mut response =
+            render(status, &page).unwrap_or_else(|_| HttpResponse::build(status).body(title));
+        for (name, value) in super::SECURITY_HEADERS {
+            response.headers_mut().insert(
+                header::HeaderName::from_static(name),
+                header::HeaderValue::from_static(value),
+            );
+        }
+        response
     }
 }

@@ -13,7 +13,7 @@ use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{DefaultHeaders, Logger, Next, from_fn};
 use actix_web::{App, web};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -81,42 +81,47 @@ pub fn session_key(conn: &mut DbConnection) -> anyhow::Result<Key> {
     Ok(Key::derive_from(encoded.as_bytes()))
 }
 
+/// Sent with every response (names in lower case, as `HeaderName::from_static` wants). Error pages set them themselves, since an error raised by a
+/// middleware never passes through `DefaultHeaders`.
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+    ("cache-control", "no-store"),
+];
+
 fn security_headers() -> DefaultHeaders {
     // Added only where a handler set none, so static files keep their own Cache-Control.
-    DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Cache-Control", "no-store"))
+    SECURITY_HEADERS
+        .iter()
+        .fold(DefaultHeaders::new(), |headers, pair| headers.add(*pair))
 }
 
-/// The session middleware fails before any handler runs when the database is unreachable;
-/// that is a 503 with the usual page, like every other database outage.
-fn session_store_unavailable<B>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
+/// The session middleware fails before any handler runs when its store cannot reach the
+/// database. Its bare 500 becomes our 503 page, like every other database outage.
+async fn session_store_outage(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     use actix_session::storage::{LoadError, SaveError, UpdateError};
     use actix_web::error::InternalError;
-    let from_store = res.response().error().is_some_and(|e| {
-        e.as_error::<InternalError<LoadError>>().is_some()
+    next.call(req).await.map_err(|e| {
+        let from_store = e.as_error::<InternalError<anyhow::Error>>().is_some()
+            || e.as_error::<InternalError<LoadError>>().is_some()
             || e.as_error::<InternalError<SaveError>>().is_some()
-            || e.as_error::<InternalError<UpdateError>>().is_some()
-            || e.as_error::<InternalError<anyhow::Error>>().is_some()
-    });
-    if !from_store {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    let (req, _) = res.into_parts();
-    let page =
-        actix_web::ResponseError::error_response(&AppError::Unavailable("session store".into()));
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(req, page).map_into_right_body(),
-    ))
+            || e.as_error::<InternalError<UpdateError>>().is_some();
+        if from_store {
+            tracing::warn!(error = ?e, "session store unavailable");
+            AppError::Unavailable("session store".into()).into()
+        } else {
+            e
+        }
+    })
 }
 
 /// The whole application, ready for `HttpServer::new` or `actix_web::test::init_service`.
@@ -150,7 +155,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .wrap(sessions)
-        .wrap(ErrorHandlers::new().default_handler_server(session_store_unavailable))
+        .wrap(from_fn(session_store_outage))
         .wrap(security_headers())
         .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
         .configure(pages::routes)

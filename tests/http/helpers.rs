@@ -1,5 +1,6 @@
 //! A fresh application per test, and browsers with their own cookie jars.
 
+use crate::support::PgDatabase;
 use actix_web::body::{BoxBody, to_bytes};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
@@ -57,7 +58,7 @@ macro_rules! backend_test {
 /// A database that exists only for one test.
 pub enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres(#[allow(dead_code)] PgDatabase),
 }
 
 impl TestDatabase {
@@ -69,48 +70,10 @@ impl TestDatabase {
 
     /// A fresh PostgreSQL database on the server named by `GOALKEEPER_TEST_POSTGRES_URL`.
     pub fn postgres() -> Option<(TestDatabase, DatabaseUrl)> {
-        use diesel::{Connection, RunQueryDsl};
-        let admin_url = std::env::var("GOALKEEPER_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let name = format!(
-            "gk_test_{}",
-            goalkeeper::auth::random_token(16).to_lowercase()
-        );
-        let mut admin = diesel::PgConnection::establish(&admin_url)
-            .expect("connect to GOALKEEPER_TEST_POSTGRES_URL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .expect("create test database");
-        let url = DatabaseUrl::Postgres(with_database(&admin_url, &name));
-        Some((TestDatabase::Postgres { admin_url, name }, url))
+        let database = PgDatabase::create()?;
+        let url = DatabaseUrl::Postgres(database.url.clone());
+        Some((TestDatabase::Postgres(database), url))
     }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        use diesel::{Connection, RunQueryDsl};
-        if let TestDatabase::Postgres { admin_url, name } = self
-            && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
-        }
-    }
-}
-
-/// The same server URL with another database name.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let server = match base[after_scheme..].find('/') {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    format!("{server}/{name}{query}")
 }
 
 pub struct Response {

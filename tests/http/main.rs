@@ -1,6 +1,8 @@
 //! In-process HTTP tests: each test gets a fresh SQLite database.
 
 mod helpers;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod admin;
 mod auth;

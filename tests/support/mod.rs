@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,13 +33,17 @@ pub fn database_url(db: &Path) -> String {
     format!("sqlite://{}", db.display())
 }
 
-/// `goalkeeper user add`, with the password on standard input.
+/// `goalkeeper user add` on a SQLite file, with the password on standard input.
 pub fn add_user(db: &Path, email: &str, name: &str, role: &str, password: &str) {
+    add_user_url(&database_url(db), email, name, role, password)
+}
+
+pub fn add_user_url(url: &str, email: &str, name: &str, role: &str, password: &str) {
     let mut child = Command::new(BINARY)
         .args([
             "user", "add", "--email", email, "--name", name, "--role", role,
         ])
-        .env("GOALKEEPER_DATABASE_URL", database_url(db))
+        .env("GOALKEEPER_DATABASE_URL", url)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -60,15 +64,19 @@ pub fn add_user(db: &Path, email: &str, name: &str, role: &str, password: &str) 
 pub struct Server {
     pub child: Child,
     pub port: u16,
-    pub db: PathBuf,
 }
 
 impl Server {
+    /// Serves the SQLite database at `db`.
     pub fn start(db: &Path) -> Server {
+        Self::start_url(&database_url(db))
+    }
+
+    pub fn start_url(url: &str) -> Server {
         let port = free_port();
         let child = Command::new(BINARY)
             .arg("serve")
-            .env("GOALKEEPER_DATABASE_URL", database_url(db))
+            .env("GOALKEEPER_DATABASE_URL", url)
             .env("GOALKEEPER_BIND", format!("127.0.0.1:{port}"))
             .env("GOALKEEPER_WORKERS", "2")
             .env("GOALKEEPER_LOG", "warn")
@@ -79,11 +87,7 @@ impl Server {
             wait_for_port(port, Duration::from_secs(20)),
             "the server did not start listening"
         );
-        Server {
-            child,
-            port,
-            db: db.to_path_buf(),
-        }
+        Server { child, port }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -101,4 +105,72 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A PostgreSQL database of its own on the server named by `GOALKEEPER_TEST_POSTGRES_URL`,
+/// dropped at the end; `None` where that variable is not set.
+pub struct PgDatabase {
+    pub admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Option<PgDatabase> {
+        use diesel::{Connection, RunQueryDsl};
+        let admin_url = std::env::var("GOALKEEPER_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let name = format!(
+            "gk_test_{}",
+            goalkeeper::auth::random_token(16).to_lowercase()
+        );
+        let mut admin = diesel::PgConnection::establish(&admin_url)
+            .expect("connect to GOALKEEPER_TEST_POSTGRES_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create database");
+        let url = with_database(&admin_url, &name);
+        Some(PgDatabase {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    /// Runs SQL as the administrator (on the admin database, not this one).
+    pub fn admin(&self, sql: &str) {
+        use diesel::{Connection, RunQueryDsl};
+        let mut admin = diesel::PgConnection::establish(&self.admin_url).expect("admin connection");
+        diesel::sql_query(sql)
+            .execute(&mut admin)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        if let Ok(mut admin) = diesel::PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
+        }
+    }
+}
+
+/// The same server URL with another database name.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let server = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    format!("{server}/{name}{query}")
 }

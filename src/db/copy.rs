@@ -1,0 +1,319 @@
+//! `goalkeeper copy`: moves a whole Goalkeeper database to another one (typically from the
+//! embedded SQLite file to PostgreSQL), keeping ids and timestamps.
+
+use super::models::{CategoryRow, EventRow, RequestRow, ServiceRow, UserRow};
+use super::schema::*;
+use super::{DbConnection, write_transaction};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+/// Rows read and written per round trip.
+const CHUNK: i64 = 2_000;
+
+/// Every table, parents before children.
+pub const TABLES: &[&str] = &[
+    "users",
+    "settings",
+    "sessions",
+    "login_failures",
+    "services",
+    "categories",
+    "requests",
+    "events",
+    "idempotency_keys",
+];
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+struct SessionRow {
+    id: String,
+    user_id: Option<i64>,
+    state: String,
+    created_at: chrono::NaiveDateTime,
+    expires_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = login_failures)]
+struct LoginFailureRow {
+    id: i64,
+    email: String,
+    client: String,
+    at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = settings)]
+struct SettingRow {
+    name: String,
+    value: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+struct IdempotencyRow {
+    user_id: i64,
+    key: String,
+    request_id: i64,
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("the target already holds people or requests; pass --replace to empty it first")]
+    TargetNotEmpty,
+    #[error("--replace empties PostgreSQL targets only; for SQLite, copy into a new file")]
+    CannotReplaceSqlite,
+    #[error(
+        "row counts differ after copying {table}: {in_source} in the source, {in_target} in the target"
+    )]
+    CountMismatch {
+        table: &'static str,
+        in_source: i64,
+        in_target: i64,
+    },
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// How many rows each table holds.
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> {
+    Ok(vec![
+        ("users", users::table.count().get_result(conn)?),
+        ("settings", settings::table.count().get_result(conn)?),
+        ("sessions", sessions::table.count().get_result(conn)?),
+        (
+            "login_failures",
+            login_failures::table.count().get_result(conn)?,
+        ),
+        ("services", services::table.count().get_result(conn)?),
+        ("categories", categories::table.count().get_result(conn)?),
+        ("requests", requests::table.count().get_result(conn)?),
+        ("events", events::table.count().get_result(conn)?),
+        (
+            "idempotency_keys",
+            idempotency_keys::table.count().get_result(conn)?,
+        ),
+    ])
+}
+
+/// Reads a table in id order, a chunk at a time, and writes each chunk to the target.
+fn copy_by_id<R>(
+    source: &mut DbConnection,
+    target: &mut DbConnection,
+    load: impl Fn(&mut DbConnection, i64) -> QueryResult<Vec<R>>,
+    id: impl Fn(&R) -> i64,
+    insert: impl Fn(&mut DbConnection, &R) -> QueryResult<usize>,
+) -> QueryResult<()> {
+    let mut after = i64::MIN;
+    loop {
+        let rows = load(source, after)?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = id(last);
+        for row in &rows {
+            insert(target, row)?;
+        }
+    }
+}
+
+/// Copies everything from `source` into `target` in one transaction on the target, then
+/// checks the row counts and moves PostgreSQL sequences past the copied ids.
+pub fn copy(
+    source: &mut DbConnection,
+    target: &mut DbConnection,
+    replace: bool,
+) -> Result<Vec<(&'static str, i64)>, CopyError> {
+    let expected = counts(source)?;
+    write_transaction(target, |target| {
+        let people: i64 = users::table.count().get_result(target)?;
+        let requests_there: i64 = requests::table.count().get_result(target)?;
+        if people + requests_there > 0 {
+            match (replace, &*target) {
+                (false, _) => return Err(CopyError::TargetNotEmpty),
+                (true, DbConnection::Sqlite(_)) => return Err(CopyError::CannotReplaceSqlite),
+                // TRUNCATE skips the row triggers that keep events immutable, on purpose here.
+                (true, DbConnection::Pg(_)) => target.batch_execute(&format!(
+                    "TRUNCATE {} RESTART IDENTITY CASCADE",
+                    TABLES.join(", ")
+                ))?,
+            }
+        }
+        // A freshly migrated target has the default categories and maybe a session key: the
+        // source's own replace them.
+        diesel::delete(categories::table).execute(target)?;
+        diesel::delete(settings::table).execute(target)?;
+        diesel::delete(sessions::table).execute(target)?;
+        diesel::delete(login_failures::table).execute(target)?;
+        diesel::delete(services::table).execute(target)?;
+
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                users::table
+                    .filter(users::id.gt(after))
+                    .order(users::id)
+                    .limit(CHUNK)
+                    .select(UserRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| diesel::insert_into(users::table).values(r).execute(c),
+        )?;
+        let all_settings: Vec<SettingRow> = settings::table
+            .select(SettingRow::as_select())
+            .load(source)?;
+        for row in &all_settings {
+            diesel::insert_into(settings::table)
+                .values(row)
+                .execute(target)?;
+        }
+        let all_sessions: Vec<SessionRow> = sessions::table
+            .select(SessionRow::as_select())
+            .load(source)?;
+        for row in &all_sessions {
+            diesel::insert_into(sessions::table)
+                .values(row)
+                .execute(target)?;
+        }
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                login_failures::table
+                    .filter(login_failures::id.gt(after))
+                    .order(login_failures::id)
+                    .limit(CHUNK)
+                    .select(LoginFailureRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| {
+                diesel::insert_into(login_failures::table)
+                    .values(r)
+                    .execute(c)
+            },
+        )?;
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                services::table
+                    .filter(services::id.gt(after))
+                    .order(services::id)
+                    .limit(CHUNK)
+                    .select(ServiceRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| diesel::insert_into(services::table).values(r).execute(c),
+        )?;
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                categories::table
+                    .filter(categories::id.gt(after))
+                    .order(categories::id)
+                    .limit(CHUNK)
+                    .select(CategoryRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| diesel::insert_into(categories::table).values(r).execute(c),
+        )?;
+        // A duplicate may point at a later request, so links are set once all requests exist.
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                requests::table
+                    .filter(requests::id.gt(after))
+                    .order(requests::id)
+                    .limit(CHUNK)
+                    .select(RequestRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| {
+                let unlinked = RequestRow {
+                    duplicate_of: None,
+                    ..r.clone()
+                };
+                diesel::insert_into(requests::table)
+                    .values(&unlinked)
+                    .execute(c)
+            },
+        )?;
+        let links: Vec<(i64, Option<i64>)> = requests::table
+            .filter(requests::duplicate_of.is_not_null())
+            .select((requests::id, requests::duplicate_of))
+            .load(source)?;
+        for (id, original) in links {
+            diesel::update(requests::table.find(id))
+                .set(requests::duplicate_of.eq(original))
+                .execute(target)?;
+        }
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                events::table
+                    .filter(events::id.gt(after))
+                    .order(events::id)
+                    .limit(CHUNK)
+                    .select(EventRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| diesel::insert_into(events::table).values(r).execute(c),
+        )?;
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                idempotency_keys::table
+                    .filter(idempotency_keys::request_id.gt(after))
+                    .order(idempotency_keys::request_id)
+                    .limit(CHUNK)
+                    .select(IdempotencyRow::as_select())
+                    .load(c)
+            },
+            |r| r.request_id,
+            |c, r| {
+                diesel::insert_into(idempotency_keys::table)
+                    .values(r)
+                    .execute(c)
+            },
+        )?;
+
+        if let DbConnection::Pg(_) = target {
+            // New rows continue after the copied ids.
+            for table in [
+                "users",
+                "login_failures",
+                "services",
+                "categories",
+                "requests",
+                "events",
+            ] {
+                target.batch_execute(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))?;
+            }
+        }
+        let copied = counts(target)?;
+        for ((table, source), (_, target)) in expected.iter().zip(&copied) {
+            if source != target {
+                return Err(CopyError::CountMismatch {
+                    table,
+                    in_source: *source,
+                    in_target: *target,
+                });
+            }
+        }
+        Ok(copied)
+    })
+}
