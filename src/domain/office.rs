@@ -1,0 +1,132 @@
+//! Office hours: the team's working days and hours in its time zone, minus holidays. The
+//! metrics count waiting time inside them.
+
+use super::rotation::local_instant;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeHours {
+    pub timezone: Tz,
+    /// Working weekdays, Monday first.
+    pub weekdays: Vec<Weekday>,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub holidays: BTreeSet<NaiveDate>,
+}
+
+impl Default for OfficeHours {
+    fn default() -> Self {
+        OfficeHours {
+            timezone: Tz::UTC,
+            weekdays: vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri],
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+            holidays: BTreeSet::new(),
+        }
+    }
+}
+
+impl OfficeHours {
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        self.weekdays.contains(&date.weekday()) && !self.holidays.contains(&date)
+    }
+
+    /// The office window of a local date, as instants (empty on days off).
+    pub fn window(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if !self.is_working_day(date) || self.end <= self.start {
+            return None;
+        }
+        Some((local_instant(self.timezone, date.and_time(self.start)), local_instant(self.timezone, date.and_time(self.end))))
+    }
+
+    /// How much of `[from, to)` falls inside office hours.
+    pub fn office_duration(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+        if to <= from {
+            return Duration::zero();
+        }
+        let first = from.with_timezone(&self.timezone).date_naive();
+        let last = to.with_timezone(&self.timezone).date_naive();
+        let mut total = Duration::zero();
+        let mut day = first;
+        while day <= last {
+            if let Some((open, close)) = self.window(day) {
+                let (start, end) = (open.max(from), close.min(to));
+                if end > start {
+                    total += end - start;
+                }
+            }
+            day += Duration::days(1);
+        }
+        total
+    }
+
+    /// Length of one office day, for targets given in office days.
+    pub fn day_length(&self) -> Duration {
+        if self.end > self.start { self.end - self.start } else { Duration::zero() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap_or_default()
+    }
+
+    #[test]
+    fn inside_one_day() {
+        let office = OfficeHours::default();
+        // Tuesday 24 November 2026.
+        assert_eq!(office.office_duration(utc(2026, 11, 24, 10, 0), utc(2026, 11, 24, 12, 30)), Duration::minutes(150));
+        assert_eq!(office.office_duration(utc(2026, 11, 24, 7, 0), utc(2026, 11, 24, 10, 0)), Duration::hours(1));
+        assert_eq!(office.office_duration(utc(2026, 11, 24, 16, 0), utc(2026, 11, 24, 23, 0)), Duration::hours(1));
+        assert_eq!(office.office_duration(utc(2026, 11, 24, 12, 0), utc(2026, 11, 24, 11, 0)), Duration::zero());
+    }
+
+    #[test]
+    fn nights_and_weekends_do_not_count() {
+        let office = OfficeHours::default();
+        // Tuesday 16:00 to Wednesday 10:00: one hour each day.
+        assert_eq!(office.office_duration(utc(2026, 11, 24, 16, 0), utc(2026, 11, 25, 10, 0)), Duration::hours(2));
+        // Friday 16:00 to Monday 10:00.
+        assert_eq!(office.office_duration(utc(2026, 11, 27, 16, 0), utc(2026, 11, 30, 10, 0)), Duration::hours(2));
+        // A whole weekend.
+        assert_eq!(office.office_duration(utc(2026, 11, 28, 0, 0), utc(2026, 11, 30, 0, 0)), Duration::zero());
+        // Two full weeks.
+        assert_eq!(office.office_duration(utc(2026, 11, 23, 0, 0), utc(2026, 12, 7, 0, 0)), Duration::hours(80));
+    }
+
+    #[test]
+    fn holidays_do_not_count() {
+        let mut office = OfficeHours::default();
+        office.holidays.insert(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default());
+        assert_eq!(office.office_duration(utc(2026, 11, 24, 16, 0), utc(2026, 11, 26, 10, 0)), Duration::hours(2));
+    }
+
+    #[test]
+    fn daylight_saving_keeps_local_hours() {
+        let office = OfficeHours { timezone: chrono_tz::Europe::Stockholm, ..OfficeHours::default() };
+        // Friday 27 March 2026 09:00 CET = 08:00 UTC; Monday 30 March 09:00 CEST = 07:00 UTC.
+        assert_eq!(office.office_duration(utc(2026, 3, 27, 8, 0), utc(2026, 3, 30, 8, 0)), Duration::hours(9));
+        // A whole local day after the change is still 8 hours.
+        assert_eq!(office.office_duration(utc(2026, 3, 30, 0, 0), utc(2026, 3, 31, 0, 0)), Duration::hours(8));
+    }
+
+    #[test]
+    fn other_working_weeks() {
+        let office = OfficeHours {
+            weekdays: vec![Weekday::Sun, Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu],
+            start: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(16, 30, 0).unwrap_or_default(),
+            ..OfficeHours::default()
+        };
+        // Friday and Saturday off; Sunday counts.
+        assert_eq!(office.office_duration(utc(2026, 11, 27, 0, 0), utc(2026, 11, 30, 0, 0)), Duration::minutes(510));
+        assert_eq!(office.day_length(), Duration::minutes(510));
+    }
+}
