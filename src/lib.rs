@@ -1,6 +1,7 @@
 //! Goalkeeper: one rotating goalkeeper receives every request to the ops team.
 
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod db;
 pub mod domain;

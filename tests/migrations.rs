@@ -20,8 +20,11 @@ const INDEXES: &[&str] = &[
     "requests_owner",
     "requests_queue",
     "requests_requester",
+    "rotation_overrides_span",
+    "rotation_versions_effective",
     "sessions_expiry",
     "sessions_user",
+    "users_calendar_token",
 ];
 
 /// Reads the `diesel::table!` blocks of schema.rs.

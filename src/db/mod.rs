@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod copy;
 pub mod models;
 pub mod requests;
+pub mod rotation;
 pub mod schema;
 pub mod sessions;
 pub mod users;

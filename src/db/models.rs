@@ -29,6 +29,7 @@ pub struct UserRow {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    pub calendar_token: Option<String>,
 }
 
 /// A person who can sign in.
@@ -238,6 +239,7 @@ pub struct EventRow {
     pub related_request_id: Option<i64>,
     pub note: Option<String>,
     pub request_version: i32,
+    pub goalkeeper_id: Option<i64>,
 }
 
 /// One immutable entry in a request's history.
@@ -255,6 +257,8 @@ pub struct Event {
     pub related: Option<RequestId>,
     pub note: Option<String>,
     pub request_version: i32,
+    /// Who was goalkeeper at that moment.
+    pub goalkeeper: Option<UserId>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -275,6 +279,7 @@ impl TryFrom<EventRow> for Event {
             related: row.related_request_id.map(RequestId),
             note: row.note,
             request_version: row.request_version,
+            goalkeeper: row.goalkeeper_id.map(UserId),
         })
     }
 }
@@ -293,4 +298,5 @@ pub struct NewEventRow<'a> {
     pub related_request_id: Option<i64>,
     pub note: Option<&'a str>,
     pub request_version: i32,
+    pub goalkeeper_id: Option<i64>,
 }

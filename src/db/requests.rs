@@ -104,6 +104,7 @@ pub fn file(
                 related_request_id: None,
                 note: None,
                 request_version: 1,
+                goalkeeper_id: super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0),
             })
             .execute(conn)?;
         if let Some(key) = new.idempotency_key {
@@ -248,6 +249,7 @@ pub fn apply(
                 related_request_id: change.related.map(|r| r.0),
                 note: change.note.as_deref(),
                 request_version: new_version,
+                goalkeeper_id: super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0),
             })
             .execute(conn)?;
         get(conn, id)?.ok_or(ApplyError::NotFound)

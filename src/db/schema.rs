@@ -10,6 +10,7 @@ diesel::table! {
         password_hash -> Text,
         disabled -> Bool,
         created_at -> Timestamp,
+        calendar_token -> Nullable<Text>,
     }
 }
 
@@ -95,6 +96,7 @@ diesel::table! {
         related_request_id -> Nullable<BigInt>,
         note -> Nullable<Text>,
         request_version -> Integer,
+        goalkeeper_id -> Nullable<BigInt>,
     }
 }
 
@@ -103,6 +105,32 @@ diesel::table! {
         user_id -> BigInt,
         key -> Text,
         request_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rotation_versions (id) {
+        id -> BigInt,
+        effective_from -> Timestamp,
+        anchor_date -> Text,
+        handover_time -> Text,
+        timezone -> Text,
+        engineers -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rotation_overrides (id) {
+        id -> BigInt,
+        engineer_id -> BigInt,
+        replaces_id -> Nullable<BigInt>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        note -> Text,
+        created_by -> BigInt,
         created_at -> Timestamp,
     }
 }
@@ -122,4 +150,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     events,
     idempotency_keys,
+    rotation_versions,
+    rotation_overrides,
 );

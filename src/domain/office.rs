@@ -69,6 +69,50 @@ impl OfficeHours {
     }
 }
 
+/// How long a request may wait, in office time, before its first triage decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageTargets {
+    pub critical_minutes: i64,
+    pub important_minutes: i64,
+    pub can_wait_minutes: i64,
+}
+
+impl Default for TriageTargets {
+    /// Critical: one office hour; important: four; can wait: two office days of eight hours.
+    fn default() -> Self {
+        TriageTargets { critical_minutes: 60, important_minutes: 240, can_wait_minutes: 960 }
+    }
+}
+
+impl TriageTargets {
+    /// The target for a tier; a request without a service is held to the `important` one.
+    pub fn for_tier(&self, tier: Option<super::Tier>) -> Duration {
+        Duration::minutes(match tier {
+            Some(super::Tier::Critical) => self.critical_minutes,
+            Some(super::Tier::CanWait) => self.can_wait_minutes,
+            Some(super::Tier::Important) | None => self.important_minutes,
+        })
+    }
+}
+
+/// The team's settings: office hours (with its time zone) and triage targets.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TeamSettings {
+    pub office: OfficeHours,
+    pub targets: TriageTargets,
+}
+
+impl TeamSettings {
+    pub fn timezone(&self) -> Tz {
+        self.office.timezone
+    }
+
+    /// Whether a request filed at `filed` has waited past its tier's target by `now`.
+    pub fn overdue(&self, tier: Option<super::Tier>, filed: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.office.office_duration(filed, now) > self.targets.for_tier(tier)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +159,18 @@ mod tests {
         assert_eq!(office.office_duration(utc(2026, 3, 27, 8, 0), utc(2026, 3, 30, 8, 0)), Duration::hours(9));
         // A whole local day after the change is still 8 hours.
         assert_eq!(office.office_duration(utc(2026, 3, 30, 0, 0), utc(2026, 3, 31, 0, 0)), Duration::hours(8));
+    }
+
+    #[test]
+    fn targets_count_office_time_only() {
+        let team = TeamSettings::default();
+        let friday_late = utc(2026, 11, 27, 16, 30);
+        // Critical: one office hour. Friday 16:30 to Monday 09:29 is 59 office minutes.
+        assert!(!team.overdue(Some(crate::domain::Tier::Critical), friday_late, utc(2026, 11, 30, 9, 29)));
+        assert!(team.overdue(Some(crate::domain::Tier::Critical), friday_late, utc(2026, 11, 30, 9, 31)));
+        // No service: the important target, four office hours.
+        assert!(!team.overdue(None, friday_late, utc(2026, 11, 30, 12, 29)));
+        assert!(team.overdue(None, friday_late, utc(2026, 11, 30, 12, 31)));
     }
 
     #[test]

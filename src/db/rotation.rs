@@ -1,0 +1,207 @@
+//! The rotation's versions and overrides, team settings, and calendar tokens.
+
+use super::models::{naive, utc};
+use super::schema::{rotation_overrides, rotation_versions, users};
+use super::{DbConnection, corrupt, write_transaction};
+use crate::domain::office::TeamSettings;
+use crate::domain::rotation::{Override, Roster, RotationPlan, RotationVersion};
+use crate::domain::{Role, UserId};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use diesel::prelude::*;
+use std::collections::HashSet;
+
+const TEAM_SETTINGS: &str = "team";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rotation_versions)]
+struct VersionRow {
+    id: i64,
+    effective_from: chrono::NaiveDateTime,
+    anchor_date: String,
+    handover_time: String,
+    timezone: String,
+    engineers: String,
+    created_by: i64,
+    created_at: chrono::NaiveDateTime,
+}
+
+/// A stored rotation version with who made it.
+#[derive(Debug, Clone)]
+pub struct VersionRecord {
+    pub id: i64,
+    pub version: RotationVersion,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<VersionRow> for VersionRecord {
+    type Error = diesel::result::Error;
+
+    fn try_from(row: VersionRow) -> Result<Self, Self::Error> {
+        let anchor = NaiveDate::parse_from_str(&row.anchor_date, "%Y-%m-%d").map_err(|_| corrupt("anchor date", &row.anchor_date))?;
+        let handover_time =
+            NaiveTime::parse_from_str(&row.handover_time, "%H:%M").map_err(|_| corrupt("handover time", &row.handover_time))?;
+        let timezone = row.timezone.parse().map_err(|_| corrupt("time zone", &row.timezone))?;
+        let engineers: Vec<i64> = serde_json::from_str(&row.engineers).map_err(|_| corrupt("engineer list", &row.engineers))?;
+        Ok(VersionRecord {
+            id: row.id,
+            version: RotationVersion {
+                effective_from: utc(row.effective_from),
+                plan: RotationPlan { anchor, handover_time, timezone, engineers: engineers.into_iter().map(UserId).collect() },
+            },
+            created_by: UserId(row.created_by),
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rotation_overrides)]
+pub struct OverrideRow {
+    pub id: i64,
+    pub engineer_id: i64,
+    pub replaces_id: Option<i64>,
+    pub starts_at: chrono::NaiveDateTime,
+    pub ends_at: chrono::NaiveDateTime,
+    pub note: String,
+    pub created_by: i64,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+impl OverrideRow {
+    pub fn domain(&self) -> Override {
+        Override { id: self.id, engineer: UserId(self.engineer_id), from: utc(self.starts_at), to: utc(self.ends_at) }
+    }
+}
+
+pub fn versions(conn: &mut DbConnection) -> QueryResult<Vec<VersionRecord>> {
+    let rows: Vec<VersionRow> =
+        rotation_versions::table.order((rotation_versions::effective_from, rotation_versions::id)).select(VersionRow::as_select()).load(conn)?;
+    rows.into_iter().map(VersionRecord::try_from).collect()
+}
+
+/// Overrides in the order they were made.
+pub fn overrides(conn: &mut DbConnection) -> QueryResult<Vec<OverrideRow>> {
+    rotation_overrides::table.order(rotation_overrides::id).select(OverrideRow::as_select()).load(conn)
+}
+
+/// Everything that decides who is goalkeeper, as of `now`.
+pub fn roster(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Roster> {
+    let versions: Vec<RotationVersion> = versions(conn)?.into_iter().map(|r| r.version).collect();
+    let overrides = overrides(conn)?.iter().map(OverrideRow::domain).collect();
+    let in_rotation: Vec<i64> = versions.iter().flat_map(|v| v.plan.engineers.iter().map(|e| e.0)).collect();
+    let still_engineers: HashSet<i64> = users::table
+        .filter(users::id.eq_any(&in_rotation))
+        .filter(users::disabled.eq(false))
+        .filter(users::role.eq_any([Role::Engineer.as_str(), Role::Admin.as_str()]))
+        .select(users::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let inactive = in_rotation.into_iter().filter(|id| !still_engineers.contains(id)).map(UserId).collect();
+    Ok(Roster::new(versions, overrides, inactive, now))
+}
+
+/// Who is goalkeeper at `now` (recorded on every event).
+pub fn goalkeeper_at(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Option<UserId>> {
+    Ok(roster(conn, now)?.goalkeeper_at(now))
+}
+
+pub fn save_version(conn: &mut DbConnection, version: &RotationVersion, by: UserId, now: DateTime<Utc>) -> QueryResult<()> {
+    let engineers: Vec<i64> = version.plan.engineers.iter().map(|e| e.0).collect();
+    let engineers = serde_json::to_string(&engineers).map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
+    write_transaction(conn, |conn| {
+        diesel::insert_into(rotation_versions::table)
+            .values((
+                rotation_versions::effective_from.eq(naive(version.effective_from)),
+                rotation_versions::anchor_date.eq(version.plan.anchor.format("%Y-%m-%d").to_string()),
+                rotation_versions::handover_time.eq(version.plan.handover_time.format("%H:%M").to_string()),
+                rotation_versions::timezone.eq(version.plan.timezone.name()),
+                rotation_versions::engineers.eq(&engineers),
+                rotation_versions::created_by.eq(by.0),
+                rotation_versions::created_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+pub struct NewOverride {
+    pub engineer: UserId,
+    pub replaces: Option<UserId>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub note: String,
+}
+
+/// Stores overrides together (a swap is two).
+pub fn add_overrides(conn: &mut DbConnection, list: &[NewOverride], by: UserId, now: DateTime<Utc>) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        for cover in list {
+            diesel::insert_into(rotation_overrides::table)
+                .values((
+                    rotation_overrides::engineer_id.eq(cover.engineer.0),
+                    rotation_overrides::replaces_id.eq(cover.replaces.map(|r| r.0)),
+                    rotation_overrides::starts_at.eq(naive(cover.from)),
+                    rotation_overrides::ends_at.eq(naive(cover.to)),
+                    rotation_overrides::note.eq(&cover.note),
+                    rotation_overrides::created_by.eq(by.0),
+                    rotation_overrides::created_at.eq(naive(now)),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// The team's settings; until an admin saves some, the defaults in `fallback_timezone`.
+pub fn team_settings(conn: &mut DbConnection, fallback_timezone: chrono_tz::Tz) -> QueryResult<TeamSettings> {
+    use super::schema::settings;
+    let stored: Option<String> = settings::table.find(TEAM_SETTINGS).select(settings::value).first(conn).optional()?;
+    Ok(match stored.and_then(|json| serde_json::from_str(&json).ok()) {
+        Some(team) => team,
+        None => {
+            let mut team = TeamSettings::default();
+            team.office.timezone = fallback_timezone;
+            team
+        }
+    })
+}
+
+pub fn save_team_settings(conn: &mut DbConnection, team: &TeamSettings) -> QueryResult<()> {
+    use super::schema::settings;
+    let json = serde_json::to_string(team).map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
+    write_transaction(conn, |conn| {
+        let updated = diesel::update(settings::table.find(TEAM_SETTINGS)).set(settings::value.eq(&json)).execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(settings::table).values((settings::name.eq(TEAM_SETTINGS), settings::value.eq(&json))).execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// The person's calendar secret, made on first use.
+pub fn calendar_token(conn: &mut DbConnection, user: UserId) -> QueryResult<String> {
+    let existing: Option<Option<String>> = users::table.find(user.0).select(users::calendar_token).first(conn).optional()?;
+    match existing {
+        Some(Some(token)) => Ok(token),
+        _ => regenerate_calendar_token(conn, user),
+    }
+}
+
+/// A new calendar secret; links with the old one stop working.
+pub fn regenerate_calendar_token(conn: &mut DbConnection, user: UserId) -> QueryResult<String> {
+    let token = crate::auth::random_token(40);
+    write_transaction(conn, |conn| diesel::update(users::table.find(user.0)).set(users::calendar_token.eq(&token)).execute(conn))?;
+    Ok(token)
+}
+
+/// The enabled person a calendar secret belongs to.
+pub fn user_by_calendar_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<UserId>> {
+    let found: Option<(i64, bool)> = users::table
+        .filter(users::calendar_token.eq(token))
+        .select((users::id, users::disabled))
+        .first(conn)
+        .optional()?;
+    Ok(found.filter(|(_, disabled)| !disabled).map(|(id, _)| UserId(id)))
+}
