@@ -2,9 +2,7 @@
 
 use crate::domain::Password;
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use std::sync::OnceLock;
@@ -23,10 +21,7 @@ pub fn hash_password(password: &Password) -> anyhow::Result<String> {
 pub fn verify_password(typed: &str, stored_hash: Option<&str>) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let dummy = DUMMY.get_or_init(|| {
-        Password::parse("not-a-real-password")
-            .ok()
-            .and_then(|p| hash_password(&p).ok())
-            .unwrap_or_default()
+        Password::parse("not-a-real-password").ok().and_then(|p| hash_password(&p).ok()).unwrap_or_default()
     });
     let (hash, real) = match stored_hash {
         Some(hash) => (hash, true),
@@ -35,28 +30,17 @@ pub fn verify_password(typed: &str, stored_hash: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    Argon2::default()
-        .verify_password(typed.as_bytes(), &parsed)
-        .is_ok()
-        && real
+    Argon2::default().verify_password(typed.as_bytes(), &parsed).is_ok() && real
 }
 
 /// A random token of `len` letters and digits (about 5.95 bits each) from the OS-seeded RNG.
 pub fn random_token(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
 /// Compares secrets without leaking where they differ through timing.
 pub fn secrets_match(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -78,8 +62,8 @@ mod tests {
     #[test]
     fn long_passwords_are_not_truncated() {
         let long = "a".repeat(100);
-        let hash = hash_password(&Password::parse(&long).unwrap_or_else(|e| panic!("{e}")))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let hash =
+            hash_password(&Password::parse(&long).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
         assert!(!verify_password(&"a".repeat(99), Some(&hash)));
         assert!(!verify_password(&format!("{long}b"), Some(&hash)));
     }

@@ -49,24 +49,25 @@ fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<U
 fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> IcsTimeZone<'static> {
     let changes = transitions(tz, from - Duration::days(366), to);
     let mut zone: Option<IcsTimeZone<'static>> = None;
-    let add = |zone: &mut Option<IcsTimeZone<'static>>, dst: bool, start: String, before: i32, after: i32, name: String| {
-        let (from_text, to_text) = (offset_text(before), offset_text(after));
-        if dst {
-            let mut part = Daylight::new(start, from_text, to_text);
-            part.push(TzName::new(name));
-            match zone {
-                Some(z) => z.add_daylight(part),
-                None => *zone = Some(IcsTimeZone::daylight(tz.name(), part)),
+    let add =
+        |zone: &mut Option<IcsTimeZone<'static>>, dst: bool, start: String, before: i32, after: i32, name: String| {
+            let (from_text, to_text) = (offset_text(before), offset_text(after));
+            if dst {
+                let mut part = Daylight::new(start, from_text, to_text);
+                part.push(TzName::new(name));
+                match zone {
+                    Some(z) => z.add_daylight(part),
+                    None => *zone = Some(IcsTimeZone::daylight(tz.name(), part)),
+                }
+            } else {
+                let mut part = Standard::new(start, from_text, to_text);
+                part.push(TzName::new(name));
+                match zone {
+                    Some(z) => z.add_standard(part),
+                    None => *zone = Some(IcsTimeZone::standard(tz.name(), part)),
+                }
             }
-        } else {
-            let mut part = Standard::new(start, from_text, to_text);
-            part.push(TzName::new(name));
-            match zone {
-                Some(z) => z.add_standard(part),
-                None => *zone = Some(IcsTimeZone::standard(tz.name(), part)),
-            }
-        }
-    };
+        };
     if changes.is_empty() {
         let (offset, dst, name) = offset_at(tz, from);
         add(&mut zone, dst, "19700101T000000".into(), offset, offset, name);
@@ -142,10 +143,26 @@ mod tests {
         let tz = chrono_tz::Europe::Stockholm;
         let at = |d, h| Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).single().unwrap_or_default();
         let shifts = vec![
-            Shift { engineer: UserId(1), start: at(23, 8), end: at(30, 7), override_id: None, scheduled: Some(UserId(1)) },
-            Shift { engineer: UserId(2), start: at(30, 7), end: at(31, 7), override_id: Some(4), scheduled: Some(UserId(3)) },
+            Shift {
+                engineer: UserId(1),
+                start: at(23, 8),
+                end: at(30, 7),
+                override_id: None,
+                scheduled: Some(UserId(1)),
+            },
+            Shift {
+                engineer: UserId(2),
+                start: at(30, 7),
+                end: at(31, 7),
+                override_id: Some(4),
+                scheduled: Some(UserId(3)),
+            },
         ];
-        let names = HashMap::from([(UserId(1), "Ana".to_owned()), (UserId(2), "Ben".to_owned()), (UserId(3), "Cai".to_owned())]);
+        let names = HashMap::from([
+            (UserId(1), "Ana".to_owned()),
+            (UserId(2), "Ben".to_owned()),
+            (UserId(3), "Cai".to_owned()),
+        ]);
         let text = rota("Team rota", &shifts, &names, tz, at(1, 0));
         assert!(text.starts_with("BEGIN:VCALENDAR\r\n"));
         assert_eq!(text.matches("BEGIN:VEVENT").count(), 2);

@@ -10,11 +10,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "goalkeeper",
-    version,
-    about = "One rotating goalkeeper receives every request to the ops team."
-)]
+#[command(name = "goalkeeper", version, about = "One rotating goalkeeper receives every request to the ops team.")]
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -25,12 +21,7 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct DatabaseArgs {
     /// sqlite://path/to/file.db or postgres://user:password@host/database
-    #[arg(
-        long,
-        global = true,
-        env = "GOALKEEPER_DATABASE_URL",
-        default_value = "sqlite://goalkeeper.db"
-    )]
+    #[arg(long, global = true, env = "GOALKEEPER_DATABASE_URL", default_value = "sqlite://goalkeeper.db")]
     pub database_url: String,
 }
 
@@ -77,12 +68,7 @@ pub struct ServeArgs {
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        ServeArgs {
-            bind: "127.0.0.1:8080".into(),
-            timezone: "UTC".into(),
-            secure_cookies: false,
-            workers: None,
-        }
+        ServeArgs { bind: "127.0.0.1:8080".into(), timezone: "UTC".into(), secure_cookies: false, workers: None }
     }
 }
 
@@ -105,29 +91,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(&url, ServeArgs::parse_env()),
         Some(Command::Serve(args)) => serve(&url, args),
         Some(Command::Migrate) => {
-            let mut conn =
-                db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+            let mut conn = db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
             let applied = db::migrate(&mut conn)?;
             println!("{applied} migration(s) applied; the database is up to date.");
             Ok(())
         }
-        Some(Command::User(UserCommand::Add { email, name, role })) => {
-            add_user(&url, &email, &name, &role)
-        }
+        Some(Command::User(UserCommand::Add { email, name, role })) => add_user(&url, &email, &name, &role),
         Some(Command::Copy { from, to, replace }) => {
             let from = match from {
                 Some(raw) => DatabaseUrl::parse(&raw).map_err(anyhow::Error::msg)?,
                 None => url,
             };
-            copy(
-                &from,
-                &DatabaseUrl::parse(&to).map_err(anyhow::Error::msg)?,
-                replace,
-            )
+            copy(&from, &DatabaseUrl::parse(&to).map_err(anyhow::Error::msg)?, replace)
         }
         Some(Command::Backup { path }) => {
-            let mut conn =
-                db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+            let mut conn = db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
             db::backup(&mut conn, &path)?;
             println!("Backed up to {} (integrity check: ok).", path.display());
             Ok(())
@@ -143,9 +121,7 @@ impl ServeArgs {
             #[command(flatten)]
             serve: ServeArgs,
         }
-        Only::try_parse_from(["goalkeeper"])
-            .map(|o| o.serve)
-            .unwrap_or_default()
+        Only::try_parse_from(["goalkeeper"]).map(|o| o.serve).unwrap_or_default()
     }
 }
 
@@ -154,27 +130,16 @@ fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::R
     let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
     let role = Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    let password = Password::parse(line.trim_end_matches(['\n', '\r']))
-        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let password =
+        Password::parse(line.trim_end_matches(['\n', '\r'])).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let pool = db::open(url, 1)?;
     let mut conn = pool.get()?;
     let hash = hash_password(&password)?;
-    let new = users::NewUser {
-        email: email.as_str(),
-        name: name.as_str(),
-        role,
-        password_hash: &hash,
-    };
+    let new = users::NewUser { email: email.as_str(), name: name.as_str(), role, password_hash: &hash };
     match users::create(&mut conn, &new, SystemClock.now()) {
         Ok(user) => {
-            println!(
-                "Added {} <{}> as {} (id {}).",
-                user.name, user.email, user.role, user.id
-            );
+            println!("Added {} <{}> as {} (id {}).", user.name, user.email, user.role, user.id);
             Ok(())
         }
         Err(users::UserError::EmailTaken) => {
@@ -189,8 +154,8 @@ fn copy(from: &DatabaseUrl, to: &DatabaseUrl, replace: bool) -> anyhow::Result<(
         bail!("--from and --to name the same database");
     }
     let open = |url: &DatabaseUrl| -> anyhow::Result<db::DbConnection> {
-        let mut conn = db::connect(url)
-            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", db::redact(&display_url(url))))?;
+        let mut conn =
+            db::connect(url).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", db::redact(&display_url(url))))?;
         db::migrate(&mut conn)?;
         Ok(conn)
     };
@@ -199,11 +164,7 @@ fn copy(from: &DatabaseUrl, to: &DatabaseUrl, replace: bool) -> anyhow::Result<(
     for (table, rows) in copied {
         println!("{table:>18}  {rows} rows");
     }
-    println!(
-        "Copied {} to {}; row counts match.",
-        db::redact(&display_url(from)),
-        db::redact(&display_url(to))
-    );
+    println!("Copied {} to {}; row counts match.", db::redact(&display_url(from)), db::redact(&display_url(to)));
     Ok(())
 }
 
@@ -218,16 +179,8 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         let mut conn = pool.get()?;
         web::session_key(&mut conn)?
     };
-    let config = WebConfig {
-        timezone,
-        secure_cookies: args.secure_cookies,
-        ..WebConfig::default()
-    };
-    let state = AppState {
-        pool,
-        clock: Arc::new(SystemClock),
-        config: Arc::new(config),
-    };
+    let config = WebConfig { timezone, secure_cookies: args.secure_cookies, ..WebConfig::default() };
+    let state = AppState::new(pool, Arc::new(SystemClock), config);
     actix_web::rt::System::new().block_on(async move {
         let purge_state = state.clone();
         actix_web::rt::spawn(async move { purge_expired_sessions(purge_state).await });
@@ -254,10 +207,7 @@ async fn purge_expired_sessions(state: AppState) {
     loop {
         every.tick().await;
         let now = state.now();
-        match state
-            .db(move |conn| Ok(db::sessions::purge_expired(conn, now)?))
-            .await
-        {
+        match state.db(move |conn| Ok(db::sessions::purge_expired(conn, now)?)).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired sessions removed"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),

@@ -44,10 +44,7 @@ async fn browser(port: u16, profile: &std::path::Path) -> Client {
     .map(|a| a.to_string())
     .chain([format!("--user-data-dir={}", profile.display())])
     .collect::<Vec<_>>();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }),
-    );
+    caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }));
     ClientBuilder::rustls()
         .expect("TLS setup")
         .capabilities(caps)
@@ -57,22 +54,13 @@ async fn browser(port: u16, profile: &std::path::Path) -> Client {
 }
 
 async fn fill(client: &Client, css: &str, text: &str) {
-    let field = client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    let field = client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
     field.clear().await.expect("clear");
     field.send_keys(text).await.expect("type");
 }
 
 async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
+    client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
 }
 
 /// Waits (up to 10 s) for the page to show `needle`: clicks navigate asynchronously.
@@ -107,16 +95,12 @@ async fn expect_path(client: &Client, suffix: &str) -> String {
 async fn screenshot(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("GOALKEEPER_SCREENSHOTS") {
         let png = client.screenshot().await.expect("screenshot");
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
-            .expect("write screenshot");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
     }
 }
 
 async fn sign_in(client: &Client, server: &Server, email: &str) {
-    client
-        .goto(&server.url("/login"))
-        .await
-        .expect("login page");
+    client.goto(&server.url("/login")).await.expect("login page");
     fill(client, "#email", email).await;
     fill(client, "#password", PASSWORD).await;
     click(client, "form[action='/login'] button[type=submit]").await;
@@ -138,13 +122,9 @@ async fn sign_out(client: &Client) {
 async fn file_take_and_resolve_in_a_real_browser() {
     let Some(driver_path) = chromedriver() else {
         if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!(
-                "chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found"
-            );
+            panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
         }
-        eprintln!(
-            "skipping: chromedriver is not installed (apt-get install chromium chromium-driver)"
-        );
+        eprintln!("skipping: chromedriver is not installed (apt-get install chromium chromium-driver)");
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -158,10 +138,7 @@ async fn file_take_and_resolve_in_a_real_browser() {
             .spawn()
             .expect("start chromedriver"),
     );
-    assert!(
-        wait_for_port(driver_port, Duration::from_secs(20)),
-        "chromedriver did not start"
-    );
+    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
     let client = browser(driver_port, &dir.path().join("profile")).await;
 
     // First run: the setup page creates the admin.
@@ -175,10 +152,9 @@ async fn file_take_and_resolve_in_a_real_browser() {
     expect_text(&client, "Welcome!").await;
 
     // The admin adds an engineer and a requester.
-    for (name, email, role) in [
-        ("Gina Goalkeeper", "gina@example.com", "engineer"),
-        ("Rita Requester", "rita@example.com", "requester"),
-    ] {
+    for (name, email, role) in
+        [("Gina Goalkeeper", "gina@example.com", "engineer"), ("Rita Requester", "rita@example.com", "requester")]
+    {
         fill(&client, "form[action='/admin/users'] #name", name).await;
         fill(&client, "form[action='/admin/users'] #email", email).await;
         client
@@ -197,17 +173,9 @@ async fn file_take_and_resolve_in_a_real_browser() {
 
     // The requester files a request.
     sign_in(&client, &server, "rita@example.com").await;
-    client
-        .goto(&server.url("/requests/new"))
-        .await
-        .expect("new request");
+    client.goto(&server.url("/requests/new")).await.expect("new request");
     fill(&client, "#title", "Staging database is read-only").await;
-    fill(
-        &client,
-        "#description",
-        "Since 10:00 every write fails with 'read-only transaction'.",
-    )
-    .await;
+    fill(&client, "#description", "Since 10:00 every write fails with 'read-only transaction'.").await;
     client
         .find(Locator::Css("#category"))
         .await
@@ -243,20 +211,13 @@ async fn file_take_and_resolve_in_a_real_browser() {
     click(&client, "form[action$='/take'] button").await;
     expect_text(&client, "You own #").await;
     client
-        .find(Locator::Css(
-            "details:has(form[action$='/resolve']) summary",
-        ))
+        .find(Locator::Css("details:has(form[action$='/resolve']) summary"))
         .await
         .expect("resolve summary")
         .click()
         .await
         .expect("open resolve");
-    fill(
-        &client,
-        "#resolve-note",
-        "The disk was full; freed space and restarted the primary.",
-    )
-    .await;
+    fill(&client, "#resolve-note", "The disk was full; freed space and restarted the primary.").await;
     click(&client, "form[action$='/resolve'] button").await;
     expect_text(&client, "resolved.").await;
     screenshot(&client, "resolved-engineer").await;
@@ -264,15 +225,8 @@ async fn file_take_and_resolve_in_a_real_browser() {
 
     // The requester sees the outcome.
     sign_in(&client, &server, "rita@example.com").await;
-    client
-        .goto(&server.url(&request_path))
-        .await
-        .expect("request page");
-    let outcome = expect_text(
-        &client,
-        "The disk was full; freed space and restarted the primary.",
-    )
-    .await;
+    client.goto(&server.url(&request_path)).await.expect("request page");
+    let outcome = expect_text(&client, "The disk was full; freed space and restarted the primary.").await;
     assert!(outcome.contains("Resolved"), "{outcome}");
     screenshot(&client, "resolved-requester").await;
     client.close().await.expect("close browser");

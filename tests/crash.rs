@@ -16,11 +16,7 @@ const PASSWORD: &str = "crash-test-password";
 fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("a CSRF field") + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    html[start..].split('"').next().unwrap_or_default().to_owned()
 }
 
 fn signed_in_client(server: &Server) -> (reqwest::blocking::Client, String) {
@@ -30,29 +26,15 @@ fn signed_in_client(server: &Server) -> (reqwest::blocking::Client, String) {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("http client");
-    let login = client
-        .get(server.url("/login"))
-        .send()
-        .expect("login page")
-        .text()
-        .expect("body");
+    let login = client.get(server.url("/login")).send().expect("login page").text().expect("body");
     let token = csrf_of(&login);
     let response = client
         .post(server.url("/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("email", "rita@example.com"),
-            ("password", PASSWORD),
-        ])
+        .form(&[("csrf_token", token.as_str()), ("email", "rita@example.com"), ("password", PASSWORD)])
         .send()
         .expect("login");
     assert_eq!(response.status().as_u16(), 303);
-    let form = client
-        .get(server.url("/requests/new"))
-        .send()
-        .expect("form")
-        .text()
-        .expect("body");
+    let form = client.get(server.url("/requests/new")).send().expect("form").text().expect("body");
     (client, csrf_of(&form))
 }
 
@@ -89,15 +71,9 @@ fn acknowledged_requests_survive_sigkill() {
                     .send();
                 match sent {
                     Ok(response) if response.status().as_u16() == 303 => {
-                        let location = response
-                            .headers()
-                            .get("location")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("");
-                        let id = location
-                            .trim_start_matches("/requests/")
-                            .parse::<i64>()
-                            .expect("request id in Location");
+                        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
+                        let id =
+                            location.trim_start_matches("/requests/").parse::<i64>().expect("request id in Location");
                         acknowledged.lock().expect("lock").push((id, title));
                     }
                     Ok(response) => panic!("unexpected status {}", response.status()),
@@ -120,15 +96,8 @@ fn acknowledged_requests_survive_sigkill() {
     let server = Server::start(&db);
     let (client, _) = signed_in_client(&server);
     for (id, title) in &acknowledged {
-        let page = client
-            .get(server.url(&format!("/requests/{id}")))
-            .send()
-            .expect("request page");
-        assert_eq!(
-            page.status().as_u16(),
-            200,
-            "request {id} is missing after the crash"
-        );
+        let page = client.get(server.url(&format!("/requests/{id}"))).send().expect("request page");
+        assert_eq!(page.status().as_u16(), 200, "request {id} is missing after the crash");
         assert!(page.text().expect("body").contains(title.as_str()));
     }
     drop(server);
@@ -139,14 +108,6 @@ fn acknowledged_requests_survive_sigkill() {
         #[diesel(sql_type = diesel::sql_types::Text)]
         integrity_check: String,
     }
-    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut conn)
-        .expect("integrity check");
-    assert_eq!(
-        check
-            .iter()
-            .map(|c| c.integrity_check.as_str())
-            .collect::<Vec<_>>(),
-        vec!["ok"]
-    );
+    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut conn).expect("integrity check");
+    assert_eq!(check.iter().map(|c| c.integrity_check.as_str()).collect::<Vec<_>>(), vec!["ok"]);
 }

@@ -15,6 +15,7 @@ type Columns = BTreeSet<(String, String, String, bool)>;
 const INDEXES: &[&str] = &[
     "events_at",
     "events_request",
+    "events_target",
     "login_failures_client",
     "login_failures_email",
     "requests_owner",
@@ -29,8 +30,7 @@ const INDEXES: &[&str] = &[
 
 /// Reads the `diesel::table!` blocks of schema.rs.
 fn declared_columns() -> Columns {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs"))
-        .expect("schema.rs");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs")).expect("schema.rs");
     let mut columns = Columns::new();
     let mut table: Option<String> = None;
     for line in text.lines().map(str::trim) {
@@ -40,10 +40,7 @@ fn declared_columns() -> Columns {
             table = line.split_whitespace().next().map(str::to_owned);
         } else if let (Some(t), Some((name, kind))) = (&table, line.split_once("->")) {
             let kind = kind.trim().trim_end_matches(',');
-            let (kind, nullable) = match kind
-                .strip_prefix("Nullable<")
-                .and_then(|k| k.strip_suffix('>'))
-            {
+            let (kind, nullable) = match kind.strip_prefix("Nullable<").and_then(|k| k.strip_suffix('>')) {
                 Some(inner) => (inner, true),
                 None => (kind, false),
             };
@@ -99,19 +96,13 @@ fn sqlite_schema(conn: &mut SqliteConnection) -> (Columns, BTreeSet<String>) {
                 "TIMESTAMP" => "Timestamp",
                 other => panic!("unexpected SQLite type {other}"),
             };
-            columns.insert((
-                table.name.clone(),
-                row.name,
-                kind.into(),
-                row.notnull == 0 && row.pk == 0,
-            ));
+            columns.insert((table.name.clone(), row.name, kind.into(), row.notnull == 0 && row.pk == 0));
         }
     }
-    let indexes: Vec<Name> = diesel::sql_query(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'",
-    )
-    .load(conn)
-    .expect("indexes");
+    let indexes: Vec<Name> =
+        diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'")
+            .load(conn)
+            .expect("indexes");
     (columns, indexes.into_iter().map(|i| i.name).collect())
 }
 
@@ -146,12 +137,7 @@ fn postgres_schema(conn: &mut PgConnection) -> (Columns, BTreeSet<String>) {
                 "timestamp without time zone" => "Timestamp",
                 other => panic!("unexpected PostgreSQL type {other}"),
             };
-            (
-                row.table_name,
-                row.column_name,
-                kind.to_owned(),
-                row.is_nullable == "YES",
-            )
+            (row.table_name, row.column_name, kind.to_owned(), row.is_nullable == "YES")
         })
         .collect();
     let indexes: Vec<Name> = diesel::sql_query(
@@ -170,29 +156,16 @@ fn expected_indexes() -> BTreeSet<String> {
 #[test]
 fn sqlite_migrations_go_up_down_up_and_match_the_schema() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut conn =
-        SqliteConnection::establish(&dir.path().join("m.db").to_string_lossy()).expect("open");
+    let mut conn = SqliteConnection::establish(&dir.path().join("m.db").to_string_lossy()).expect("open");
     conn.run_pending_migrations(SQLITE_MIGRATIONS).expect("up");
     conn.revert_all_migrations(SQLITE_MIGRATIONS).expect("down");
     let (empty, _) = sqlite_schema(&mut conn);
     assert!(empty.is_empty(), "down leaves tables behind: {empty:?}");
-    conn.run_pending_migrations(SQLITE_MIGRATIONS)
-        .expect("up again");
+    conn.run_pending_migrations(SQLITE_MIGRATIONS).expect("up again");
     let (columns, indexes) = sqlite_schema(&mut conn);
     let declared: Columns = declared_columns()
         .into_iter()
-        .map(|(t, c, kind, nullable)| {
-            (
-                t,
-                c,
-                if kind == "BigInt" {
-                    "Integer".into()
-                } else {
-                    kind
-                },
-                nullable,
-            )
-        })
+        .map(|(t, c, kind, nullable)| (t, c, if kind == "BigInt" { "Integer".into() } else { kind }, nullable))
         .collect();
     assert_eq!(columns, declared);
     assert_eq!(indexes, expected_indexes());
@@ -206,31 +179,19 @@ fn postgres_migrations_go_up_down_up_and_match_the_schema() {
     };
     let mut conn = PgConnection::establish(&admin_url).expect("connect");
     // A schema of its own, so nothing else on the server is touched.
-    let schema = format!(
-        "gk_migrations_{}",
-        goalkeeper::auth::random_token(12).to_lowercase()
-    );
-    conn.batch_execute(&format!(
-        "CREATE SCHEMA {schema}; SET search_path TO {schema}"
-    ))
-    .expect("schema");
+    let schema = format!("gk_migrations_{}", goalkeeper::auth::random_token(12).to_lowercase());
+    conn.batch_execute(&format!("CREATE SCHEMA {schema}; SET search_path TO {schema}")).expect("schema");
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        conn.run_pending_migrations(POSTGRES_MIGRATIONS)
-            .expect("up");
-        conn.revert_all_migrations(POSTGRES_MIGRATIONS)
-            .expect("down");
+        conn.run_pending_migrations(POSTGRES_MIGRATIONS).expect("up");
+        conn.revert_all_migrations(POSTGRES_MIGRATIONS).expect("down");
         let (empty, _) = postgres_schema(&mut conn);
         assert!(empty.is_empty(), "down leaves tables behind: {empty:?}");
-        conn.run_pending_migrations(POSTGRES_MIGRATIONS)
-            .expect("up again");
+        conn.run_pending_migrations(POSTGRES_MIGRATIONS).expect("up again");
         let (columns, indexes) = postgres_schema(&mut conn);
         assert_eq!(columns, declared_columns());
         assert_eq!(indexes, expected_indexes());
     }));
-    conn.batch_execute(&format!(
-        "SET search_path TO public; DROP SCHEMA {schema} CASCADE"
-    ))
-    .expect("clean up");
+    conn.batch_execute(&format!("SET search_path TO public; DROP SCHEMA {schema} CASCADE")).expect("clean up");
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }

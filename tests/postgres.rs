@@ -5,9 +5,7 @@
 mod support;
 
 use goalkeeper::db::{self, DatabaseUrl, requests as store, users};
-use goalkeeper::domain::{
-    Action, Actor, CategoryId, Description, Note, RequestId, Role, Title, Urgency, UserId,
-};
+use goalkeeper::domain::{Action, Actor, CategoryId, Description, Note, RequestId, Role, Title, Urgency, UserId};
 use reqwest::blocking::Client;
 use std::process::Command;
 use std::sync::Barrier;
@@ -27,42 +25,22 @@ fn client() -> Client {
 
 fn field(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field"))
-        + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field")) + marker.len();
+    html[start..].split('"').next().unwrap_or_default().to_owned()
 }
 
 fn sign_in(client: &Client, server: &Server, email: &str) {
-    let page = client
-        .get(server.url("/login"))
-        .send()
-        .expect("login page")
-        .text()
-        .expect("body");
+    let page = client.get(server.url("/login")).send().expect("login page").text().expect("body");
     let response = client
         .post(server.url("/login"))
-        .form(&[
-            ("csrf_token", field(&page, "csrf_token").as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-        ])
+        .form(&[("csrf_token", field(&page, "csrf_token").as_str()), ("email", email), ("password", PASSWORD)])
         .send()
         .expect("login");
     assert_eq!(response.status().as_u16(), 303, "sign-in of {email}");
 }
 
 fn migrate(url: &str) {
-    let status = Command::new(BINARY)
-        .arg("migrate")
-        .env("GOALKEEPER_DATABASE_URL", url)
-        .status()
-        .expect("migrate");
+    let status = Command::new(BINARY).arg("migrate").env("GOALKEEPER_DATABASE_URL", url).status().expect("migrate");
     assert!(status.success());
 }
 
@@ -73,31 +51,10 @@ fn two_instances_share_sessions_and_never_both_win() {
         return;
     };
     migrate(&database.url);
-    add_user_url(
-        &database.url,
-        "rita@example.com",
-        "Rita",
-        "requester",
-        PASSWORD,
-    );
-    add_user_url(
-        &database.url,
-        "gina@example.com",
-        "Gina",
-        "engineer",
-        PASSWORD,
-    );
-    add_user_url(
-        &database.url,
-        "sam@example.com",
-        "Sam",
-        "engineer",
-        PASSWORD,
-    );
-    let (a, b) = (
-        Server::start_url(&database.url),
-        Server::start_url(&database.url),
-    );
+    add_user_url(&database.url, "rita@example.com", "Rita", "requester", PASSWORD);
+    add_user_url(&database.url, "gina@example.com", "Gina", "engineer", PASSWORD);
+    add_user_url(&database.url, "sam@example.com", "Sam", "engineer", PASSWORD);
+    let (a, b) = (Server::start_url(&database.url), Server::start_url(&database.url));
 
     // A session made on one instance is valid on the other.
     let rita = client();
@@ -117,54 +74,24 @@ fn two_instances_share_sessions_and_never_both_win() {
         .send()
         .expect("file");
     assert_eq!(filed.status().as_u16(), 303);
-    let path = filed.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let path = filed.headers()["location"].to_str().expect("location").to_owned();
 
     let (gina, sam) = (client(), client());
     sign_in(&gina, &a, "gina@example.com");
     sign_in(&sam, &b, "sam@example.com");
-    let gina_token = field(
-        &gina
-            .get(a.url(&path))
-            .send()
-            .expect("page")
-            .text()
-            .expect("body"),
-        "csrf_token",
-    );
-    let sam_token = field(
-        &sam.get(b.url(&path))
-            .send()
-            .expect("page")
-            .text()
-            .expect("body"),
-        "csrf_token",
-    );
+    let gina_token = field(&gina.get(a.url(&path)).send().expect("page").text().expect("body"), "csrf_token");
+    let sam_token = field(&sam.get(b.url(&path)).send().expect("page").text().expect("body"), "csrf_token");
 
     let mut wins = 0;
     for round in 0..100 {
-        let version = field(
-            &gina
-                .get(a.url(&path))
-                .send()
-                .expect("page")
-                .text()
-                .expect("body"),
-            "version",
-        );
+        let version = field(&gina.get(a.url(&path)).send().expect("page").text().expect("body"), "version");
         let barrier = Barrier::new(2);
         let act = |client: &Client, server: &Server, token: &str, who: &str| {
             let note = format!("{who} round {round}");
             barrier.wait();
             client
                 .post(server.url(&format!("{path}/comment")))
-                .form(&[
-                    ("csrf_token", token),
-                    ("version", version.as_str()),
-                    ("note", note.as_str()),
-                ])
+                .form(&[("csrf_token", token), ("version", version.as_str()), ("note", note.as_str())])
                 .send()
                 .expect("comment")
                 .status()
@@ -186,18 +113,9 @@ fn two_instances_share_sessions_and_never_both_win() {
     let mut conn = pool.get().expect("connection");
     let id = RequestId(path.trim_start_matches("/requests/").parse().expect("id"));
     let history = store::history(&mut conn, id).expect("history");
-    let comments = history
-        .iter()
-        .filter(|e| e.kind == goalkeeper::domain::EventKind::Commented)
-        .count();
+    let comments = history.iter().filter(|e| e.kind == goalkeeper::domain::EventKind::Commented).count();
     assert_eq!(comments, wins, "one event per success");
-    assert_eq!(
-        store::get(&mut conn, id)
-            .expect("get")
-            .expect("request")
-            .version,
-        1 + wins as i32
-    );
+    assert_eq!(store::get(&mut conn, id).expect("get").expect("request").version, 1 + wins as i32);
 }
 
 #[test]
@@ -207,39 +125,18 @@ fn a_lost_database_answers_503_and_the_app_recovers_by_itself() {
         return;
     };
     migrate(&database.url);
-    add_user_url(
-        &database.url,
-        "gina@example.com",
-        "Gina",
-        "engineer",
-        PASSWORD,
-    );
+    add_user_url(&database.url, "gina@example.com", "Gina", "engineer", PASSWORD);
     let server = Server::start_url(&database.url);
     let gina = client();
     sign_in(&gina, &server, "gina@example.com");
-    assert_eq!(
-        gina.get(server.url("/queue"))
-            .send()
-            .expect("queue")
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(gina.get(server.url("/queue")).send().expect("queue").status().as_u16(), 200);
 
-    database.admin(&format!(
-        "ALTER DATABASE {} ALLOW_CONNECTIONS false",
-        database.name
-    ));
+    database.admin(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", database.name));
     database.admin(&format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
         database.name
     ));
-    let status = |path: &str| {
-        gina.get(server.url(path))
-            .send()
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0)
-    };
+    let status = |path: &str| gina.get(server.url(path)).send().map(|r| r.status().as_u16()).unwrap_or(0);
     let wait_for = |path: &str, want: u16| {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
@@ -251,29 +148,13 @@ fn a_lost_database_answers_503_and_the_app_recovers_by_itself() {
         false
     };
     assert!(wait_for("/readyz", 503), "/readyz reports the outage");
-    let page = gina
-        .get(server.url("/queue"))
-        .send()
-        .expect("queue during the outage");
+    let page = gina.get(server.url("/queue")).send().expect("queue during the outage");
     assert_eq!(page.status().as_u16(), 503);
-    assert!(
-        page.headers().contains_key("content-security-policy"),
-        "error pages keep the security headers"
-    );
-    assert!(
-        page.text()
-            .expect("body")
-            .contains("cannot reach its database")
-    );
+    assert!(page.headers().contains_key("content-security-policy"), "error pages keep the security headers");
+    assert!(page.text().expect("body").contains("cannot reach its database"));
 
-    database.admin(&format!(
-        "ALTER DATABASE {} ALLOW_CONNECTIONS true",
-        database.name
-    ));
-    assert!(
-        wait_for("/readyz", 200),
-        "/readyz recovers without a restart"
-    );
+    database.admin(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", database.name));
+    assert!(wait_for("/readyz", 200), "/readyz recovers without a restart");
     assert_eq!(status("/queue"), 200, "the session survived the outage");
 }
 
@@ -289,26 +170,15 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     let mut conn = source.get().expect("connection");
     let now = chrono::Utc::now();
     let person = |conn: &mut db::DbConnection, email: &str, role| {
-        users::create(
-            conn,
-            &users::NewUser {
-                email,
-                name: email,
-                role,
-                password_hash: "$argon2id$x",
-            },
-            now,
-        )
-        .expect("user")
-        .id
+        users::create(conn, &users::NewUser { email, name: email, role, password_hash: "$argon2id$x" }, now)
+            .expect("user")
+            .id
     };
     let rita = person(&mut conn, "rita@example.com", Role::Requester);
     let gina = person(&mut conn, "gina@example.com", Role::Engineer);
     let file = |conn: &mut db::DbConnection, n: usize| {
-        let (title, description) = (
-            Title::parse(&format!("Request {n}")).expect("title"),
-            Description::parse("d").expect("d"),
-        );
+        let (title, description) =
+            (Title::parse(&format!("Request {n}")).expect("title"), Description::parse("d").expect("d"));
         let new = store::NewRequest {
             title: &title,
             description: &description,
@@ -321,93 +191,35 @@ fn copy_moves_a_sqlite_history_to_postgres() {
         store::file(conn, &new, now).expect("file").0
     };
     let ids: Vec<RequestId> = (0..30).map(|n| file(&mut conn, n)).collect();
-    let engineer = Actor {
-        id: gina,
-        role: Role::Engineer,
-    };
+    let engineer = Actor { id: gina, role: Role::Engineer };
     // The first request is a duplicate of a later one: links must survive the copy.
-    store::apply(
-        &mut conn,
-        ids[0],
-        1,
-        engineer,
-        Action::Duplicate {
-            of: ids[29],
-            note: None,
-        },
-        now,
-    )
-    .expect("duplicate");
-    store::apply(
-        &mut conn,
-        ids[1],
-        1,
-        engineer,
-        Action::Resolve {
-            note: Note::parse("done").expect("note"),
-        },
-        now,
-    )
-    .expect("resolve");
+    store::apply(&mut conn, ids[0], 1, engineer, Action::Duplicate { of: ids[29], note: None }, now)
+        .expect("duplicate");
+    store::apply(&mut conn, ids[1], 1, engineer, Action::Resolve { note: Note::parse("done").expect("note") }, now)
+        .expect("resolve");
     let source_history = store::history(&mut conn, ids[1]).expect("history");
     drop(conn);
 
-    let run = |args: &[&str]| {
-        Command::new(BINARY)
-            .args(args)
-            .output()
-            .expect("goalkeeper copy")
-    };
+    let run = |args: &[&str]| Command::new(BINARY).args(args).output().expect("goalkeeper copy");
     let copied = run(&["copy", "--from", &sqlite_url, "--to", &database.url]);
-    assert!(
-        copied.status.success(),
-        "{}",
-        String::from_utf8_lossy(&copied.stderr)
-    );
+    assert!(copied.status.success(), "{}", String::from_utf8_lossy(&copied.stderr));
     assert!(String::from_utf8_lossy(&copied.stdout).contains("row counts match"));
 
     let target = db::open(&DatabaseUrl::Postgres(database.url.clone()), 1).expect("open target");
     let mut pg = target.get().expect("connection");
     let mut sqlite = source.get().expect("connection");
-    assert_eq!(
-        db::copy::counts(&mut pg).expect("counts"),
-        db::copy::counts(&mut sqlite).expect("counts")
-    );
-    assert_eq!(
-        store::history(&mut pg, ids[1]).expect("history"),
-        source_history,
-        "events keep ids and timestamps"
-    );
-    assert_eq!(
-        store::get(&mut pg, ids[0])
-            .expect("get")
-            .expect("request")
-            .duplicate_of,
-        Some(ids[29])
-    );
+    assert_eq!(db::copy::counts(&mut pg).expect("counts"), db::copy::counts(&mut sqlite).expect("counts"));
+    assert_eq!(store::history(&mut pg, ids[1]).expect("history"), source_history, "events keep ids and timestamps");
+    assert_eq!(store::get(&mut pg, ids[0]).expect("get").expect("request").duplicate_of, Some(ids[29]));
     let next = person(&mut pg, "new@example.com", Role::Requester);
     assert_eq!(next, UserId(3), "sequences continue after the copied ids");
 
     let refused = run(&["copy", "--from", &sqlite_url, "--to", &database.url]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--replace"));
-    let replaced = run(&[
-        "copy",
-        "--from",
-        &sqlite_url,
-        "--to",
-        &database.url,
-        "--replace",
-    ]);
-    assert!(
-        replaced.status.success(),
-        "{}",
-        String::from_utf8_lossy(&replaced.stderr)
-    );
-    assert_eq!(
-        db::copy::counts(&mut pg).expect("counts"),
-        db::copy::counts(&mut sqlite).expect("counts")
-    );
+    let replaced = run(&["copy", "--from", &sqlite_url, "--to", &database.url, "--replace"]);
+    assert!(replaced.status.success(), "{}", String::from_utf8_lossy(&replaced.stderr));
+    assert_eq!(db::copy::counts(&mut pg).expect("counts"), db::copy::counts(&mut sqlite).expect("counts"));
 }
 
 #[test]
@@ -415,30 +227,20 @@ fn connection_problems_print_the_real_cause_quickly() {
     let started = Instant::now();
     let refused = Command::new(BINARY)
         .arg("migrate")
-        .env(
-            "GOALKEEPER_DATABASE_URL",
-            "postgres://postgres@127.0.0.1:1/goalkeeper",
-        )
+        .env("GOALKEEPER_DATABASE_URL", "postgres://postgres@127.0.0.1:1/goalkeeper")
         .output()
         .expect("run");
     assert!(!refused.status.success());
     assert!(started.elapsed() < Duration::from_secs(6));
     let message = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        message.contains("cannot open the database") && message.contains("refused"),
-        "{message}"
-    );
+    assert!(message.contains("cannot open the database") && message.contains("refused"), "{message}");
 
     let Some(database) = PgDatabase::create() else {
         return;
     };
     let missing = support::with_database(&database.url, "gk_no_such_database");
     let started = Instant::now();
-    let output = Command::new(BINARY)
-        .arg("migrate")
-        .env("GOALKEEPER_DATABASE_URL", &missing)
-        .output()
-        .expect("run");
+    let output = Command::new(BINARY).arg("migrate").env("GOALKEEPER_DATABASE_URL", &missing).output().expect("run");
     assert!(!output.status.success());
     assert!(started.elapsed() < Duration::from_secs(6));
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not exist"));

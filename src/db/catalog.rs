@@ -20,9 +20,7 @@ pub enum CatalogError {
 
 fn name_taken(e: DieselError) -> CatalogError {
     match e {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-            CatalogError::NameTaken
-        }
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => CatalogError::NameTaken,
         other => CatalogError::Db(other),
     }
 }
@@ -44,20 +42,13 @@ pub fn categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
 }
 
 pub fn service(conn: &mut DbConnection, id: ServiceId) -> QueryResult<Option<Service>> {
-    let row: Option<ServiceRow> = services::table
-        .find(id.0)
-        .select(ServiceRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<ServiceRow> = services::table.find(id.0).select(ServiceRow::as_select()).first(conn).optional()?;
     row.map(Service::try_from).transpose()
 }
 
 pub fn category(conn: &mut DbConnection, id: CategoryId) -> QueryResult<Option<Category>> {
-    let row: Option<CategoryRow> = categories::table
-        .find(id.0)
-        .select(CategoryRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<CategoryRow> =
+        categories::table.find(id.0).select(CategoryRow::as_select()).first(conn).optional()?;
     Ok(row.map(Category::from))
 }
 
@@ -90,11 +81,7 @@ pub fn create_service(
 }
 
 /// Updates a service; open requests on it move in the queue with its new tier.
-pub fn update_service(
-    conn: &mut DbConnection,
-    id: ServiceId,
-    input: &ServiceInput<'_>,
-) -> Result<(), CatalogError> {
+pub fn update_service(conn: &mut DbConnection, id: ServiceId, input: &ServiceInput<'_>) -> Result<(), CatalogError> {
     write_transaction(conn, |conn| {
         let changed = diesel::update(services::table.find(id.0))
             .set((
@@ -109,13 +96,9 @@ pub fn update_service(
             return Err(CatalogError::NotFound);
         }
         let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
-        diesel::update(
-            requests::table
-                .filter(requests::service_id.eq(id.0))
-                .filter(requests::state.eq_any(open)),
-        )
-        .set(requests::tier_rank.eq(Tier::rank(Some(input.tier))))
-        .execute(conn)?;
+        diesel::update(requests::table.filter(requests::service_id.eq(id.0)).filter(requests::state.eq_any(open)))
+            .set(requests::tier_rank.eq(Tier::rank(Some(input.tier))))
+            .execute(conn)?;
         Ok(())
     })
 }
@@ -146,11 +129,7 @@ pub fn create_category(
     })
 }
 
-pub fn update_category(
-    conn: &mut DbConnection,
-    id: CategoryId,
-    input: &CategoryInput<'_>,
-) -> Result<(), CatalogError> {
+pub fn update_category(conn: &mut DbConnection, id: CategoryId, input: &CategoryInput<'_>) -> Result<(), CatalogError> {
     write_transaction(conn, |conn| {
         let changed = diesel::update(categories::table.find(id.0))
             .set((

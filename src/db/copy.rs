@@ -64,14 +64,8 @@ pub enum CopyError {
     TargetNotEmpty,
     #[error("--replace empties PostgreSQL targets only; for SQLite, copy into a new file")]
     CannotReplaceSqlite,
-    #[error(
-        "row counts differ after copying {table}: {in_source} in the source, {in_target} in the target"
-    )]
-    CountMismatch {
-        table: &'static str,
-        in_source: i64,
-        in_target: i64,
-    },
+    #[error("row counts differ after copying {table}: {in_source} in the source, {in_target} in the target")]
+    CountMismatch { table: &'static str, in_source: i64, in_target: i64 },
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -82,18 +76,12 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> 
         ("users", users::table.count().get_result(conn)?),
         ("settings", settings::table.count().get_result(conn)?),
         ("sessions", sessions::table.count().get_result(conn)?),
-        (
-            "login_failures",
-            login_failures::table.count().get_result(conn)?,
-        ),
+        ("login_failures", login_failures::table.count().get_result(conn)?),
         ("services", services::table.count().get_result(conn)?),
         ("categories", categories::table.count().get_result(conn)?),
         ("requests", requests::table.count().get_result(conn)?),
         ("events", events::table.count().get_result(conn)?),
-        (
-            "idempotency_keys",
-            idempotency_keys::table.count().get_result(conn)?,
-        ),
+        ("idempotency_keys", idempotency_keys::table.count().get_result(conn)?),
     ])
 }
 
@@ -134,10 +122,9 @@ pub fn copy(
                 (false, _) => return Err(CopyError::TargetNotEmpty),
                 (true, DbConnection::Sqlite(_)) => return Err(CopyError::CannotReplaceSqlite),
                 // TRUNCATE skips the row triggers that keep events immutable, on purpose here.
-                (true, DbConnection::Pg(_)) => target.batch_execute(&format!(
-                    "TRUNCATE {} RESTART IDENTITY CASCADE",
-                    TABLES.join(", ")
-                ))?,
+                (true, DbConnection::Pg(_)) => {
+                    target.batch_execute(&format!("TRUNCATE {} RESTART IDENTITY CASCADE", TABLES.join(", ")))?
+                }
             }
         }
         // A freshly migrated target has the default categories and maybe a session key: the
@@ -162,21 +149,13 @@ pub fn copy(
             |r| r.id,
             |c, r| diesel::insert_into(users::table).values(r).execute(c),
         )?;
-        let all_settings: Vec<SettingRow> = settings::table
-            .select(SettingRow::as_select())
-            .load(source)?;
+        let all_settings: Vec<SettingRow> = settings::table.select(SettingRow::as_select()).load(source)?;
         for row in &all_settings {
-            diesel::insert_into(settings::table)
-                .values(row)
-                .execute(target)?;
+            diesel::insert_into(settings::table).values(row).execute(target)?;
         }
-        let all_sessions: Vec<SessionRow> = sessions::table
-            .select(SessionRow::as_select())
-            .load(source)?;
+        let all_sessions: Vec<SessionRow> = sessions::table.select(SessionRow::as_select()).load(source)?;
         for row in &all_sessions {
-            diesel::insert_into(sessions::table)
-                .values(row)
-                .execute(target)?;
+            diesel::insert_into(sessions::table).values(row).execute(target)?;
         }
         copy_by_id(
             source,
@@ -190,11 +169,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| {
-                diesel::insert_into(login_failures::table)
-                    .values(r)
-                    .execute(c)
-            },
+            |c, r| diesel::insert_into(login_failures::table).values(r).execute(c),
         )?;
         copy_by_id(
             source,
@@ -238,13 +213,8 @@ pub fn copy(
             },
             |r| r.id,
             |c, r| {
-                let unlinked = RequestRow {
-                    duplicate_of: None,
-                    ..r.clone()
-                };
-                diesel::insert_into(requests::table)
-                    .values(&unlinked)
-                    .execute(c)
+                let unlinked = RequestRow { duplicate_of: None, ..r.clone() };
+                diesel::insert_into(requests::table).values(&unlinked).execute(c)
             },
         )?;
         let links: Vec<(i64, Option<i64>)> = requests::table
@@ -252,9 +222,7 @@ pub fn copy(
             .select((requests::id, requests::duplicate_of))
             .load(source)?;
         for (id, original) in links {
-            diesel::update(requests::table.find(id))
-                .set(requests::duplicate_of.eq(original))
-                .execute(target)?;
+            diesel::update(requests::table.find(id)).set(requests::duplicate_of.eq(original)).execute(target)?;
         }
         copy_by_id(
             source,
@@ -282,23 +250,12 @@ pub fn copy(
                     .load(c)
             },
             |r| r.request_id,
-            |c, r| {
-                diesel::insert_into(idempotency_keys::table)
-                    .values(r)
-                    .execute(c)
-            },
+            |c, r| diesel::insert_into(idempotency_keys::table).values(r).execute(c),
         )?;
 
         if let DbConnection::Pg(_) = target {
             // New rows continue after the copied ids.
-            for table in [
-                "users",
-                "login_failures",
-                "services",
-                "categories",
-                "requests",
-                "events",
-            ] {
+            for table in ["users", "login_failures", "services", "categories", "requests", "events"] {
                 target.batch_execute(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 ))?;
@@ -307,11 +264,7 @@ pub fn copy(
         let copied = counts(target)?;
         for ((table, source), (_, target)) in expected.iter().zip(&copied) {
             if source != target {
-                return Err(CopyError::CountMismatch {
-                    table,
-                    in_source: *source,
-                    in_target: *target,
-                });
+                return Err(CopyError::CountMismatch { table, in_source: *source, in_target: *target });
             }
         }
         Ok(copied)

@@ -10,9 +10,7 @@ pub mod schema;
 pub mod sessions;
 pub mod users;
 
-use diesel::connection::{
-    AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus,
-};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
@@ -49,23 +47,15 @@ pub enum DatabaseUrl {
 
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if let Some(path) = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
             if path.is_empty() {
-                return Err(
-                    "the SQLite URL names no file: use sqlite://path/to/goalkeeper.db".into(),
-                );
+                return Err("the SQLite URL names no file: use sqlite://path/to/goalkeeper.db".into());
             }
             Ok(Self::Sqlite(path.to_owned()))
         } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             Ok(Self::Postgres(raw.to_owned()))
         } else {
-            Err(format!(
-                "unsupported database URL {:?}: it must start with sqlite:// or postgres://",
-                redact(raw)
-            ))
+            Err(format!("unsupported database URL {:?}: it must start with sqlite:// or postgres://", redact(raw)))
         }
     }
 
@@ -106,10 +96,7 @@ pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
                 raw.clone()
             } else {
                 let separator = if raw.contains('?') { '&' } else { '?' };
-                format!(
-                    "{raw}{separator}connect_timeout={}",
-                    CONNECT_TIMEOUT.as_secs()
-                )
+                format!("{raw}{separator}connect_timeout={}", CONNECT_TIMEOUT.as_secs())
             };
             Ok(DbConnection::Pg(PgConnection::establish(&with_timeout)?))
         }
@@ -132,18 +119,13 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1")
-            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+        conn.batch_execute("SELECT 1").map_err(|e| ConnectionError::BadConnection(e.to_string()))
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         let status = match conn {
-            DbConnection::Sqlite(inner) => {
-                AnsiTransactionManager::transaction_manager_status_mut(inner)
-            }
-            DbConnection::Pg(inner) => {
-                AnsiTransactionManager::transaction_manager_status_mut(inner)
-            }
+            DbConnection::Sqlite(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
+            DbConnection::Pg(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
         };
         matches!(status, TransactionManagerStatus::InError)
     }
@@ -166,15 +148,11 @@ pub fn open(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
 /// Applies the migrations of the connection's backend that have not run yet.
 pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
     let applied = match conn {
-        DbConnection::Sqlite(inner) => inner
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|m| m.len()),
+        DbConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
         DbConnection::Pg(inner) => {
             // Instances starting together take turns; the later ones find nothing to do.
             inner.batch_execute("SELECT pg_advisory_lock(6172839)")?;
-            let applied = inner
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|m| m.len());
+            let applied = inner.run_pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len());
             inner.batch_execute("SELECT pg_advisory_unlock(6172839)")?;
             applied
         }
@@ -191,19 +169,25 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
+    // Inside another transaction the lock is already held: a savepoint is all that is needed.
+    let depth = match conn {
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
         }
+        DbConnection::Pg(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth(),
+    };
+    if matches!(depth, Ok(Some(_))) {
+        return conn.transaction(work);
+    }
+    match conn {
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
         DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction(inner)?,
     }
     let outcome = work(conn);
     let finish = match (&outcome, conn) {
         (Ok(_), DbConnection::Sqlite(inner)) => AnsiTransactionManager::commit_transaction(inner),
         (Ok(_), DbConnection::Pg(inner)) => AnsiTransactionManager::commit_transaction(inner),
-        (Err(_), DbConnection::Sqlite(inner)) => {
-            AnsiTransactionManager::rollback_transaction(inner)
-        }
+        (Err(_), DbConnection::Sqlite(inner)) => AnsiTransactionManager::rollback_transaction(inner),
         (Err(_), DbConnection::Pg(inner)) => AnsiTransactionManager::rollback_transaction(inner),
     };
     match (outcome, finish) {
@@ -226,16 +210,12 @@ where
 /// (`VACUUM INTO`), then checks the copy with `PRAGMA integrity_check`.
 pub fn backup(conn: &mut DbConnection, path: &std::path::Path) -> anyhow::Result<()> {
     let DbConnection::Sqlite(inner) = conn else {
-        anyhow::bail!(
-            "backup copies SQLite files; back up PostgreSQL with pg_dump (see the README)"
-        );
+        anyhow::bail!("backup copies SQLite files; back up PostgreSQL with pg_dump (see the README)");
     };
     if path.exists() {
         anyhow::bail!("{} already exists; choose a new file", path.display());
     }
-    let target = path
-        .to_str()
-        .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+    let target = path.to_str().ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
     inner.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))?;
 
     #[derive(QueryableByName)]
@@ -250,11 +230,7 @@ pub fn backup(conn: &mut DbConnection, path: &std::path::Path) -> anyhow::Result
         problems => anyhow::bail!(
             "the backup at {} failed its integrity check: {}",
             path.display(),
-            problems
-                .iter()
-                .map(|p| p.integrity_check.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
+            problems.iter().map(|p| p.integrity_check.as_str()).collect::<Vec<_>>().join("; ")
         ),
     }
 }
@@ -267,9 +243,7 @@ pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
 /// A value stored by the database but not one the application knows: the data was changed
 /// behind the application's back.
 pub fn corrupt(what: &str, value: &str) -> diesel::result::Error {
-    diesel::result::Error::DeserializationError(
-        format!("unexpected {what} {value:?} in the database").into(),
-    )
+    diesel::result::Error::DeserializationError(format!("unexpected {what} {value:?} in the database").into())
 }
 
 #[cfg(test)]
@@ -278,28 +252,16 @@ mod tests {
 
     #[test]
     fn urls_choose_the_backend() {
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://goalkeeper.db"),
-            Ok(DatabaseUrl::Sqlite("goalkeeper.db".into()))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:///var/lib/gk.db"),
-            Ok(DatabaseUrl::Sqlite("/var/lib/gk.db".into()))
-        );
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u:p@h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
+        assert_eq!(DatabaseUrl::parse("sqlite://goalkeeper.db"), Ok(DatabaseUrl::Sqlite("goalkeeper.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/gk.db"), Ok(DatabaseUrl::Sqlite("/var/lib/gk.db".into())));
+        assert!(matches!(DatabaseUrl::parse("postgres://u:p@h/db"), Ok(DatabaseUrl::Postgres(_))));
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://gk:s3cret@db:5432/gk"),
-            "postgres://gk:***@db:5432/gk"
-        );
+        assert_eq!(redact("postgres://gk:s3cret@db:5432/gk"), "postgres://gk:***@db:5432/gk");
         assert_eq!(redact("postgres://db/gk"), "postgres://db/gk");
     }
 }

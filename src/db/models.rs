@@ -2,9 +2,7 @@
 
 use super::corrupt;
 use super::schema::*;
-use crate::domain::{
-    CategoryId, EventKind, RequestId, Role, ServiceId, State, Tier, Urgency, UserId,
-};
+use crate::domain::{CategoryId, EventKind, RequestId, Role, ServiceId, State, Tier, Urgency, UserId};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -123,12 +121,7 @@ pub struct Category {
 
 impl From<CategoryRow> for Category {
     fn from(row: CategoryRow) -> Self {
-        Category {
-            id: CategoryId(row.id),
-            name: row.name,
-            description: row.description,
-            archived: row.archived,
-        }
+        Category { id: CategoryId(row.id), name: row.name, description: row.description, archived: row.archived }
     }
 }
 

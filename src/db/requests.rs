@@ -4,8 +4,8 @@ use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, Reques
 use super::schema::{categories, events, idempotency_keys, requests, services};
 use super::{DbConnection, write_transaction};
 use crate::domain::{
-    Action, Actor, CategoryId, Description, EventKind, RequestId, ServiceId, State, Tier, Title,
-    TriageError, Urgency, UserId, triage,
+    Action, Actor, CategoryId, Description, EventKind, RequestId, ServiceId, State, Tier, Title, TriageError, Urgency,
+    UserId, triage,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -34,11 +34,7 @@ pub enum FileError {
 
 /// Files a request (or finds the one already filed with this idempotency key).
 /// Returns the request and whether it was created now.
-pub fn file(
-    conn: &mut DbConnection,
-    new: &NewRequest<'_>,
-    now: DateTime<Utc>,
-) -> Result<(RequestId, bool), FileError> {
+pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<(RequestId, bool), FileError> {
     write_transaction(conn, |conn| {
         if let Some(key) = new.idempotency_key {
             let earlier: Option<i64> = idempotency_keys::table
@@ -50,11 +46,8 @@ pub fn file(
                 return Ok((RequestId(id), false));
             }
         }
-        let category_usable: Option<bool> = categories::table
-            .find(new.category.0)
-            .select(categories::archived.eq(false))
-            .first(conn)
-            .optional()?;
+        let category_usable: Option<bool> =
+            categories::table.find(new.category.0).select(categories::archived.eq(false)).first(conn).optional()?;
         if category_usable != Some(true) {
             return Err(FileError::UnknownCategory);
         }
@@ -67,9 +60,7 @@ pub fn file(
                     .first(conn)
                     .optional()?;
                 match row {
-                    Some((tier, false)) => {
-                        Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?)
-                    }
+                    Some((tier, false)) => Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?),
                     _ => return Err(FileError::UnknownService),
                 }
             }
@@ -122,11 +113,7 @@ pub fn file(
 }
 
 pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request>> {
-    let row: Option<RequestRow> = requests::table
-        .find(id.0)
-        .select(RequestRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<RequestRow> = requests::table.find(id.0).select(RequestRow::as_select()).first(conn).optional()?;
     row.map(Request::try_from).transpose()
 }
 
@@ -194,44 +181,26 @@ pub fn apply(
             return conflict(conn);
         }
         if let Action::Duplicate { of, .. } = &action {
-            let exists: i64 = requests::table
-                .filter(requests::id.eq(of.0))
-                .count()
-                .get_result(conn)?;
+            let exists: i64 = requests::table.filter(requests::id.eq(of.0)).count().get_result(conn)?;
             if exists == 0 {
-                return Err(TriageError::Invalid {
-                    field: "of",
-                    message: format!("There is no request #{of}."),
-                }
-                .into());
+                return Err(TriageError::Invalid { field: "of", message: format!("There is no request #{of}.") }.into());
             }
         }
         let change = triage::decide(&facts, actor, action, now)?;
-        let closed_at = if change.to.is_final() {
-            Some(naive(now))
-        } else {
-            None
-        };
-        let duplicate_of = if change.to.is_final() {
-            change.related.map(|r| r.0)
-        } else {
-            None
-        };
+        let closed_at = if change.to.is_final() { Some(naive(now)) } else { None };
+        let duplicate_of = if change.to.is_final() { change.related.map(|r| r.0) } else { None };
         let new_version = seen_version + 1;
-        let updated = diesel::update(
-            requests::table
-                .filter(requests::id.eq(id.0))
-                .filter(requests::version.eq(seen_version)),
-        )
-        .set((
-            requests::state.eq(change.to.as_str()),
-            requests::owner_id.eq(change.owner.map(|o| o.0)),
-            requests::duplicate_of.eq(duplicate_of),
-            requests::closed_at.eq(closed_at),
-            requests::version.eq(new_version),
-            requests::updated_at.eq(naive(now)),
-        ))
-        .execute(conn)?;
+        let updated =
+            diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
+                .set((
+                    requests::state.eq(change.to.as_str()),
+                    requests::owner_id.eq(change.owner.map(|o| o.0)),
+                    requests::duplicate_of.eq(duplicate_of),
+                    requests::closed_at.eq(closed_at),
+                    requests::version.eq(new_version),
+                    requests::updated_at.eq(naive(now)),
+                ))
+                .execute(conn)?;
         if updated == 0 {
             // Another instance won the race between our read and our write.
             return conflict(conn);
@@ -273,6 +242,8 @@ pub struct QueueFilter {
     pub service: Option<ServiceId>,
     pub owner: OwnerFilter,
     pub requester: Option<UserId>,
+    /// Only requests that were routed to this engineer and that they still own.
+    pub routed_to: Option<UserId>,
 }
 
 type BoxedRequests<'a> = requests::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
@@ -283,9 +254,7 @@ fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
     } else {
         filter.states.iter().map(|s| s.as_str()).collect()
     };
-    let mut query = requests::table
-        .into_boxed()
-        .filter(requests::state.eq_any(states));
+    let mut query = requests::table.into_boxed().filter(requests::state.eq_any(states));
     if let Some(category) = filter.category {
         query = query.filter(requests::category_id.eq(category.0));
     }
@@ -299,6 +268,13 @@ fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
     }
     if let Some(requester) = filter.requester {
         query = query.filter(requests::requester_id.eq(requester.0));
+    }
+    if let Some(engineer) = filter.routed_to {
+        let routed = events::table
+            .filter(events::target_id.eq(engineer.0))
+            .filter(events::kind.eq(EventKind::Routed.as_str()))
+            .select(events::request_id);
+        query = query.filter(requests::owner_id.eq(engineer.0)).filter(requests::id.eq_any(routed));
     }
     query
 }
@@ -323,10 +299,7 @@ pub fn queue(
         .offset(page.saturating_sub(1).saturating_mul(per_page))
         .select(RequestRow::as_select())
         .load(conn)?;
-    let requests = rows
-        .into_iter()
-        .map(Request::try_from)
-        .collect::<QueryResult<_>>()?;
+    let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
     Ok((requests, total))
 }
 
@@ -337,10 +310,7 @@ pub fn filed_by(
     page: i64,
     per_page: i64,
 ) -> QueryResult<(Vec<Request>, i64)> {
-    let total: i64 = requests::table
-        .filter(requests::requester_id.eq(requester.0))
-        .count()
-        .get_result(conn)?;
+    let total: i64 = requests::table.filter(requests::requester_id.eq(requester.0)).count().get_result(conn)?;
     let rows: Vec<RequestRow> = requests::table
         .filter(requests::requester_id.eq(requester.0))
         .order(requests::id.desc())
@@ -348,9 +318,6 @@ pub fn filed_by(
         .offset(page.saturating_sub(1).saturating_mul(per_page))
         .select(RequestRow::as_select())
         .load(conn)?;
-    let requests = rows
-        .into_iter()
-        .map(Request::try_from)
-        .collect::<QueryResult<_>>()?;
+    let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
     Ok((requests, total))
 }

@@ -38,16 +38,23 @@ impl TryFrom<VersionRow> for VersionRecord {
     type Error = diesel::result::Error;
 
     fn try_from(row: VersionRow) -> Result<Self, Self::Error> {
-        let anchor = NaiveDate::parse_from_str(&row.anchor_date, "%Y-%m-%d").map_err(|_| corrupt("anchor date", &row.anchor_date))?;
-        let handover_time =
-            NaiveTime::parse_from_str(&row.handover_time, "%H:%M").map_err(|_| corrupt("handover time", &row.handover_time))?;
+        let anchor = NaiveDate::parse_from_str(&row.anchor_date, "%Y-%m-%d")
+            .map_err(|_| corrupt("anchor date", &row.anchor_date))?;
+        let handover_time = NaiveTime::parse_from_str(&row.handover_time, "%H:%M")
+            .map_err(|_| corrupt("handover time", &row.handover_time))?;
         let timezone = row.timezone.parse().map_err(|_| corrupt("time zone", &row.timezone))?;
-        let engineers: Vec<i64> = serde_json::from_str(&row.engineers).map_err(|_| corrupt("engineer list", &row.engineers))?;
+        let engineers: Vec<i64> =
+            serde_json::from_str(&row.engineers).map_err(|_| corrupt("engineer list", &row.engineers))?;
         Ok(VersionRecord {
             id: row.id,
             version: RotationVersion {
                 effective_from: utc(row.effective_from),
-                plan: RotationPlan { anchor, handover_time, timezone, engineers: engineers.into_iter().map(UserId).collect() },
+                plan: RotationPlan {
+                    anchor,
+                    handover_time,
+                    timezone,
+                    engineers: engineers.into_iter().map(UserId).collect(),
+                },
             },
             created_by: UserId(row.created_by),
             created_at: utc(row.created_at),
@@ -75,8 +82,10 @@ impl OverrideRow {
 }
 
 pub fn versions(conn: &mut DbConnection) -> QueryResult<Vec<VersionRecord>> {
-    let rows: Vec<VersionRow> =
-        rotation_versions::table.order((rotation_versions::effective_from, rotation_versions::id)).select(VersionRow::as_select()).load(conn)?;
+    let rows: Vec<VersionRow> = rotation_versions::table
+        .order((rotation_versions::effective_from, rotation_versions::id))
+        .select(VersionRow::as_select())
+        .load(conn)?;
     rows.into_iter().map(VersionRecord::try_from).collect()
 }
 
@@ -107,9 +116,15 @@ pub fn goalkeeper_at(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult
     Ok(roster(conn, now)?.goalkeeper_at(now))
 }
 
-pub fn save_version(conn: &mut DbConnection, version: &RotationVersion, by: UserId, now: DateTime<Utc>) -> QueryResult<()> {
+pub fn save_version(
+    conn: &mut DbConnection,
+    version: &RotationVersion,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     let engineers: Vec<i64> = version.plan.engineers.iter().map(|e| e.0).collect();
-    let engineers = serde_json::to_string(&engineers).map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
+    let engineers =
+        serde_json::to_string(&engineers).map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
     write_transaction(conn, |conn| {
         diesel::insert_into(rotation_versions::table)
             .values((
@@ -123,6 +138,20 @@ pub fn save_version(conn: &mut DbConnection, version: &RotationVersion, by: User
             ))
             .execute(conn)?;
         Ok(())
+    })
+}
+
+/// Saves a new version, dropping versions that were due to start later and never applied.
+pub fn replace_future_versions(
+    conn: &mut DbConnection,
+    version: &RotationVersion,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        diesel::delete(rotation_versions::table.filter(rotation_versions::effective_from.gt(naive(now))))
+            .execute(conn)?;
+        save_version(conn, version, by, now)
     })
 }
 
@@ -172,9 +201,12 @@ pub fn save_team_settings(conn: &mut DbConnection, team: &TeamSettings) -> Query
     use super::schema::settings;
     let json = serde_json::to_string(team).map_err(|e| diesel::result::Error::SerializationError(e.into()))?;
     write_transaction(conn, |conn| {
-        let updated = diesel::update(settings::table.find(TEAM_SETTINGS)).set(settings::value.eq(&json)).execute(conn)?;
+        let updated =
+            diesel::update(settings::table.find(TEAM_SETTINGS)).set(settings::value.eq(&json)).execute(conn)?;
         if updated == 0 {
-            diesel::insert_into(settings::table).values((settings::name.eq(TEAM_SETTINGS), settings::value.eq(&json))).execute(conn)?;
+            diesel::insert_into(settings::table)
+                .values((settings::name.eq(TEAM_SETTINGS), settings::value.eq(&json)))
+                .execute(conn)?;
         }
         Ok(())
     })
@@ -182,7 +214,8 @@ pub fn save_team_settings(conn: &mut DbConnection, team: &TeamSettings) -> Query
 
 /// The person's calendar secret, made on first use.
 pub fn calendar_token(conn: &mut DbConnection, user: UserId) -> QueryResult<String> {
-    let existing: Option<Option<String>> = users::table.find(user.0).select(users::calendar_token).first(conn).optional()?;
+    let existing: Option<Option<String>> =
+        users::table.find(user.0).select(users::calendar_token).first(conn).optional()?;
     match existing {
         Some(Some(token)) => Ok(token),
         _ => regenerate_calendar_token(conn, user),
@@ -192,7 +225,9 @@ pub fn calendar_token(conn: &mut DbConnection, user: UserId) -> QueryResult<Stri
 /// A new calendar secret; links with the old one stop working.
 pub fn regenerate_calendar_token(conn: &mut DbConnection, user: UserId) -> QueryResult<String> {
     let token = crate::auth::random_token(40);
-    write_transaction(conn, |conn| diesel::update(users::table.find(user.0)).set(users::calendar_token.eq(&token)).execute(conn))?;
+    write_transaction(conn, |conn| {
+        diesel::update(users::table.find(user.0)).set(users::calendar_token.eq(&token)).execute(conn)
+    })?;
     Ok(token)
 }
 

@@ -15,11 +15,7 @@ pub struct SessionRecord {
 }
 
 /// The session if it exists and has not expired by `now`.
-pub fn load(
-    conn: &mut DbConnection,
-    key: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<SessionRecord>> {
+pub fn load(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> QueryResult<Option<SessionRecord>> {
     let row: Option<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions::table
         .find(key)
         .filter(sessions::expires_at.gt(naive(now)))
@@ -62,19 +58,13 @@ pub fn update(
     expires_at: DateTime<Utc>,
 ) -> QueryResult<bool> {
     let changed = diesel::update(sessions::table.find(key))
-        .set((
-            sessions::user_id.eq(user_id),
-            sessions::state.eq(state),
-            sessions::expires_at.eq(naive(expires_at)),
-        ))
+        .set((sessions::user_id.eq(user_id), sessions::state.eq(state), sessions::expires_at.eq(naive(expires_at))))
         .execute(conn)?;
     Ok(changed > 0)
 }
 
 pub fn touch(conn: &mut DbConnection, key: &str, expires_at: DateTime<Utc>) -> QueryResult<()> {
-    diesel::update(sessions::table.find(key))
-        .set(sessions::expires_at.eq(naive(expires_at)))
-        .execute(conn)?;
+    diesel::update(sessions::table.find(key)).set(sessions::expires_at.eq(naive(expires_at))).execute(conn)?;
     Ok(())
 }
 
@@ -89,17 +79,9 @@ pub fn purge_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult
 
 /// A stored setting, created with `make` the first time it is asked for. Several instances
 /// starting at once agree on one value: the first insert wins and everyone reads it back.
-pub fn setting_or_init(
-    conn: &mut DbConnection,
-    name: &str,
-    make: impl FnOnce() -> String,
-) -> QueryResult<String> {
+pub fn setting_or_init(conn: &mut DbConnection, name: &str, make: impl FnOnce() -> String) -> QueryResult<String> {
     write_transaction(conn, |conn| {
-        let existing: Option<String> = settings::table
-            .find(name)
-            .select(settings::value)
-            .first(conn)
-            .optional()?;
+        let existing: Option<String> = settings::table.find(name).select(settings::value).first(conn).optional()?;
         if let Some(value) = existing {
             return Ok(value);
         }

@@ -29,11 +29,7 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
-fn insert(
-    conn: &mut DbConnection,
-    user: &NewUser<'_>,
-    now: DateTime<Utc>,
-) -> Result<User, UserError> {
+fn insert(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<User, UserError> {
     let row = NewUserRow {
         email: user.email,
         name: user.name,
@@ -42,45 +38,25 @@ fn insert(
         disabled: false,
         created_at: naive(now),
     };
-    let id: i64 = diesel::insert_into(users::table)
-        .values(&row)
-        .returning(users::id)
-        .get_result(conn)
-        .map_err(|e| match e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                UserError::EmailTaken
-            }
+    let id: i64 =
+        diesel::insert_into(users::table).values(&row).returning(users::id).get_result(conn).map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => UserError::EmailTaken,
             other => UserError::Db(other),
         })?;
     by_id(conn, UserId(id))?.ok_or(UserError::NotFound)
 }
 
-pub fn create(
-    conn: &mut DbConnection,
-    user: &NewUser<'_>,
-    now: DateTime<Utc>,
-) -> Result<User, UserError> {
+pub fn create(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<User, UserError> {
     write_transaction(conn, |conn| insert(conn, user, now))
 }
 
 /// Creates the first admin; refuses once anyone exists (the setup page works only once).
-pub fn create_first_admin(
-    conn: &mut DbConnection,
-    user: &NewUser<'_>,
-    now: DateTime<Utc>,
-) -> Result<User, UserError> {
+pub fn create_first_admin(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<User, UserError> {
     write_transaction(conn, |conn| {
         if count(conn)? > 0 {
             return Err(UserError::AlreadySetUp);
         }
-        insert(
-            conn,
-            &NewUser {
-                role: Role::Admin,
-                ..*user
-            },
-            now,
-        )
+        insert(conn, &NewUser { role: Role::Admin, ..*user }, now)
     })
 }
 
@@ -90,11 +66,8 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 
 /// The user and their password hash, for signing in.
 pub fn by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<(User, String)>> {
-    let row: Option<UserRow> = users::table
-        .filter(users::email.eq(email))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<UserRow> =
+        users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).optional()?;
     row.map(|row| {
         let hash = row.password_hash.clone();
         User::try_from(row).map(|user| (user, hash))
@@ -103,11 +76,7 @@ pub fn by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<(Use
 }
 
 pub fn by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
-    let row: Option<UserRow> = users::table
-        .find(id.0)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<UserRow> = users::table.find(id.0).select(UserRow::as_select()).first(conn).optional()?;
     row.map(User::try_from).transpose()
 }
 
@@ -115,18 +84,13 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<UserRow> = users::table
-        .filter(users::id.eq_any(ids))
-        .select(UserRow::as_select())
-        .load(conn)?;
+    let rows: Vec<UserRow> = users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)?;
     rows.into_iter().map(User::try_from).collect()
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
-    let rows: Vec<UserRow> = users::table
-        .order((users::disabled.asc(), users::name.asc()))
-        .select(UserRow::as_select())
-        .load(conn)?;
+    let rows: Vec<UserRow> =
+        users::table.order((users::disabled.asc(), users::name.asc())).select(UserRow::as_select()).load(conn)?;
     rows.into_iter().map(User::try_from).collect()
 }
 
@@ -156,9 +120,7 @@ pub fn set_role(conn: &mut DbConnection, id: UserId, role: Role) -> Result<(), U
         if user.role == Role::Admin && role != Role::Admin && other_enabled_admins(conn, id)? == 0 {
             return Err(UserError::LastAdmin);
         }
-        diesel::update(users::table.find(id.0))
-            .set(users::role.eq(role.as_str()))
-            .execute(conn)?;
+        diesel::update(users::table.find(id.0)).set(users::role.eq(role.as_str())).execute(conn)?;
         Ok(())
     })
 }
@@ -170,9 +132,7 @@ pub fn set_disabled(conn: &mut DbConnection, id: UserId, disabled: bool) -> Resu
         if disabled && user.role == Role::Admin && other_enabled_admins(conn, id)? == 0 {
             return Err(UserError::LastAdmin);
         }
-        diesel::update(users::table.find(id.0))
-            .set(users::disabled.eq(disabled))
-            .execute(conn)?;
+        diesel::update(users::table.find(id.0)).set(users::disabled.eq(disabled)).execute(conn)?;
         if disabled {
             diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
         }
@@ -180,18 +140,9 @@ pub fn set_disabled(conn: &mut DbConnection, id: UserId, disabled: bool) -> Resu
     })
 }
 
-pub fn record_login_failure(
-    conn: &mut DbConnection,
-    email: &str,
-    client: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
+pub fn record_login_failure(conn: &mut DbConnection, email: &str, client: &str, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::insert_into(login_failures::table)
-        .values((
-            login_failures::email.eq(email),
-            login_failures::client.eq(client),
-            login_failures::at.eq(naive(now)),
-        ))
+        .values((login_failures::email.eq(email), login_failures::client.eq(client), login_failures::at.eq(naive(now))))
         .execute(conn)?;
     Ok(())
 }
@@ -204,29 +155,15 @@ pub fn recent_login_failures(
     since: DateTime<Utc>,
 ) -> QueryResult<(i64, i64)> {
     let recent = login_failures::table.filter(login_failures::at.ge(naive(since)));
-    let by_account = recent
-        .filter(login_failures::email.eq(email))
-        .count()
-        .get_result(conn)?;
-    let by_client = recent
-        .filter(login_failures::client.eq(client))
-        .count()
-        .get_result(conn)?;
+    let by_account = recent.filter(login_failures::email.eq(email)).count().get_result(conn)?;
+    let by_client = recent.filter(login_failures::client.eq(client)).count().get_result(conn)?;
     Ok((by_account, by_client))
 }
 
 /// After a successful sign-in the account starts afresh; old rows are pruned as they age.
-pub fn clear_login_failures(
-    conn: &mut DbConnection,
-    email: &str,
-    older_than: DateTime<Utc>,
-) -> QueryResult<()> {
+pub fn clear_login_failures(conn: &mut DbConnection, email: &str, older_than: DateTime<Utc>) -> QueryResult<()> {
     diesel::delete(
-        login_failures::table.filter(
-            login_failures::email
-                .eq(email)
-                .or(login_failures::at.lt(naive(older_than))),
-        ),
+        login_failures::table.filter(login_failures::email.eq(email).or(login_failures::at.lt(naive(older_than)))),
     )
     .execute(conn)?;
     Ok(())

@@ -2,9 +2,9 @@
 //! Time always comes in as an argument (see [`clock::Clock`]).
 
 pub mod clock;
-pub mod rotation;
 pub mod ids;
 pub mod office;
+pub mod rotation;
 pub mod triage;
 pub mod values;
 

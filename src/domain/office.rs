@@ -39,7 +39,10 @@ impl OfficeHours {
         if !self.is_working_day(date) || self.end <= self.start {
             return None;
         }
-        Some((local_instant(self.timezone, date.and_time(self.start)), local_instant(self.timezone, date.and_time(self.end))))
+        Some((
+            local_instant(self.timezone, date.and_time(self.start)),
+            local_instant(self.timezone, date.and_time(self.end)),
+        ))
     }
 
     /// How much of `[from, to)` falls inside office hours.

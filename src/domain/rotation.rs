@@ -3,7 +3,7 @@
 //! who left the rotation skipped from now on.
 
 use super::ids::UserId;
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday, Datelike};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use std::collections::HashSet;
 
@@ -162,9 +162,16 @@ impl Roster {
         }
     }
 
-    /// The shift containing `at`, with overrides applied.
+    /// The stretch of duty containing `at`, with overrides applied.
     pub fn shift_at(&self, at: DateTime<Utc>) -> Option<Shift> {
-        self.schedule(at, at + Duration::seconds(1)).into_iter().next()
+        let (from, to) = match self.scheduled_shift(at) {
+            Some(base) => (base.start, base.end),
+            None => {
+                let cover = self.override_at(at)?;
+                (cover.from, cover.to)
+            }
+        };
+        self.schedule(from, to).into_iter().find(|s| s.start <= at && at < s.end)
     }
 
     /// The shifts between `from` and `to` with overrides applied, in order, clipped to the
@@ -319,6 +326,16 @@ mod tests {
     }
 
     #[test]
+    fn the_stretch_on_duty_runs_to_the_next_change() {
+        let cover = Override { id: 1, engineer: CAI, from: utc(2026, 3, 4, 0, 0), to: utc(2026, 3, 5, 0, 0) };
+        let r = roster(plan(Tz::UTC, vec![ANA, BEN]), vec![cover], utc(2026, 1, 1, 0, 0));
+        let now = r.shift_at(utc(2026, 3, 3, 12, 0)).map(|s| (s.engineer, s.start, s.end));
+        assert_eq!(now, Some((ANA, utc(2026, 3, 2, 9, 0), utc(2026, 3, 4, 0, 0))));
+        let covered = r.shift_at(utc(2026, 3, 4, 12, 0)).map(|s| (s.engineer, s.end, s.scheduled));
+        assert_eq!(covered, Some((CAI, utc(2026, 3, 5, 0, 0), Some(ANA))));
+    }
+
+    #[test]
     fn editing_the_order_changes_only_the_future() {
         let old = plan(Tz::UTC, vec![ANA, BEN, CAI]);
         let edit_at = old.handover(4);
@@ -347,7 +364,12 @@ mod tests {
         let now = p.handover(4) + Duration::days(2);
         let mut inactive = HashSet::new();
         inactive.insert(BEN);
-        let r = Roster::new(vec![RotationVersion { effective_from: p.handover(0), plan: p.clone() }], vec![], inactive, now);
+        let r = Roster::new(
+            vec![RotationVersion { effective_from: p.handover(0), plan: p.clone() }],
+            vec![],
+            inactive,
+            now,
+        );
         assert_eq!(r.goalkeeper_at(p.handover(1)), Some(BEN), "a past week keeps its goalkeeper");
         for k in 4..10 {
             assert_ne!(r.goalkeeper_at(p.handover(k)), Some(BEN), "week {k}");
@@ -363,14 +385,13 @@ mod tests {
             Just(chrono_tz::Australia::Sydney),
             Just(chrono_tz::Asia::Kolkata),
         ];
-        (0i64..700, 0u32..24, prop_oneof![Just(0u32), Just(30u32)], zones, proptest::collection::vec(1i64..6, 1..5)).prop_map(
-            |(day, hour, minute, timezone, ids)| RotationPlan {
+        (0i64..700, 0u32..24, prop_oneof![Just(0u32), Just(30u32)], zones, proptest::collection::vec(1i64..6, 1..5))
+            .prop_map(|(day, hour, minute, timezone, ids)| RotationPlan {
                 anchor: date(2025, 1, 1) + Duration::days(day),
                 handover_time: NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default(),
                 timezone,
                 engineers: ids.into_iter().map(UserId).collect(),
-            },
-        )
+            })
     }
 
     fn arb_override() -> impl Strategy<Value = (i64, i64, i64)> {

@@ -130,10 +130,7 @@ pub enum TriageError {
     /// This person may not do this to this request in its current state.
     NotAllowed(String),
     /// An argument is wrong; `field` names the form field.
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: String },
 }
 
 impl fmt::Display for TriageError {
@@ -152,19 +149,11 @@ fn not_allowed<T>(message: impl Into<String>) -> Result<T, TriageError> {
 }
 
 fn invalid<T>(field: &'static str, message: impl Into<String>) -> Result<T, TriageError> {
-    Err(TriageError::Invalid {
-        field,
-        message: message.into(),
-    })
+    Err(TriageError::Invalid { field, message: message.into() })
 }
 
 /// Whether `actor` may perform an action of this name now, regardless of its arguments.
-pub fn check(
-    facts: &RequestFacts,
-    actor: Actor,
-    name: ActionName,
-    now: DateTime<Utc>,
-) -> Result<(), TriageError> {
+pub fn check(facts: &RequestFacts, actor: Actor, name: ActionName, now: DateTime<Utc>) -> Result<(), TriageError> {
     if !facts.visible_to(actor) {
         return not_allowed("You can only act on your own requests.");
     }
@@ -181,19 +170,12 @@ pub fn check(
             }
             match facts.closed_at {
                 Some(closed) if now - closed <= REOPEN_WINDOW => Ok(()),
-                _ => not_allowed(
-                    "This request was closed more than 14 days ago; file a new request instead.",
-                ),
+                _ => not_allowed("This request was closed more than 14 days ago; file a new request instead."),
             }
         }
         _ if !engineer => not_allowed("Only engineers triage requests."),
-        _ if !open => not_allowed(format!(
-            "This request is {}; reopen it first.",
-            facts.state.label().to_lowercase()
-        )),
-        ActionName::Take if facts.owner == Some(actor.id) => {
-            not_allowed("You already own this request.")
-        }
+        _ if !open => not_allowed(format!("This request is {}; reopen it first.", facts.state.label().to_lowercase())),
+        ActionName::Take if facts.owner == Some(actor.id) => not_allowed("You already own this request."),
         ActionName::Wait if facts.state == State::Waiting => {
             not_allowed("This request is already waiting on the requester.")
         }
@@ -209,11 +191,7 @@ pub fn check(
 
 /// The actions `actor` may take on this request now, in display order.
 pub fn allowed_actions(facts: &RequestFacts, actor: Actor, now: DateTime<Utc>) -> Vec<ActionName> {
-    ActionName::ALL
-        .iter()
-        .copied()
-        .filter(|name| check(facts, actor, *name, now).is_ok())
-        .collect()
+    ActionName::ALL.iter().copied().filter(|name| check(facts, actor, *name, now).is_ok()).collect()
 }
 
 /// Checks an action fully and says what it changes.
@@ -235,11 +213,7 @@ pub fn decide(
         note: note.map(Note::into_string),
     };
     // Taking or routing a request that waits on its requester keeps it waiting.
-    let active = if from == State::Waiting {
-        State::Waiting
-    } else {
-        State::InProgress
-    };
+    let active = if from == State::Waiting { State::Waiting } else { State::InProgress };
     Ok(match action {
         Action::Take => transition(EventKind::Taken, active, Some(actor.id), None),
         Action::Route { to, note } => {
@@ -249,10 +223,7 @@ pub fn decide(
             if facts.owner == Some(to.id) {
                 return invalid("to", "This engineer already owns the request.");
             }
-            Transition {
-                target: Some(to.id),
-                ..transition(EventKind::Routed, active, Some(to.id), note)
-            }
+            Transition { target: Some(to.id), ..transition(EventKind::Routed, active, Some(to.id), note) }
         }
         Action::Consult { with, note } => {
             if !with.role.is_engineer() {
@@ -261,48 +232,25 @@ pub fn decide(
             if with.id == actor.id {
                 return invalid("with", "Pick a teammate other than yourself.");
             }
-            Transition {
-                target: Some(with.id),
-                ..transition(EventKind::Consulted, from, facts.owner, Some(note))
-            }
+            Transition { target: Some(with.id), ..transition(EventKind::Consulted, from, facts.owner, Some(note)) }
         }
-        Action::Wait { note } => transition(
-            EventKind::Waiting,
-            State::Waiting,
-            facts.owner.or(Some(actor.id)),
-            Some(note),
-        ),
+        Action::Wait { note } => {
+            transition(EventKind::Waiting, State::Waiting, facts.owner.or(Some(actor.id)), Some(note))
+        }
         Action::Comment { note } => {
             if from == State::Waiting && actor.id == facts.requester {
-                transition(
-                    EventKind::Resumed,
-                    State::InProgress,
-                    facts.owner,
-                    Some(note),
-                )
+                transition(EventKind::Resumed, State::InProgress, facts.owner, Some(note))
             } else {
                 transition(EventKind::Commented, from, facts.owner, Some(note))
             }
         }
-        Action::Resolve { note } => transition(
-            EventKind::Resolved,
-            State::Resolved,
-            Some(actor.id),
-            Some(note),
-        ),
-        Action::Reject { note } => transition(
-            EventKind::Rejected,
-            State::Rejected,
-            Some(actor.id),
-            Some(note),
-        ),
+        Action::Resolve { note } => transition(EventKind::Resolved, State::Resolved, Some(actor.id), Some(note)),
+        Action::Reject { note } => transition(EventKind::Rejected, State::Rejected, Some(actor.id), Some(note)),
         Action::Duplicate { of, note } => {
             if of == facts.id {
                 return invalid("of", "A request cannot be a duplicate of itself.");
             }
-            let note = note
-                .map(Note::into_string)
-                .unwrap_or_else(|| format!("Duplicate of #{of}."));
+            let note = note.map(Note::into_string).unwrap_or_else(|| format!("Duplicate of #{of}."));
             Transition {
                 related: Some(of),
                 note: Some(note),
@@ -310,11 +258,7 @@ pub fn decide(
             }
         }
         Action::Reopen { note } => {
-            let to = if facts.owner.is_some() {
-                State::InProgress
-            } else {
-                State::New
-            };
+            let to = if facts.owner.is_some() { State::InProgress } else { State::New };
             transition(EventKind::Reopened, to, facts.owner, Some(note))
         }
     })
@@ -325,31 +269,14 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    const REQUESTER: Actor = Actor {
-        id: UserId(1),
-        role: Role::Requester,
-    };
-    const OTHER_REQUESTER: Actor = Actor {
-        id: UserId(2),
-        role: Role::Requester,
-    };
-    const GOALKEEPER: Actor = Actor {
-        id: UserId(3),
-        role: Role::Engineer,
-    };
-    const TEAMMATE: Actor = Actor {
-        id: UserId(4),
-        role: Role::Engineer,
-    };
-    const ADMIN: Actor = Actor {
-        id: UserId(5),
-        role: Role::Admin,
-    };
+    const REQUESTER: Actor = Actor { id: UserId(1), role: Role::Requester };
+    const OTHER_REQUESTER: Actor = Actor { id: UserId(2), role: Role::Requester };
+    const GOALKEEPER: Actor = Actor { id: UserId(3), role: Role::Engineer };
+    const TEAMMATE: Actor = Actor { id: UserId(4), role: Role::Engineer };
+    const ADMIN: Actor = Actor { id: UserId(5), role: Role::Admin };
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0)
-            .single()
-            .unwrap_or_default()
+        Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).single().unwrap_or_default()
     }
 
     fn request(state: State, owner: Option<Actor>) -> RequestFacts {
@@ -379,76 +306,27 @@ mod tests {
             (
                 request(State::New, None),
                 GOALKEEPER,
-                vec![
-                    A::Take,
-                    A::Route,
-                    A::Consult,
-                    A::Wait,
-                    A::Comment,
-                    A::Resolve,
-                    A::Reject,
-                    A::Duplicate,
-                ],
+                vec![A::Take, A::Route, A::Consult, A::Wait, A::Comment, A::Resolve, A::Reject, A::Duplicate],
             ),
             (
                 request(State::InProgress, Some(GOALKEEPER)),
                 GOALKEEPER,
-                vec![
-                    A::Route,
-                    A::Consult,
-                    A::Wait,
-                    A::Comment,
-                    A::Resolve,
-                    A::Reject,
-                    A::Duplicate,
-                ],
+                vec![A::Route, A::Consult, A::Wait, A::Comment, A::Resolve, A::Reject, A::Duplicate],
             ),
             (
                 request(State::InProgress, Some(GOALKEEPER)),
                 TEAMMATE,
-                vec![
-                    A::Take,
-                    A::Route,
-                    A::Consult,
-                    A::Wait,
-                    A::Comment,
-                    A::Resolve,
-                    A::Reject,
-                    A::Duplicate,
-                ],
+                vec![A::Take, A::Route, A::Consult, A::Wait, A::Comment, A::Resolve, A::Reject, A::Duplicate],
             ),
             (
                 request(State::Waiting, Some(GOALKEEPER)),
                 GOALKEEPER,
-                vec![
-                    A::Route,
-                    A::Consult,
-                    A::Comment,
-                    A::Resolve,
-                    A::Reject,
-                    A::Duplicate,
-                ],
+                vec![A::Route, A::Consult, A::Comment, A::Resolve, A::Reject, A::Duplicate],
             ),
-            (
-                request(State::Waiting, Some(GOALKEEPER)),
-                REQUESTER,
-                vec![A::Comment],
-            ),
-            (
-                request(State::Resolved, Some(GOALKEEPER)),
-                REQUESTER,
-                vec![A::Comment, A::Reopen],
-            ),
-            (
-                request(State::Rejected, Some(GOALKEEPER)),
-                ADMIN,
-                vec![A::Comment, A::Reopen],
-            ),
-            (
-                request(State::Resolved, Some(GOALKEEPER)),
-                OTHER_REQUESTER,
-                vec![],
-            ),
+            (request(State::Waiting, Some(GOALKEEPER)), REQUESTER, vec![A::Comment]),
+            (request(State::Resolved, Some(GOALKEEPER)), REQUESTER, vec![A::Comment, A::Reopen]),
+            (request(State::Rejected, Some(GOALKEEPER)), ADMIN, vec![A::Comment, A::Reopen]),
+            (request(State::Resolved, Some(GOALKEEPER)), OTHER_REQUESTER, vec![]),
         ];
         for (facts, actor, expected) in cases {
             assert_eq!(
@@ -463,76 +341,36 @@ mod tests {
 
     #[test]
     fn take_gives_ownership_and_starts_work() {
-        let t = decide(&request(State::New, None), GOALKEEPER, Action::Take, now())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let t = decide(&request(State::New, None), GOALKEEPER, Action::Take, now()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (t.kind, t.from, t.to, t.owner),
-            (
-                EventKind::Taken,
-                State::New,
-                State::InProgress,
-                Some(GOALKEEPER.id)
-            )
+            (EventKind::Taken, State::New, State::InProgress, Some(GOALKEEPER.id))
         );
     }
 
     #[test]
     fn taking_a_waiting_request_keeps_it_waiting() {
-        let t = decide(
-            &request(State::Waiting, Some(GOALKEEPER)),
-            TEAMMATE,
-            Action::Take,
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let t = decide(&request(State::Waiting, Some(GOALKEEPER)), TEAMMATE, Action::Take, now())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((t.to, t.owner), (State::Waiting, Some(TEAMMATE.id)));
     }
 
     #[test]
     fn route_needs_an_engineer_who_is_not_the_owner() {
         let facts = request(State::New, None);
-        let routed = decide(
-            &facts,
-            GOALKEEPER,
-            Action::Route {
-                to: TEAMMATE,
-                note: None,
-            },
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let routed = decide(&facts, GOALKEEPER, Action::Route { to: TEAMMATE, note: None }, now())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (routed.kind, routed.to, routed.owner, routed.target),
-            (
-                EventKind::Routed,
-                State::InProgress,
-                Some(TEAMMATE.id),
-                Some(TEAMMATE.id)
-            )
+            (EventKind::Routed, State::InProgress, Some(TEAMMATE.id), Some(TEAMMATE.id))
         );
         assert!(matches!(
-            decide(
-                &facts,
-                GOALKEEPER,
-                Action::Route {
-                    to: REQUESTER,
-                    note: None
-                },
-                now()
-            ),
+            decide(&facts, GOALKEEPER, Action::Route { to: REQUESTER, note: None }, now()),
             Err(TriageError::Invalid { field: "to", .. })
         ));
         let owned = request(State::InProgress, Some(TEAMMATE));
         assert!(matches!(
-            decide(
-                &owned,
-                GOALKEEPER,
-                Action::Route {
-                    to: TEAMMATE,
-                    note: None
-                },
-                now()
-            ),
+            decide(&owned, GOALKEEPER, Action::Route { to: TEAMMATE, note: None }, now()),
             Err(TriageError::Invalid { field: "to", .. })
         ));
     }
@@ -540,102 +378,40 @@ mod tests {
     #[test]
     fn consult_keeps_owner_and_state() {
         let facts = request(State::InProgress, Some(GOALKEEPER));
-        let t = decide(
-            &facts,
-            GOALKEEPER,
-            Action::Consult {
-                with: TEAMMATE,
-                note: note("seen this?"),
-            },
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let t = decide(&facts, GOALKEEPER, Action::Consult { with: TEAMMATE, note: note("seen this?") }, now())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (t.kind, t.to, t.owner, t.target),
-            (
-                EventKind::Consulted,
-                State::InProgress,
-                Some(GOALKEEPER.id),
-                Some(TEAMMATE.id)
-            )
+            (EventKind::Consulted, State::InProgress, Some(GOALKEEPER.id), Some(TEAMMATE.id))
         );
-        assert!(
-            decide(
-                &facts,
-                GOALKEEPER,
-                Action::Consult {
-                    with: GOALKEEPER,
-                    note: note("me")
-                },
-                now()
-            )
-            .is_err()
-        );
+        assert!(decide(&facts, GOALKEEPER, Action::Consult { with: GOALKEEPER, note: note("me") }, now()).is_err());
     }
 
     #[test]
     fn wait_then_requester_comment_resumes() {
-        let t = decide(
-            &request(State::New, None),
-            GOALKEEPER,
-            Action::Wait {
-                note: note("which host?"),
-            },
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            (t.kind, t.to, t.owner),
-            (EventKind::Waiting, State::Waiting, Some(GOALKEEPER.id))
-        );
+        let t = decide(&request(State::New, None), GOALKEEPER, Action::Wait { note: note("which host?") }, now())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((t.kind, t.to, t.owner), (EventKind::Waiting, State::Waiting, Some(GOALKEEPER.id)));
         let waiting = request(State::Waiting, Some(GOALKEEPER));
-        let answer = decide(
-            &waiting,
-            REQUESTER,
-            Action::Comment { note: note("db-3") },
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let answer = decide(&waiting, REQUESTER, Action::Comment { note: note("db-3") }, now())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (answer.kind, answer.to, answer.owner),
             (EventKind::Resumed, State::InProgress, Some(GOALKEEPER.id))
         );
-        let engineer_comment = decide(
-            &waiting,
-            TEAMMATE,
-            Action::Comment { note: note("fyi") },
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            (engineer_comment.kind, engineer_comment.to),
-            (EventKind::Commented, State::Waiting)
-        );
+        let engineer_comment =
+            decide(&waiting, TEAMMATE, Action::Comment { note: note("fyi") }, now()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((engineer_comment.kind, engineer_comment.to), (EventKind::Commented, State::Waiting));
     }
 
     #[test]
     fn resolve_and_reject_close_and_record_the_closer() {
         for (action, kind, state) in [
-            (
-                Action::Resolve { note: note("done") },
-                EventKind::Resolved,
-                State::Resolved,
-            ),
-            (
-                Action::Reject {
-                    note: note("not ours"),
-                },
-                EventKind::Rejected,
-                State::Rejected,
-            ),
+            (Action::Resolve { note: note("done") }, EventKind::Resolved, State::Resolved),
+            (Action::Reject { note: note("not ours") }, EventKind::Rejected, State::Rejected),
         ] {
-            let t = decide(
-                &request(State::InProgress, Some(TEAMMATE)),
-                GOALKEEPER,
-                action,
-                now(),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+            let t = decide(&request(State::InProgress, Some(TEAMMATE)), GOALKEEPER, action, now())
+                .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!((t.kind, t.to, t.owner), (kind, state, Some(GOALKEEPER.id)));
         }
     }
@@ -643,31 +419,12 @@ mod tests {
     #[test]
     fn duplicate_is_a_rejection_linking_the_original() {
         let facts = request(State::New, None);
-        let t = decide(
-            &facts,
-            GOALKEEPER,
-            Action::Duplicate {
-                of: RequestId(3),
-                note: None,
-            },
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            (t.kind, t.to, t.related),
-            (EventKind::Rejected, State::Rejected, Some(RequestId(3)))
-        );
+        let t = decide(&facts, GOALKEEPER, Action::Duplicate { of: RequestId(3), note: None }, now())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((t.kind, t.to, t.related), (EventKind::Rejected, State::Rejected, Some(RequestId(3))));
         assert_eq!(t.note.as_deref(), Some("Duplicate of #3."));
         assert!(matches!(
-            decide(
-                &facts,
-                GOALKEEPER,
-                Action::Duplicate {
-                    of: facts.id,
-                    note: None
-                },
-                now()
-            ),
+            decide(&facts, GOALKEEPER, Action::Duplicate { of: facts.id, note: None }, now()),
             Err(TriageError::Invalid { field: "of", .. })
         ));
     }
@@ -675,42 +432,17 @@ mod tests {
     #[test]
     fn reopen_returns_to_last_owner_within_fourteen_days() {
         let mut closed = request(State::Resolved, Some(TEAMMATE));
-        let t = decide(
-            &closed,
-            REQUESTER,
-            Action::Reopen {
-                note: note("back again"),
-            },
-            now(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let t = decide(&closed, REQUESTER, Action::Reopen { note: note("back again") }, now())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (t.kind, t.from, t.to, t.owner),
-            (
-                EventKind::Reopened,
-                State::Resolved,
-                State::InProgress,
-                Some(TEAMMATE.id)
-            )
+            (EventKind::Reopened, State::Resolved, State::InProgress, Some(TEAMMATE.id))
         );
         closed.closed_at = Some(now() - REOPEN_WINDOW);
-        assert!(
-            decide(
-                &closed,
-                REQUESTER,
-                Action::Reopen { note: note("edge") },
-                now()
-            )
-            .is_ok()
-        );
+        assert!(decide(&closed, REQUESTER, Action::Reopen { note: note("edge") }, now()).is_ok());
         closed.closed_at = Some(now() - REOPEN_WINDOW - Duration::seconds(1));
         assert!(matches!(
-            decide(
-                &closed,
-                REQUESTER,
-                Action::Reopen { note: note("late") },
-                now()
-            ),
+            decide(&closed, REQUESTER, Action::Reopen { note: note("late") }, now()),
             Err(TriageError::NotAllowed(_))
         ));
     }
@@ -721,60 +453,20 @@ mod tests {
         let closed = request(State::Resolved, Some(GOALKEEPER));
         let refused = [
             (open, REQUESTER, Action::Take),
-            (
-                open,
-                REQUESTER,
-                Action::Resolve {
-                    note: note("self-serve"),
-                },
-            ),
-            (
-                open,
-                REQUESTER,
-                Action::Reopen {
-                    note: note("not closed"),
-                },
-            ),
+            (open, REQUESTER, Action::Resolve { note: note("self-serve") }),
+            (open, REQUESTER, Action::Reopen { note: note("not closed") }),
             (open, OTHER_REQUESTER, Action::Comment { note: note("hi") }),
             (open, GOALKEEPER, Action::Take),
             (closed, GOALKEEPER, Action::Take),
-            (
-                closed,
-                GOALKEEPER,
-                Action::Resolve {
-                    note: note("again"),
-                },
-            ),
-            (
-                closed,
-                GOALKEEPER,
-                Action::Route {
-                    to: TEAMMATE,
-                    note: None,
-                },
-            ),
-            (
-                closed,
-                OTHER_REQUESTER,
-                Action::Reopen {
-                    note: note("mine?"),
-                },
-            ),
-            (
-                request(State::Waiting, Some(GOALKEEPER)),
-                GOALKEEPER,
-                Action::Wait {
-                    note: note("twice"),
-                },
-            ),
+            (closed, GOALKEEPER, Action::Resolve { note: note("again") }),
+            (closed, GOALKEEPER, Action::Route { to: TEAMMATE, note: None }),
+            (closed, OTHER_REQUESTER, Action::Reopen { note: note("mine?") }),
+            (request(State::Waiting, Some(GOALKEEPER)), GOALKEEPER, Action::Wait { note: note("twice") }),
         ];
         for (facts, actor, action) in refused {
             let name = action.name();
             assert!(
-                matches!(
-                    decide(&facts, actor, action, now()),
-                    Err(TriageError::NotAllowed(_))
-                ),
+                matches!(decide(&facts, actor, action, now()), Err(TriageError::NotAllowed(_))),
                 "{name:?} by {:?} on {:?} should be refused",
                 actor.role,
                 facts.state

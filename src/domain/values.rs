@@ -19,13 +19,7 @@ fn invalid<T>(message: impl Into<String>) -> Result<T, Invalid> {
 
 /// Trims, then checks length (in characters) and refuses control characters
 /// (new lines and tabs are allowed only where `multiline`).
-fn checked_text(
-    raw: &str,
-    what: &str,
-    min: usize,
-    max: usize,
-    multiline: bool,
-) -> Result<String, Invalid> {
+fn checked_text(raw: &str, what: &str, min: usize, max: usize, multiline: bool) -> Result<String, Invalid> {
     let text = raw.trim();
     let chars = text.chars().count();
     if chars < min {
@@ -36,9 +30,7 @@ fn checked_text(
         };
     }
     if chars > max {
-        return invalid(format!(
-            "{what} must be at most {max} characters (it has {chars})."
-        ));
+        return invalid(format!("{what} must be at most {max} characters (it has {chars})."));
     }
     let allowed = |c: char| !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'));
     if !text.chars().all(allowed) {
@@ -143,16 +135,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
-            return invalid(format!(
-                "Password must be at least {} characters.",
-                Self::MIN_CHARS
-            ));
+            return invalid(format!("Password must be at least {} characters.", Self::MIN_CHARS));
         }
         if chars > Self::MAX_CHARS {
-            return invalid(format!(
-                "Password must be at most {} characters.",
-                Self::MAX_CHARS
-            ));
+            return invalid(format!("Password must be at most {} characters.", Self::MAX_CHARS));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -299,10 +285,7 @@ mod tests {
 
     #[test]
     fn title_is_trimmed_and_bounded() {
-        assert_eq!(
-            Title::parse("  Disk full  ").map(|t| t.into_string()),
-            Ok("Disk full".into())
-        );
+        assert_eq!(Title::parse("  Disk full  ").map(|t| t.into_string()), Ok("Disk full".into()));
         assert!(Title::parse("   ").is_err());
         assert!(Title::parse(&"x".repeat(200)).is_ok());
         assert!(Title::parse(&"x".repeat(201)).is_err());
@@ -324,19 +307,8 @@ mod tests {
 
     #[test]
     fn email_is_lowercased_and_shaped() {
-        assert_eq!(
-            Email::parse(" Ada@Example.COM ").map(|e| e.as_str().to_owned()),
-            Ok("ada@example.com".into())
-        );
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "ada@example",
-            "a b@example.com",
-            "a@b@c.com",
-        ] {
+        assert_eq!(Email::parse(" Ada@Example.COM ").map(|e| e.as_str().to_owned()), Ok("ada@example.com".into()));
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com"] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -344,16 +316,10 @@ mod tests {
     #[test]
     fn password_bounds_are_not_trimmed_or_truncated() {
         assert!(Password::parse("short").is_err());
-        assert!(
-            Password::parse("        ").is_ok(),
-            "spaces count as characters"
-        );
+        assert!(Password::parse("        ").is_ok(), "spaces count as characters");
         assert!(Password::parse(&"p".repeat(128)).is_ok());
         assert!(Password::parse(&"p".repeat(129)).is_err());
-        assert_eq!(
-            format!("{:?}", Password::parse("secret-password").ok()),
-            "Some(Password(***))"
-        );
+        assert_eq!(format!("{:?}", Password::parse("secret-password").ok()), "Some(Password(***))");
     }
 
     #[test]

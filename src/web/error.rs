@@ -101,9 +101,7 @@ impl ResponseError for AppError {
                     "/login?next={}",
                     percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
                 );
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, target))
-                    .finish();
+                return HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
             }
             AppError::Internal(e) => tracing::error!(error = ?e, "request failed"),
             AppError::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
@@ -111,18 +109,12 @@ impl ResponseError for AppError {
         }
         let status = self.status_code();
         let (title, message) = self.words();
-        let page = ErrorPage {
-            layout: Layout::anonymous(title),
-            status: status.as_u16(),
-            message,
-        };
-        let mut response =
-            render(status, &page).unwrap_or_else(|_| HttpResponse::build(status).body(title));
+        let page = ErrorPage { layout: Layout::anonymous(title), status: status.as_u16(), message };
+        let mut response = render(status, &page).unwrap_or_else(|_| HttpResponse::build(status).body(title));
         for (name, value) in super::SECURITY_HEADERS {
-            response.headers_mut().insert(
-                header::HeaderName::from_static(name),
-                header::HeaderValue::from_static(value),
-            );
+            response
+                .headers_mut()
+                .insert(header::HeaderName::from_static(name), header::HeaderValue::from_static(value));
         }
         response
     }

@@ -22,16 +22,13 @@ pub fn csrf_token(session: &Session) -> Result<String, AppError> {
         return Ok(token);
     }
     let token = random_token(43);
-    session
-        .insert(CSRF_KEY, &token)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    session.insert(CSRF_KEY, &token).map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     Ok(token)
 }
 
 /// Starts a signed-in session under a new id (the old id is dropped server-side).
 pub fn sign_in(session: &Session, user: UserId) -> Result<(), AppError> {
-    let fail =
-        |e: actix_session::SessionInsertError| AppError::Internal(anyhow::anyhow!("session: {e}"));
+    let fail = |e: actix_session::SessionInsertError| AppError::Internal(anyhow::anyhow!("session: {e}"));
     session.renew();
     session.insert(USER_ID_KEY, user.0).map_err(fail)?;
     session.insert(CSRF_KEY, random_token(43)).map_err(fail)?;
@@ -58,10 +55,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
-        Actor {
-            id: self.user.id,
-            role: self.user.role,
-        }
+        Actor { id: self.user.id, role: self.user.role }
     }
 
     pub fn is_engineer(&self) -> bool {
@@ -84,19 +78,11 @@ impl CurrentUser {
     }
 
     pub fn require_engineer(&self) -> Result<(), AppError> {
-        if self.is_engineer() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("This page is for engineers.".into()))
-        }
+        if self.is_engineer() { Ok(()) } else { Err(AppError::Forbidden("This page is for engineers.".into())) }
     }
 
     pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.user.role.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("This page is for admins.".into()))
-        }
+        if self.user.role.is_admin() { Ok(()) } else { Err(AppError::Forbidden("This page is for admins.".into())) }
     }
 }
 
@@ -107,30 +93,19 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let next = req
-            .uri()
-            .path_and_query()
-            .map(|pq| pq.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
+        let next = req.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_else(|| "/".into());
         Box::pin(async move {
-            let state = state
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
             let sign_in = || AppError::SignInRequired { next: next.clone() };
             let user_id = match session.get::<i64>(USER_ID_KEY) {
                 Ok(Some(id)) => UserId(id),
                 _ => return Err(sign_in()),
             };
-            let user = state
-                .db(move |conn| Ok(db::users::by_id(conn, user_id)?))
-                .await?;
+            let user = state.db(move |conn| Ok(db::users::by_id(conn, user_id)?)).await?;
             match user {
                 Some(user) if !user.disabled => {
                     let csrf = csrf_token(&session)?;
-                    Ok(CurrentUser {
-                        user,
-                        session,
-                        csrf,
-                    })
+                    Ok(CurrentUser { user, session, csrf })
                 }
                 _ => {
                     session.purge();
@@ -150,10 +125,7 @@ fn fields_with_invalid_utf8(body: &[u8]) -> Vec<String> {
             let name = parts.next().unwrap_or_default();
             let value = parts.next().unwrap_or_default();
             let decode = |raw: &[u8]| {
-                let spaced: Vec<u8> = raw
-                    .iter()
-                    .map(|b| if *b == b'+' { b' ' } else { *b })
-                    .collect();
+                let spaced: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
                 percent_encoding::percent_decode(&spaced).collect::<Vec<u8>>()
             };
             let name_text = String::from_utf8(decode(name));
@@ -179,19 +151,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let session = req.get_session();
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let body =
-                body.await
-                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                        413 => AppError::TooLarge,
-                        _ => AppError::BadRequest("The form could not be read.".into()),
-                    })?;
+            let body = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
+                413 => AppError::TooLarge,
+                _ => AppError::BadRequest("The form could not be read.".into()),
+            })?;
             #[derive(serde::Deserialize)]
             struct Token {
                 csrf_token: Option<String>,
             }
-            let sent = serde_urlencoded::from_bytes::<Token>(&body)
-                .ok()
-                .and_then(|t| t.csrf_token);
+            let sent = serde_urlencoded::from_bytes::<Token>(&body).ok().and_then(|t| t.csrf_token);
             let expected = session.get::<String>(CSRF_KEY).ok().flatten();
             match (sent, expected) {
                 (Some(sent), Some(expected)) if secrets_match(&sent, &expected) => {}
@@ -218,9 +186,6 @@ mod tests {
     #[test]
     fn invalid_utf8_fields_are_named() {
         assert!(fields_with_invalid_utf8(b"title=Hello+w%C3%B6rld&x=").is_empty());
-        assert_eq!(
-            fields_with_invalid_utf8(b"title=%FF%FE&note=ok"),
-            vec!["title".to_string()]
-        );
+        assert_eq!(fields_with_invalid_utf8(b"title=%FF%FE&note=ok"), vec!["title".to_string()]);
     }
 }

@@ -8,6 +8,7 @@ pub mod view;
 
 use crate::db::{DbConnection, Pool};
 use crate::domain::Clock;
+use crate::domain::office::TeamSettings;
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity};
 use actix_web::body::MessageBody;
@@ -51,9 +52,42 @@ pub struct AppState {
     pub pool: Pool,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
+    /// Team settings read from the database, kept for a few seconds (every instance rereads
+    /// them soon after an admin saves).
+    team_cache: Arc<std::sync::RwLock<Option<(std::time::Instant, TeamSettings)>>>,
 }
 
+/// How long team settings are reused before they are read again.
+const TEAM_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl AppState {
+    pub fn new(pool: Pool, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        AppState { pool, clock, config: Arc::new(config), team_cache: Arc::default() }
+    }
+
+    /// The team's settings (time zone, office hours, triage targets).
+    pub async fn team(&self) -> Result<TeamSettings, AppError> {
+        if let Ok(cache) = self.team_cache.read()
+            && let Some((read_at, team)) = cache.as_ref()
+            && read_at.elapsed() < TEAM_CACHE_FOR
+        {
+            return Ok(team.clone());
+        }
+        let fallback = self.config.timezone;
+        let team = self.db(move |conn| Ok(crate::db::rotation::team_settings(conn, fallback)?)).await?;
+        if let Ok(mut cache) = self.team_cache.write() {
+            *cache = Some((std::time::Instant::now(), team.clone()));
+        }
+        Ok(team)
+    }
+
+    /// Forgets the cached team settings (after an admin saved new ones).
+    pub fn forget_team(&self) {
+        if let Ok(mut cache) = self.team_cache.write() {
+            *cache = None;
+        }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -75,9 +109,7 @@ impl AppState {
 
 /// The session cookie's key, kept in the database so every instance and restart shares it.
 pub fn session_key(conn: &mut DbConnection) -> anyhow::Result<Key> {
-    let encoded = crate::db::sessions::setting_or_init(conn, "session_cookie_key", || {
-        crate::auth::random_token(128)
-    })?;
+    let encoded = crate::db::sessions::setting_or_init(conn, "session_cookie_key", || crate::auth::random_token(128))?;
     Ok(Key::derive_from(encoded.as_bytes()))
 }
 
@@ -97,9 +129,7 @@ pub const SECURITY_HEADERS: [(&str, &str); 5] = [
 
 fn security_headers() -> DefaultHeaders {
     // Added only where a handler set none, so static files keep their own Cache-Control.
-    SECURITY_HEADERS
-        .iter()
-        .fold(DefaultHeaders::new(), |headers, pair| headers.add(*pair))
+    SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, pair| headers.add(*pair))
 }
 
 /// The session middleware fails before any handler runs when its store cannot reach the

@@ -29,20 +29,13 @@ pub struct DbSessionStore {
 
 impl DbSessionStore {
     pub fn new(pool: Pool, clock: Arc<dyn Clock>, idle: Duration, absolute: Duration) -> Self {
-        Self {
-            pool,
-            clock,
-            idle,
-            absolute,
-        }
+        Self { pool, clock, idle, absolute }
     }
 
     async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut db::DbConnection, chrono::DateTime<chrono::Utc>) -> anyhow::Result<T>
-            + Send
-            + 'static,
+        F: FnOnce(&mut db::DbConnection, chrono::DateTime<chrono::Utc>) -> anyhow::Result<T> + Send + 'static,
     {
         let pool = self.pool.clone();
         let now = self.clock.now();
@@ -55,9 +48,7 @@ impl DbSessionStore {
 }
 
 fn user_id(state: &SessionState) -> Option<i64> {
-    state
-        .get(USER_ID_KEY)
-        .and_then(|raw| serde_json::from_str(raw).ok())
+    state.get(USER_ID_KEY).and_then(|raw| serde_json::from_str(raw).ok())
 }
 
 impl SessionStore for DbSessionStore {
@@ -80,36 +71,18 @@ impl SessionStore for DbSessionStore {
             })
             .await
             .map_err(LoadError::Other)?;
-        record
-            .map(|state| {
-                serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))
-            })
-            .transpose()
+        record.map(|state| serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
     }
 
-    async fn save(
-        &self,
-        session_state: SessionState,
-        _ttl: &CookieDuration,
-    ) -> Result<SessionKey, SaveError> {
-        let state = serde_json::to_string(&session_state)
-            .map_err(|e| SaveError::Serialization(e.into()))?;
+    async fn save(&self, session_state: SessionState, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        let state = serde_json::to_string(&session_state).map_err(|e| SaveError::Serialization(e.into()))?;
         let user = user_id(&session_state);
         let key = random_token(64);
         let idle = self.idle;
         let stored = key.clone();
-        self.run(move |conn, now| {
-            Ok(sessions::insert(
-                conn,
-                &stored,
-                user,
-                &state,
-                now,
-                now + idle,
-            )?)
-        })
-        .await
-        .map_err(SaveError::Other)?;
+        self.run(move |conn, now| Ok(sessions::insert(conn, &stored, user, &state, now, now + idle)?))
+            .await
+            .map_err(SaveError::Other)?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -119,8 +92,7 @@ impl SessionStore for DbSessionStore {
         session_state: SessionState,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
-        let state = serde_json::to_string(&session_state)
-            .map_err(|e| UpdateError::Serialization(e.into()))?;
+        let state = serde_json::to_string(&session_state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let user = user_id(&session_state);
         let key = session_key.as_ref().to_owned();
         let idle = self.idle;
@@ -132,26 +104,18 @@ impl SessionStore for DbSessionStore {
             Ok(session_key)
         } else {
             // Expired or ended meanwhile: start a fresh session rather than resurrect the old key.
-            self.save(session_state, ttl)
-                .await
-                .map_err(|e| UpdateError::Other(e.into()))
+            self.save(session_state, ttl).await.map_err(|e| UpdateError::Other(e.into()))
         }
     }
 
-    async fn update_ttl(
-        &self,
-        session_key: &SessionKey,
-        _ttl: &CookieDuration,
-    ) -> Result<(), anyhow::Error> {
+    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &CookieDuration) -> Result<(), anyhow::Error> {
         let key = session_key.as_ref().to_owned();
         let idle = self.idle;
-        self.run(move |conn, now| Ok(sessions::touch(conn, &key, now + idle)?))
-            .await
+        self.run(move |conn, now| Ok(sessions::touch(conn, &key, now + idle)?)).await
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let key = session_key.as_ref().to_owned();
-        self.run(move |conn, _| Ok(sessions::delete(conn, &key)?))
-            .await
+        self.run(move |conn, _| Ok(sessions::delete(conn, &key)?)).await
     }
 }

@@ -19,10 +19,7 @@ pub struct Flash {
 
 impl Flash {
     pub fn success(text: impl Into<String>) -> Self {
-        Self {
-            kind: "success".into(),
-            text: text.into(),
-        }
+        Self { kind: "success".into(), text: text.into() }
     }
 }
 
@@ -60,13 +57,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn anonymous(title: impl Into<String>) -> Self {
-        Layout {
-            title: title.into(),
-            user: None,
-            csrf: String::new(),
-            flash: None,
-            section: "",
-        }
+        Layout { title: title.into(), user: None, csrf: String::new(), flash: None, section: "" }
     }
 
     pub fn is(&self, section: &str) -> bool {
@@ -86,10 +77,7 @@ impl When {
     pub fn new(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> Self {
         When {
             relative: relative(at, now),
-            exact: at
-                .with_timezone(&tz)
-                .format("%a %-d %b %Y, %H:%M %Z")
-                .to_string(),
+            exact: at.with_timezone(&tz).format("%a %-d %b %Y, %H:%M %Z").to_string(),
             iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }
@@ -109,11 +97,7 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         s if s < 86_400 * 730 => format!("{} mo", s / (86_400 * 30)),
         s => format!("{} y", s / (86_400 * 365)),
     };
-    if future {
-        format!("in {amount}")
-    } else {
-        format!("{amount} ago")
-    }
+    if future { format!("in {amount}") } else { format!("{amount} ago") }
 }
 
 /// Age as a short duration ("3 h"), for queue columns.
@@ -156,9 +140,7 @@ pub struct ErrorPage {
 /// Renders a template as an HTML response with the given status.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     let body = page.render()?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
@@ -167,9 +149,7 @@ pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
 
 /// Post/Redirect/Get.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, location))
-        .finish()
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish()
 }
 
 #[cfg(test)]
@@ -191,10 +171,7 @@ mod tests {
     #[test]
     fn pager_links_only_where_there_is_a_page() {
         let pager = Pager::new(1, 50, 120, |p| format!("?page={p}"));
-        assert_eq!(
-            (pager.pages, pager.prev.clone(), pager.next.clone()),
-            (3, None, Some("?page=2".into()))
-        );
+        assert_eq!((pager.pages, pager.prev.clone(), pager.next.clone()), (3, None, Some("?page=2".into())));
         let empty = Pager::new(1, 50, 0, |p| format!("?page={p}"));
         assert_eq!((empty.pages, empty.next), (1, None));
     }

@@ -84,17 +84,11 @@ pub struct Response {
 
 impl Response {
     pub fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     /// The id at the end of a `/requests/{id}` redirect.
@@ -102,13 +96,7 @@ impl Response {
         self.location()
             .trim_start_matches("/requests/")
             .parse()
-            .unwrap_or_else(|_| {
-                panic!(
-                    "expected a redirect to a request, got {} {:?}",
-                    self.status,
-                    self.location()
-                )
-            })
+            .unwrap_or_else(|_| panic!("expected a redirect to a request, got {} {:?}", self.status, self.location()))
     }
 }
 
@@ -126,54 +114,27 @@ impl TestApp {
     async fn start(database: TestDatabase, url: DatabaseUrl) -> TestApp {
         let pool = db::open(&url, 4).expect("open database");
         let key = web::session_key(&mut pool.get().expect("connection")).expect("session key");
-        let start = Utc
-            .with_ymd_and_hms(2026, 11, 24, 10, 0, 0)
-            .single()
-            .expect("valid time");
+        let start = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).single().expect("valid time");
         let clock = Arc::new(FixedClock::new(start));
-        let state = AppState {
-            pool: pool.clone(),
-            clock: clock.clone(),
-            config: Arc::new(WebConfig::default()),
-        };
+        let state = AppState::new(pool.clone(), clock.clone(), WebConfig::default());
         let service = Rc::new(test::init_service(web::app(state, key)).await);
         let call: Call = Rc::new(move |req| {
             let service = service.clone();
-            Box::pin(async move {
-                test::call_service(&*service, req)
-                    .await
-                    .map_into_boxed_body()
-            })
+            Box::pin(async move { test::call_service(&*service, req).await.map_into_boxed_body() })
         });
-        TestApp {
-            call,
-            pool,
-            clock,
-            _database: database,
-        }
+        TestApp { call, pool, clock, _database: database }
     }
 
     pub fn browser(&self) -> Browser {
-        Browser {
-            call: self.call.clone(),
-            cookies: RefCell::new(HashMap::new()),
-            csrf: RefCell::new(String::new()),
-        }
+        Browser { call: self.call.clone(), cookies: RefCell::new(HashMap::new()), csrf: RefCell::new(String::new()) }
     }
 
     /// Creates a person straight in the database.
     pub fn create_user(&self, email: &str, name: &str, role: Role) -> UserId {
         let hash = hash_password(&Password::parse(PASSWORD).expect("password")).expect("hash");
         let mut conn = self.pool.get().expect("connection");
-        let new = users::NewUser {
-            email,
-            name,
-            role,
-            password_hash: &hash,
-        };
-        users::create(&mut conn, &new, Utc::now())
-            .expect("create user")
-            .id
+        let new = users::NewUser { email, name, role, password_hash: &hash };
+        users::create(&mut conn, &new, Utc::now()).expect("create user").id
     }
 
     /// A browser signed in as a new person with this role.
@@ -182,12 +143,7 @@ impl TestApp {
         let id = self.create_user(&email, name, role);
         let browser = self.browser();
         let response = browser.login(&email, PASSWORD).await;
-        assert_eq!(
-            response.status,
-            StatusCode::SEE_OTHER,
-            "login of {email} failed: {}",
-            response.body
-        );
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "login of {email} failed: {}", response.body);
         (browser, id)
     }
 
@@ -196,11 +152,7 @@ impl TestApp {
         use diesel::prelude::*;
         use goalkeeper::db::schema::sessions;
         let mut conn = self.pool.get().expect("connection");
-        sessions::table
-            .select(sessions::id)
-            .order(sessions::id)
-            .load(&mut *conn)
-            .expect("session ids")
+        sessions::table.select(sessions::id).order(sessions::id).load(&mut *conn).expect("session ids")
     }
 
     pub fn count(&self, sql_table: &str) -> i64 {
@@ -239,18 +191,9 @@ impl Browser {
     }
 
     async fn send(&self, req: test::TestRequest) -> Response {
-        let cookie_header = self
-            .cookies
-            .borrow()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let req = if cookie_header.is_empty() {
-            req
-        } else {
-            req.insert_header(("cookie", cookie_header))
-        };
+        let cookie_header =
+            self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let req = if cookie_header.is_empty() { req } else { req.insert_header(("cookie", cookie_header)) };
         let response = (self.call)(req.to_request()).await;
         let status = response.status();
         let headers = response.headers().clone();
@@ -266,18 +209,12 @@ impl Browser {
                 }
             }
         }
-        let body = to_bytes(response.into_body())
-            .await
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        let body =
+            to_bytes(response.into_body()).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         if let Some(token) = scrape_csrf(&body) {
             *self.csrf.borrow_mut() = token;
         }
-        Response {
-            status,
-            headers,
-            body,
-        }
+        Response { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -304,8 +241,7 @@ impl Browser {
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.get("/login").await;
-        self.post("/login", &[("email", email), ("password", password)])
-            .await
+        self.post("/login", &[("email", email), ("password", password)]).await
     }
 
     /// Files a request and returns its id.
@@ -316,23 +252,14 @@ impl Browser {
     /// Files a request, overriding the default fields with `fields`.
     pub async fn file_with(&self, fields: &[(&str, &str)]) -> i64 {
         self.get("/requests/new").await;
-        let mut form: Vec<(&str, &str)> = vec![
-            ("title", "Need help"),
-            ("description", "Details here."),
-            ("category", "1"),
-            ("urgency", "normal"),
-        ];
+        let mut form: Vec<(&str, &str)> =
+            vec![("title", "Need help"), ("description", "Details here."), ("category", "1"), ("urgency", "normal")];
         for (name, value) in fields {
             form.retain(|(n, _)| n != name);
             form.push((name, value));
         }
         let response = self.post("/requests", &form).await;
-        assert_eq!(
-            response.status,
-            StatusCode::SEE_OTHER,
-            "filing failed: {}",
-            response.body
-        );
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "filing failed: {}", response.body);
         response.request_id()
     }
 
@@ -340,16 +267,8 @@ impl Browser {
     pub async fn version(&self, id: i64) -> String {
         let page = self.get(&format!("/requests/{id}")).await;
         let marker = "name=\"version\" value=\"";
-        let start = page
-            .body
-            .find(marker)
-            .map(|i| i + marker.len())
-            .expect("a version field on the page");
-        page.body[start..]
-            .split('"')
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+        let start = page.body.find(marker).map(|i| i + marker.len()).expect("a version field on the page");
+        page.body[start..].split('"').next().unwrap_or_default().to_owned()
     }
 
     /// Performs a triage action on the version currently shown.

@@ -7,5 +7,6 @@ mod support;
 mod admin;
 mod auth;
 mod requests;
+mod rotation;
 mod security;
 mod triage;

@@ -11,10 +11,7 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_goalkeeper");
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 pub fn wait_for_port(port: u16, limit: Duration) -> bool {
@@ -40,24 +37,14 @@ pub fn add_user(db: &Path, email: &str, name: &str, role: &str, password: &str) 
 
 pub fn add_user_url(url: &str, email: &str, name: &str, role: &str, password: &str) {
     let mut child = Command::new(BINARY)
-        .args([
-            "user", "add", "--email", email, "--name", name, "--role", role,
-        ])
+        .args(["user", "add", "--email", email, "--name", name, "--role", role])
         .env("GOALKEEPER_DATABASE_URL", url)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .expect("start goalkeeper user add");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{password}\n").as_bytes())
-        .expect("write password");
-    assert!(
-        child.wait().expect("user add finished").success(),
-        "goalkeeper user add failed"
-    );
+    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("write password");
+    assert!(child.wait().expect("user add finished").success(), "goalkeeper user add failed");
 }
 
 /// A `goalkeeper serve` process on a free port; killed when dropped.
@@ -83,10 +70,7 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .expect("start goalkeeper serve");
-        assert!(
-            wait_for_port(port, Duration::from_secs(20)),
-            "the server did not start listening"
-        );
+        assert!(wait_for_port(port, Duration::from_secs(20)), "the server did not start listening");
         Server { child, port }
     }
 
@@ -118,33 +102,19 @@ pub struct PgDatabase {
 impl PgDatabase {
     pub fn create() -> Option<PgDatabase> {
         use diesel::{Connection, RunQueryDsl};
-        let admin_url = std::env::var("GOALKEEPER_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let name = format!(
-            "gk_test_{}",
-            goalkeeper::auth::random_token(16).to_lowercase()
-        );
-        let mut admin = diesel::PgConnection::establish(&admin_url)
-            .expect("connect to GOALKEEPER_TEST_POSTGRES_URL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .expect("create database");
+        let admin_url = std::env::var("GOALKEEPER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+        let name = format!("gk_test_{}", goalkeeper::auth::random_token(16).to_lowercase());
+        let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to GOALKEEPER_TEST_POSTGRES_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create database");
         let url = with_database(&admin_url, &name);
-        Some(PgDatabase {
-            admin_url,
-            name,
-            url,
-        })
+        Some(PgDatabase { admin_url, name, url })
     }
 
     /// Runs SQL as the administrator (on the admin database, not this one).
     pub fn admin(&self, sql: &str) {
         use diesel::{Connection, RunQueryDsl};
         let mut admin = diesel::PgConnection::establish(&self.admin_url).expect("admin connection");
-        diesel::sql_query(sql)
-            .execute(&mut admin)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        diesel::sql_query(sql).execute(&mut admin).unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 
@@ -152,11 +122,8 @@ impl Drop for PgDatabase {
     fn drop(&mut self) {
         use diesel::{Connection, RunQueryDsl};
         if let Ok(mut admin) = diesel::PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
         }
     }
 }

@@ -27,6 +27,9 @@ CREATE TABLE rotation_overrides (
 );
 CREATE INDEX rotation_overrides_span ON rotation_overrides (ends_at, starts_at);
 
+-- "Routed to me" looks events up by their target.
+CREATE INDEX events_target ON events (target_id, kind);
+
 -- Who was goalkeeper when the event happened.
 ALTER TABLE events ADD COLUMN goalkeeper_id BIGINT REFERENCES users (id);
 

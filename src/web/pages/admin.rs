@@ -7,8 +7,7 @@ use crate::db::catalog::{self, CatalogError, CategoryInput, ServiceInput};
 use crate::db::models::{Category, Service, User};
 use crate::db::users::{self, NewUser, UserError};
 use crate::domain::{
-    CatalogDescription, CatalogName, CategoryId, Email, Password, PersonName, Role, ServiceId,
-    Tier, UserId,
+    CatalogDescription, CatalogName, CategoryId, Email, Password, PersonName, Role, ServiceId, Tier, UserId,
 };
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -65,7 +64,7 @@ async fn users_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let people: Vec<User> = state.db(|conn| Ok(users::list(conn)?)).await?;
-    let (now, tz) = (state.now(), state.config.timezone);
+    let (now, tz) = (state.now(), state.team().await?.timezone());
     let page = UsersPage {
         layout: admin.layout("People", "admin"),
         people: people
@@ -80,13 +79,7 @@ async fn users_page(
                 disabled: u.disabled,
             })
             .collect(),
-        roles: Role::ALL
-            .iter()
-            .map(|r| Choice {
-                value: r.as_str().into(),
-                label: r.label().into(),
-            })
-            .collect(),
+        roles: Role::ALL.iter().map(|r| Choice { value: r.as_str().into(), label: r.label().into() }).collect(),
         form,
         errors,
         problem,
@@ -94,24 +87,10 @@ async fn users_page(
     render(status, &page)
 }
 
-pub async fn users(
-    state: web::Data<AppState>,
-    admin: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn users(state: web::Data<AppState>, admin: CurrentUser) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
-    let form = NewUserForm {
-        role: Role::Requester.as_str().into(),
-        ..Default::default()
-    };
-    users_page(
-        &state,
-        &admin,
-        form,
-        FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let form = NewUserForm { role: Role::Requester.as_str().into(), ..Default::default() };
+    users_page(&state, &admin, form, FieldErrors::default(), None, StatusCode::OK).await
 }
 
 pub async fn add_user(
@@ -126,28 +105,14 @@ pub async fn add_user(
     let role = errors.check("role", Role::parse(&form.role));
     let password = errors.check("password", Password::parse(&form.password));
     form.password.clear();
-    let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password)
-    else {
-        return users_page(
-            &state,
-            &admin,
-            form,
-            errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password) else {
+        return users_page(&state, &admin, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let now = state.now();
     let created = state
         .db(move |conn| {
             let hash = hash_password(&password)?;
-            let new = NewUser {
-                email: email.as_str(),
-                name: name.as_str(),
-                role,
-                password_hash: &hash,
-            };
+            let new = NewUser { email: email.as_str(), name: name.as_str(), role, password_hash: &hash };
             match users::create(conn, &new, now) {
                 Ok(user) => Ok(Some(user)),
                 Err(UserError::EmailTaken) => Ok(None),
@@ -157,24 +122,12 @@ pub async fn add_user(
         .await?;
     match created {
         Some(user) => {
-            admin.flash(format!(
-                "{} can sign in now as {}.",
-                user.name,
-                user.role.label().to_lowercase()
-            ));
+            admin.flash(format!("{} can sign in now as {}.", user.name, user.role.label().to_lowercase()));
             Ok(see_other("/admin/users"))
         }
         None => {
             errors.add("email", "Someone already has this e-mail.");
-            users_page(
-                &state,
-                &admin,
-                form,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            users_page(&state, &admin, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -206,19 +159,8 @@ async fn change_user(
         Err(UserError::NotFound) => Err(AppError::NotFound),
         Err(refused) => {
             let problem = Some(format!("Not changed: {refused}."));
-            let form = NewUserForm {
-                role: Role::Requester.as_str().into(),
-                ..Default::default()
-            };
-            users_page(
-                state,
-                admin,
-                form,
-                FieldErrors::default(),
-                problem,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let form = NewUserForm { role: Role::Requester.as_str().into(), ..Default::default() };
+            users_page(state, admin, form, FieldErrors::default(), problem, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -233,10 +175,7 @@ pub async fn change_role(
     let id: UserId = admin_id(&path)?;
     let role = Role::parse(&form.role).map_err(|e| AppError::BadRequest(format!("role: {e}")))?;
     let done = format!("Role changed to {}.", role.label().to_lowercase());
-    change_user(&state, &admin, done, move |conn| {
-        users::set_role(conn, id, role)
-    })
-    .await
+    change_user(&state, &admin, done, move |conn| users::set_role(conn, id, role)).await
 }
 
 pub async fn disable_user(
@@ -247,12 +186,9 @@ pub async fn disable_user(
 ) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
     let id: UserId = admin_id(&path)?;
-    change_user(
-        &state,
-        &admin,
-        "Disabled and signed out everywhere.".into(),
-        move |conn| users::set_disabled(conn, id, true),
-    )
+    change_user(&state, &admin, "Disabled and signed out everywhere.".into(), move |conn| {
+        users::set_disabled(conn, id, true)
+    })
     .await
 }
 
@@ -264,10 +200,7 @@ pub async fn enable_user(
 ) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
     let id: UserId = admin_id(&path)?;
-    change_user(&state, &admin, "Enabled again.".into(), move |conn| {
-        users::set_disabled(conn, id, false)
-    })
-    .await
+    change_user(&state, &admin, "Enabled again.".into(), move |conn| users::set_disabled(conn, id, false)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,13 +252,7 @@ impl From<Service> for CatalogLine {
 
 impl From<Category> for CatalogLine {
     fn from(c: Category) -> Self {
-        CatalogLine {
-            id: c.id.0,
-            name: c.name,
-            tier: String::new(),
-            description: c.description,
-            archived: c.archived,
-        }
+        CatalogLine { id: c.id.0, name: c.name, tier: String::new(), description: c.description, archived: c.archived }
     }
 }
 
@@ -356,40 +283,17 @@ async fn catalog_page(
     let entries: Vec<CatalogLine> = state
         .db(move |conn| {
             Ok(match kind {
-                Kind::Services => catalog::services(conn)?
-                    .into_iter()
-                    .map(CatalogLine::from)
-                    .collect(),
-                Kind::Categories => catalog::categories(conn)?
-                    .into_iter()
-                    .map(CatalogLine::from)
-                    .collect(),
+                Kind::Services => catalog::services(conn)?.into_iter().map(CatalogLine::from).collect(),
+                Kind::Categories => catalog::categories(conn)?.into_iter().map(CatalogLine::from).collect(),
             })
         })
         .await?;
     let page = CatalogPage {
-        layout: admin.layout(
-            if kind == Kind::Services {
-                "Services"
-            } else {
-                "Categories"
-            },
-            "admin",
-        ),
+        layout: admin.layout(if kind == Kind::Services { "Services" } else { "Categories" }, "admin"),
         kind: kind.path(),
-        heading: if kind == Kind::Services {
-            "Services"
-        } else {
-            "Categories"
-        },
+        heading: if kind == Kind::Services { "Services" } else { "Categories" },
         entries,
-        tiers: Tier::ALL
-            .iter()
-            .map(|t| Choice {
-                value: t.as_str().into(),
-                label: t.label().into(),
-            })
-            .collect(),
+        tiers: Tier::ALL.iter().map(|t| Choice { value: t.as_str().into(), label: t.label().into() }).collect(),
         form,
         errors,
         problem,
@@ -397,42 +301,16 @@ async fn catalog_page(
     render(status, &page)
 }
 
-pub async fn services(
-    state: web::Data<AppState>,
-    admin: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn services(state: web::Data<AppState>, admin: CurrentUser) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
-    let form = CatalogForm {
-        tier: Tier::Important.as_str().into(),
-        ..Default::default()
-    };
-    catalog_page(
-        &state,
-        &admin,
-        Kind::Services,
-        form,
-        FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let form = CatalogForm { tier: Tier::Important.as_str().into(), ..Default::default() };
+    catalog_page(&state, &admin, Kind::Services, form, FieldErrors::default(), None, StatusCode::OK).await
 }
 
-pub async fn categories(
-    state: web::Data<AppState>,
-    admin: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn categories(state: web::Data<AppState>, admin: CurrentUser) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
-    catalog_page(
-        &state,
-        &admin,
-        Kind::Categories,
-        CatalogForm::default(),
-        FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    catalog_page(&state, &admin, Kind::Categories, CatalogForm::default(), FieldErrors::default(), None, StatusCode::OK)
+        .await
 }
 
 /// Validated catalog form values.
@@ -450,12 +328,7 @@ fn validate(kind: Kind, form: &CatalogForm, errors: &mut FieldErrors) -> Option<
         Kind::Categories => Some(Tier::Important),
     };
     let description = errors.check("description", CatalogDescription::parse(&form.description));
-    Some(CatalogValues {
-        name: name?,
-        tier: tier?,
-        description: description?,
-        archived: form.archived.is_some(),
-    })
+    Some(CatalogValues { name: name?, tier: tier?, description: description?, archived: form.archived.is_some() })
 }
 
 /// Creates (`id` None) or updates an entry, re-showing the page with the problem if refused.
@@ -474,24 +347,11 @@ async fn save_entry(
                 CatalogForm::default(),
                 Some(format!(
                     "Not saved: {}",
-                    errors
-                        .of("name")
-                        .or(errors.of("tier"))
-                        .or(errors.of("description"))
-                        .unwrap_or("check the fields.")
+                    errors.of("name").or(errors.of("tier")).or(errors.of("description")).unwrap_or("check the fields.")
                 )),
             ),
         };
-        return catalog_page(
-            state,
-            admin,
-            kind,
-            form,
-            errors,
-            problem,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return catalog_page(state, admin, kind, form, errors, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let now = state.now();
     let outcome = state
@@ -540,21 +400,9 @@ async fn save_entry(
                     errors.add("name", message);
                     (form, None)
                 }
-                Some(_) => (
-                    CatalogForm::default(),
-                    Some(format!("Not saved: {message}")),
-                ),
+                Some(_) => (CatalogForm::default(), Some(format!("Not saved: {message}"))),
             };
-            catalog_page(
-                state,
-                admin,
-                kind,
-                form,
-                errors,
-                problem,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            catalog_page(state, admin, kind, form, errors, problem, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

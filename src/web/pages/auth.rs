@@ -24,33 +24,19 @@ const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 const MAX_FAILURES_PER_CLIENT: i64 = 20;
 
 fn anonymous_layout(session: &Session, title: &str) -> Result<Layout, AppError> {
-    Ok(Layout {
-        csrf: csrf_token(session)?,
-        ..Layout::anonymous(title)
-    })
+    Ok(Layout { csrf: csrf_token(session)?, ..Layout::anonymous(title) })
 }
 
 /// `next` only ever points inside this site.
 fn safe_next(next: &str) -> &str {
     let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
-    if local && !next.starts_with("/login") && !next.starts_with("/logout") {
-        next
-    } else {
-        "/"
-    }
+    if local && !next.starts_with("/login") && !next.starts_with("/logout") { next } else { "/" }
 }
 
 /// Engineers land on the queue, everyone else on their own requests.
-pub async fn home(
-    state: web::Data<AppState>,
-    user: Option<CurrentUser>,
-) -> Result<HttpResponse, AppError> {
+pub async fn home(state: web::Data<AppState>, user: Option<CurrentUser>) -> Result<HttpResponse, AppError> {
     if let Some(user) = user {
-        return Ok(see_other(if user.is_engineer() {
-            "/queue"
-        } else {
-            "/requests/mine"
-        }));
+        return Ok(see_other(if user.is_engineer() { "/queue" } else { "/requests/mine" }));
     }
     let people = state.db(|conn| Ok(users::count(conn)?)).await?;
     Ok(see_other(if people == 0 { "/setup" } else { "/login" }))
@@ -73,10 +59,7 @@ struct SetupPage {
     errors: FieldErrors,
 }
 
-pub async fn setup_page(
-    state: web::Data<AppState>,
-    session: Session,
-) -> Result<HttpResponse, AppError> {
+pub async fn setup_page(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
     if state.db(|conn| Ok(users::count(conn)?)).await? > 0 {
         return Ok(see_other("/login"));
     }
@@ -99,26 +82,15 @@ pub async fn setup(
     if password.is_some() && form.password != form.password_confirm {
         errors.add("password_confirm", "The two passwords differ.");
     }
-    let (Some(name), Some(email), Some(password), true) =
-        (name, email, password, errors.is_empty())
-    else {
-        let page = SetupPage {
-            layout: anonymous_layout(&session, "Set up")?,
-            form,
-            errors,
-        };
+    let (Some(name), Some(email), Some(password), true) = (name, email, password, errors.is_empty()) else {
+        let page = SetupPage { layout: anonymous_layout(&session, "Set up")?, form, errors };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let now = state.now();
     let created = state
         .db(move |conn| {
             let hash = hash_password(&password)?;
-            let new = NewUser {
-                email: email.as_str(),
-                name: name.as_str(),
-                role: Role::Admin,
-                password_hash: &hash,
-            };
+            let new = NewUser { email: email.as_str(), name: name.as_str(), role: Role::Admin, password_hash: &hash };
             match users::create_first_admin(conn, &new, now) {
                 Ok(user) => Ok(Some(user)),
                 Err(UserError::AlreadySetUp) => Ok(None),
@@ -130,10 +102,7 @@ pub async fn setup(
         return Ok(see_other("/login"));
     };
     sign_in(&session, admin.id)?;
-    set_flash(
-        &session,
-        Flash::success("Welcome! Add your engineers and requesters here."),
-    );
+    set_flash(&session, Flash::success("Welcome! Add your engineers and requesters here."));
     Ok(see_other("/admin/users"))
 }
 
@@ -195,10 +164,7 @@ pub async fn login(
     req: HttpRequest,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let client = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let client = req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_else(|| "unknown".into());
     let email = form.email.trim().to_lowercase();
     let password = form.password.clone();
     let now = state.now();
@@ -212,8 +178,7 @@ pub async fn login(
                     return Ok(LoginOutcome::Throttled);
                 }
                 let found = users::by_email(conn, &email)?;
-                let matches =
-                    verify_password(&password, found.as_ref().map(|(_, hash)| hash.as_str()));
+                let matches = verify_password(&password, found.as_ref().map(|(_, hash)| hash.as_str()));
                 match found {
                     Some((user, _)) if matches && user.disabled => Ok(LoginOutcome::Disabled),
                     Some((user, _)) if matches => {
@@ -237,14 +202,8 @@ pub async fn login(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed sign-ins. Wait 15 minutes and try again, or ask your admin.",
         ),
-        LoginOutcome::Refused => (
-            StatusCode::UNAUTHORIZED,
-            "That e-mail and password do not match an account.",
-        ),
-        LoginOutcome::Disabled => (
-            StatusCode::FORBIDDEN,
-            "This account is disabled. Ask your admin.",
-        ),
+        LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "That e-mail and password do not match an account."),
+        LoginOutcome::Disabled => (StatusCode::FORBIDDEN, "This account is disabled. Ask your admin."),
     };
     let page = LoginPage {
         layout: anonymous_layout(&session, "Sign in")?,

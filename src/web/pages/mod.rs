@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod queue;
 pub mod requests;
+pub mod rotation;
 
 use super::AppState;
 use super::error::AppError;
@@ -20,19 +21,12 @@ impl FieldErrors {
     }
 
     /// Records the error of a parse result and returns its value.
-    pub fn check<T, E: fmt::Display>(
-        &mut self,
-        field: &'static str,
-        result: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: fmt::Display>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
         result.map_err(|e| self.add(field, e)).ok()
     }
 
     pub fn of(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| message.as_str())
+        self.0.iter().find(|(name, _)| *name == field).map(|(_, message)| message.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -61,29 +55,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/requests", web::post().to(requests::create))
         .route("/requests/{id}", web::get().to(requests::show))
         .route("/requests/{id}/{action}", web::post().to(requests::act))
+        .route("/rotation", web::get().to(rotation::page))
+        .route("/rotation.ics", web::get().to(rotation::team_feed))
+        .route("/rotation/overrides", web::post().to(rotation::add_cover))
+        .route("/rotation/swap", web::post().to(rotation::swap))
+        .route("/rotation/calendar-token", web::post().to(rotation::regenerate_token))
+        .route("/rotation/settings", web::get().to(rotation::settings))
+        .route("/rotation/settings/plan", web::post().to(rotation::save_plan))
+        .route("/rotation/settings/team", web::post().to(rotation::save_team))
+        .route("/rotation/{engineer}.ics", web::get().to(rotation::engineer_feed))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::add_user))
         .route("/admin/users/{id}/role", web::post().to(admin::change_role))
-        .route(
-            "/admin/users/{id}/disable",
-            web::post().to(admin::disable_user),
-        )
-        .route(
-            "/admin/users/{id}/enable",
-            web::post().to(admin::enable_user),
-        )
+        .route("/admin/users/{id}/disable", web::post().to(admin::disable_user))
+        .route("/admin/users/{id}/enable", web::post().to(admin::enable_user))
         .route("/admin/services", web::get().to(admin::services))
         .route("/admin/services", web::post().to(admin::add_service))
-        .route(
-            "/admin/services/{id}",
-            web::post().to(admin::update_service),
-        )
+        .route("/admin/services/{id}", web::post().to(admin::update_service))
         .route("/admin/categories", web::get().to(admin::categories))
         .route("/admin/categories", web::post().to(admin::add_category))
-        .route(
-            "/admin/categories/{id}",
-            web::post().to(admin::update_category),
-        );
+        .route("/admin/categories/{id}", web::post().to(admin::update_category));
 }
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {
@@ -92,22 +83,16 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 
 /// The process is up.
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ok\n")
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok\n")
 }
 
 /// The database answers.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.db(|conn| Ok(crate::db::ping(conn)?)).await {
-        Ok(()) => HttpResponse::Ok()
-            .content_type("text/plain; charset=utf-8")
-            .body("ready\n"),
+        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            HttpResponse::ServiceUnavailable()
-                .content_type("text/plain; charset=utf-8")
-                .body("database unavailable\n")
+            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("database unavailable\n")
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::parse_id;
 use super::requests::{Choice, Directory, PER_PAGE, RequestLine, page_number};
+use super::rotation::{DutyLine, duty_line};
 use crate::db::requests::{self as store, OwnerFilter, QueueFilter};
 use crate::db::{catalog, users};
 use crate::domain::{CategoryId, ServiceId, State, UserId};
@@ -12,6 +13,7 @@ use crate::web::view::{Layout, Pager, ok};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(default)]
@@ -22,25 +24,24 @@ pub struct QueueQuery {
     pub service: String,
     /// Empty for anyone, `me`, `none`, or an engineer's id.
     pub owner: String,
+    /// `me`: only what was routed to me.
+    pub routed: String,
     pub page: Option<String>,
 }
 
 impl QueueQuery {
     fn filter(&self, me: UserId) -> QueueFilter {
         QueueFilter {
-            states: State::parse(&self.state)
-                .map(|s| vec![s])
-                .unwrap_or_default(),
+            states: State::parse(&self.state).map(|s| vec![s]).unwrap_or_default(),
             category: parse_id(&self.category).map(CategoryId),
             service: parse_id(&self.service).map(ServiceId),
             owner: match self.owner.as_str() {
                 "me" => OwnerFilter::Person(me),
                 "none" => OwnerFilter::Nobody,
-                other => parse_id(other)
-                    .map(|id| OwnerFilter::Person(UserId(id)))
-                    .unwrap_or_default(),
+                other => parse_id(other).map(|id| OwnerFilter::Person(UserId(id))).unwrap_or_default(),
             },
             requester: None,
+            routed_to: (self.routed == "me").then_some(me),
         }
     }
 
@@ -51,18 +52,13 @@ impl QueueQuery {
             ("category", self.category.as_str()),
             ("service", self.service.as_str()),
             ("owner", self.owner.as_str()),
+            ("routed", self.routed.as_str()),
         ];
         let mut query: Vec<String> = params
             .iter()
             .filter(|(_, value)| !value.is_empty())
             .map(|(name, value)| {
-                format!(
-                    "{name}={}",
-                    percent_encoding::utf8_percent_encode(
-                        value,
-                        percent_encoding::NON_ALPHANUMERIC
-                    )
-                )
+                format!("{name}={}", percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC))
             })
             .collect();
         query.push(format!("page={page}"));
@@ -82,6 +78,7 @@ struct QueuePage {
     services: Vec<Choice>,
     owners: Vec<Choice>,
     filtered: bool,
+    duty: Option<DutyLine>,
 }
 
 pub async fn queue(
@@ -93,55 +90,44 @@ pub async fn queue(
     let query = query.into_inner();
     let filter = query.filter(user.user.id);
     let page = page_number(query.page.as_deref());
-    let (requests, total, names, categories, services, engineers) = state
+    let now = state.now();
+    let (requests, total, names, categories, services, engineers, roster) = state
         .db(move |conn| {
             let (requests, total) = store::queue(conn, &filter, page, PER_PAGE)?;
             let names = Directory::for_requests(conn, &requests)?;
-            Ok((
-                requests,
-                total,
-                names,
-                catalog::categories(conn)?,
-                catalog::services(conn)?,
-                users::engineers(conn)?,
-            ))
+            let roster = crate::db::rotation::roster(conn, now)?;
+            let (categories, services) = (catalog::categories(conn)?, catalog::services(conn)?);
+            Ok((requests, total, names, categories, services, users::engineers(conn)?, roster))
         })
         .await?;
-    let (now, tz) = (state.now(), state.config.timezone);
+    let team = state.team().await?;
+    let tz = team.timezone();
+    let people: HashMap<UserId, String> = engineers.iter().map(|e| (e.id, e.name.clone())).collect();
+    let duty = duty_line(&roster, &people, user.user.id, now, tz);
     let choice = |value: String, label: String| Choice { value, label };
-    let mut owners = vec![
-        choice("me".into(), "Me".into()),
-        choice("none".into(), "Nobody yet".into()),
-    ];
-    owners.extend(
-        engineers
-            .into_iter()
-            .map(|e| choice(e.id.to_string(), e.name)),
-    );
-    let filtered = [&query.state, &query.category, &query.service, &query.owner]
+    let mut owners = vec![choice("me".into(), "Me".into()), choice("none".into(), "Nobody yet".into())];
+    owners.extend(engineers.into_iter().map(|e| choice(e.id.to_string(), e.name)));
+    let filtered =
+        [&query.state, &query.category, &query.service, &query.owner, &query.routed].iter().any(|v| !v.is_empty());
+    let lines = requests
         .iter()
-        .any(|v| !v.is_empty());
+        .map(|r| {
+            let mut line = RequestLine::new(r, &names, now, tz);
+            // Only a request still waiting for its first triage decision can be late for it.
+            line.overdue = r.state == State::New && team.overdue(names.service(r.service).1, r.created_at, now);
+            line
+        })
+        .collect();
     ok(&QueuePage {
         layout: user.layout("Triage queue", "queue"),
-        lines: requests
-            .iter()
-            .map(|r| RequestLine::new(r, &names, now, tz))
-            .collect(),
+        lines,
         pager: Pager::new(page, PER_PAGE, total, |p| query.link(p)),
-        states: State::ALL
-            .iter()
-            .map(|s| choice(s.as_str().into(), s.label().into()))
-            .collect(),
-        categories: categories
-            .into_iter()
-            .map(|c| choice(c.id.to_string(), c.name))
-            .collect(),
-        services: services
-            .into_iter()
-            .map(|s| choice(s.id.to_string(), s.name))
-            .collect(),
+        states: State::ALL.iter().map(|s| choice(s.as_str().into(), s.label().into())).collect(),
+        categories: categories.into_iter().map(|c| choice(c.id.to_string(), c.name)).collect(),
+        services: services.into_iter().map(|s| choice(s.id.to_string(), s.name)).collect(),
         owners,
         filtered,
+        duty,
         query,
     })
 }

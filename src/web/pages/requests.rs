@@ -6,8 +6,8 @@ use crate::db::models::{Category, Event, Request, Service, User};
 use crate::db::requests::{self as store, ApplyError, FileError, NewRequest};
 use crate::db::{DbConnection, catalog, users};
 use crate::domain::{
-    Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title,
-    TriageError, Urgency, UserId, triage,
+    Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, TriageError, Urgency,
+    UserId, triage,
 };
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -31,59 +31,29 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub fn load(
-        conn: &mut DbConnection,
-        user_ids: impl IntoIterator<Item = UserId>,
-    ) -> Result<Self, AppError> {
-        let ids: Vec<i64> = user_ids
-            .into_iter()
-            .map(|id| id.0)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+    pub fn load(conn: &mut DbConnection, user_ids: impl IntoIterator<Item = UserId>) -> Result<Self, AppError> {
+        let ids: Vec<i64> = user_ids.into_iter().map(|id| id.0).collect::<HashSet<_>>().into_iter().collect();
         Ok(Directory {
-            users: users::by_ids(conn, &ids)?
-                .into_iter()
-                .map(|u| (u.id, u.name))
-                .collect(),
-            categories: catalog::categories(conn)?
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect(),
-            services: catalog::services(conn)?
-                .into_iter()
-                .map(|s| (s.id, (s.name, s.tier)))
-                .collect(),
+            users: users::by_ids(conn, &ids)?.into_iter().map(|u| (u.id, u.name)).collect(),
+            categories: catalog::categories(conn)?.into_iter().map(|c| (c.id, c.name)).collect(),
+            services: catalog::services(conn)?.into_iter().map(|s| (s.id, (s.name, s.tier))).collect(),
         })
     }
 
     /// Every person a list of requests mentions.
     pub fn for_requests(conn: &mut DbConnection, requests: &[Request]) -> Result<Self, AppError> {
-        Self::load(
-            conn,
-            requests
-                .iter()
-                .flat_map(|r| [Some(r.requester), r.owner])
-                .flatten(),
-        )
+        Self::load(conn, requests.iter().flat_map(|r| [Some(r.requester), r.owner]).flatten())
     }
 
     pub fn user(&self, id: Option<UserId>) -> String {
         match id {
-            Some(id) => self
-                .users
-                .get(&id)
-                .cloned()
-                .unwrap_or_else(|| format!("user #{id}")),
+            Some(id) => self.users.get(&id).cloned().unwrap_or_else(|| format!("user #{id}")),
             None => "—".into(),
         }
     }
 
     pub fn category(&self, id: CategoryId) -> String {
-        self.categories
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("category #{id}"))
+        self.categories.get(&id).cloned().unwrap_or_else(|| format!("category #{id}"))
     }
 
     pub fn service(&self, id: Option<ServiceId>) -> (String, Option<Tier>) {
@@ -111,6 +81,8 @@ pub struct RequestLine {
     pub age: String,
     pub filed: When,
     pub updated: When,
+    /// Waited past its tier's target without a triage decision (set by the queue).
+    pub overdue: bool,
 }
 
 impl RequestLine {
@@ -132,6 +104,7 @@ impl RequestLine {
             age: age(request.created_at, now),
             filed: When::new(request.created_at, now, tz),
             updated: When::new(request.updated_at, now, tz),
+            overdue: false,
         }
     }
 }
@@ -173,9 +146,8 @@ async fn new_request_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (categories, services): (Vec<Category>, Vec<Service>) = state
-        .db(|conn| Ok((catalog::categories(conn)?, catalog::services(conn)?)))
-        .await?;
+    let (categories, services): (Vec<Category>, Vec<Service>) =
+        state.db(|conn| Ok((catalog::categories(conn)?, catalog::services(conn)?))).await?;
     let page = NewRequestPage {
         layout: user.layout("New request", "new"),
         form,
@@ -183,10 +155,7 @@ async fn new_request_page(
         categories: categories
             .into_iter()
             .filter(|c| !c.archived)
-            .map(|c| Choice {
-                value: c.id.to_string(),
-                label: c.name,
-            })
+            .map(|c| Choice { value: c.id.to_string(), label: c.name })
             .collect(),
         services: services
             .into_iter()
@@ -196,21 +165,12 @@ async fn new_request_page(
                 label: format!("{} ({})", s.name, s.tier.label().to_lowercase()),
             })
             .collect(),
-        urgencies: Urgency::ALL
-            .iter()
-            .map(|u| Choice {
-                value: u.as_str().into(),
-                label: u.label().into(),
-            })
-            .collect(),
+        urgencies: Urgency::ALL.iter().map(|u| Choice { value: u.as_str().into(), label: u.label().into() }).collect(),
     };
     render(status, &page)
 }
 
-pub async fn new_page(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn new_page(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     let form = NewRequestForm {
         urgency: Urgency::Normal.as_str().into(),
         idempotency_key: random_token(32),
@@ -222,11 +182,8 @@ pub async fn new_page(
 /// An idempotency key as the form sends it: short and plain, or none at all.
 fn idempotency_key(raw: &str) -> Option<String> {
     let key = raw.trim();
-    let plain = !key.is_empty()
-        && key.len() <= 100
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let plain =
+        !key.is_empty() && key.len() <= 100 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     plain.then(|| key.to_owned())
 }
 
@@ -256,14 +213,7 @@ pub async fn create(
     let (Some(title), Some(description), Some(category), Some(service), Some(urgency)) =
         (title, description, category, service, urgency)
     else {
-        return new_request_page(
-            &state,
-            &user,
-            form,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let key = idempotency_key(&form.idempotency_key);
     let requester = user.user.id;
@@ -289,28 +239,17 @@ pub async fn create(
     match filed {
         Ok((id, created)) => {
             if created {
-                user.flash(format!(
-                    "Request #{id} filed. The goalkeeper will pick it up."
-                ));
+                user.flash(format!("Request #{id} filed. The goalkeeper will pick it up."));
             }
             Ok(see_other(&format!("/requests/{id}")))
         }
         Err(problem) => {
             let mut errors = FieldErrors::default();
             match problem {
-                FileError::UnknownCategory => {
-                    errors.add("category", "Choose one of the listed categories.")
-                }
+                FileError::UnknownCategory => errors.add("category", "Choose one of the listed categories."),
                 _ => errors.add("service", "Choose one of the listed services, or none."),
             }
-            new_request_page(
-                &state,
-                &user,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -325,9 +264,7 @@ pub struct PageQuery {
 }
 
 pub fn page_number(raw: Option<&str>) -> i64 {
-    raw.and_then(|p| p.trim().parse::<i64>().ok())
-        .filter(|p| (1..=1_000_000).contains(p))
-        .unwrap_or(1)
+    raw.and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| (1..=1_000_000).contains(p)).unwrap_or(1)
 }
 
 #[derive(Template)]
@@ -352,16 +289,11 @@ pub async fn mine(
             Ok((requests, total, names))
         })
         .await?;
-    let (now, tz) = (state.now(), state.config.timezone);
+    let (now, tz) = (state.now(), state.team().await?.timezone());
     ok(&MinePage {
         layout: user.layout("My requests", "mine"),
-        lines: requests
-            .iter()
-            .map(|r| RequestLine::new(r, &names, now, tz))
-            .collect(),
-        pager: Pager::new(page, PER_PAGE, total, |p| {
-            format!("/requests/mine?page={p}")
-        }),
+        lines: requests.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
+        pager: Pager::new(page, PER_PAGE, total, |p| format!("/requests/mine?page={p}")),
     })
 }
 
@@ -427,13 +359,7 @@ impl Allowed {
     }
 
     pub fn triage(&self) -> bool {
-        self.take
-            || self.route
-            || self.consult
-            || self.wait
-            || self.resolve
-            || self.reject
-            || self.duplicate
+        self.take || self.route || self.consult || self.wait || self.resolve || self.reject || self.duplicate
     }
 }
 
@@ -454,11 +380,7 @@ pub struct ActionForm {
 impl ActionForm {
     /// The note typed for `action`, if that is the form being re-shown.
     pub fn note_for(&self, action: &str) -> &str {
-        if self.action == action {
-            &self.note
-        } else {
-            ""
-        }
+        if self.action == action { &self.note } else { "" }
     }
 
     pub fn is(&self, action: &str) -> bool {
@@ -497,36 +419,22 @@ struct Loaded {
 
 /// Loads a request the user may see; another requester's request is "not found", exactly like
 /// a missing one.
-async fn load_visible(
-    state: &AppState,
-    user: &CurrentUser,
-    id: RequestId,
-) -> Result<Loaded, AppError> {
+async fn load_visible(state: &AppState, user: &CurrentUser, id: RequestId) -> Result<Loaded, AppError> {
     let actor = user.actor();
     state
         .db(move |conn| {
             crate::db::read_transaction(conn, |conn| {
-                let request = store::get(conn, id)?
-                    .filter(|r| r.facts().visible_to(actor))
-                    .ok_or(AppError::NotFound)?;
+                let request =
+                    store::get(conn, id)?.filter(|r| r.facts().visible_to(actor)).ok_or(AppError::NotFound)?;
                 let history = store::history(conn, id)?;
-                let engineers = if actor.role.is_engineer() {
-                    users::engineers(conn)?
-                } else {
-                    Vec::new()
-                };
+                let engineers = if actor.role.is_engineer() { users::engineers(conn)? } else { Vec::new() };
                 let people = history
                     .iter()
                     .flat_map(|e| [Some(e.actor), e.target, e.owner])
                     .chain([Some(request.requester), request.owner])
                     .flatten();
                 let names = Directory::load(conn, people)?;
-                Ok(Loaded {
-                    request,
-                    history,
-                    names,
-                    engineers,
-                })
+                Ok(Loaded { request, history, names, engineers })
             })
         })
         .await
@@ -540,18 +448,9 @@ async fn request_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let Loaded {
-        request,
-        history,
-        names,
-        engineers,
-    } = load_visible(state, user, id).await?;
-    let (now, tz) = (state.now(), state.config.timezone);
-    let allowed = Allowed::from(&triage::allowed_actions(
-        &request.facts(),
-        user.actor(),
-        now,
-    ));
+    let Loaded { request, history, names, engineers } = load_visible(state, user, id).await?;
+    let (now, tz) = (state.now(), state.team().await?.timezone());
+    let allowed = Allowed::from(&triage::allowed_actions(&request.facts(), user.actor(), now));
     let page = RequestPage {
         layout: user.layout(format!("#{} {}", request.id, request.title), ""),
         request: RequestLine::new(&request, &names, now, tz),
@@ -559,18 +458,9 @@ async fn request_page(
         version: request.version,
         duplicate_of: request.duplicate_of.map(|r| r.0),
         closed: request.closed_at.map(|at| When::new(at, now, tz)),
-        history: history
-            .iter()
-            .map(|e| EventLine::new(e, &names, now, tz))
-            .collect(),
+        history: history.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
         allowed,
-        engineers: engineers
-            .into_iter()
-            .map(|e| Person {
-                id: e.id.0,
-                name: e.name,
-            })
-            .collect(),
+        engineers: engineers.into_iter().map(|e| Person { id: e.id.0, name: e.name }).collect(),
         draft,
         errors,
         is_engineer: user.is_engineer(),
@@ -588,15 +478,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = request_id(&path)?;
-    request_page(
-        &state,
-        &user,
-        id,
-        ActionForm::default(),
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    request_page(&state, &user, id, ActionForm::default(), FieldErrors::default(), StatusCode::OK).await
 }
 
 #[derive(Template)]
@@ -625,10 +507,9 @@ async fn engineer_field(
     };
     let found = state.db(move |conn| Ok(users::by_id(conn, id)?)).await?;
     match found {
-        Some(person) if !person.disabled && person.role.is_engineer() => Ok(Some(Actor {
-            id: person.id,
-            role: person.role,
-        })),
+        Some(person) if !person.disabled && person.role.is_engineer() => {
+            Ok(Some(Actor { id: person.id, role: person.role }))
+        }
         _ => {
             errors.add(field, "Choose one of the listed engineers.");
             Ok(None)
@@ -637,11 +518,7 @@ async fn engineer_field(
 }
 
 fn optional_note(raw: &str, errors: &mut FieldErrors) -> Option<Option<Note>> {
-    if raw.trim().is_empty() {
-        Some(None)
-    } else {
-        errors.check("note", Note::parse(raw)).map(Some)
-    }
+    if raw.trim().is_empty() { Some(None) } else { errors.check("note", Note::parse(raw)).map(Some) }
 }
 
 /// Turns a submitted form into a domain action, collecting what is wrong with it.
@@ -669,31 +546,23 @@ async fn parse_action(
         ActionName::Consult => {
             let with = engineer_field(state, &form.with, "with", errors).await?;
             let note = required_note(errors, "Say what you want to ask.");
-            with.zip(note)
-                .map(|(with, note)| Action::Consult { with, note })
+            with.zip(note).map(|(with, note)| Action::Consult { with, note })
         }
-        ActionName::Wait => required_note(errors, "Say what you need from the requester.")
-            .map(|note| Action::Wait { note }),
-        ActionName::Comment => {
-            required_note(errors, "Write a comment.").map(|note| Action::Comment { note })
+        ActionName::Wait => {
+            required_note(errors, "Say what you need from the requester.").map(|note| Action::Wait { note })
         }
-        ActionName::Resolve => {
-            required_note(errors, "Say how it was resolved.").map(|note| Action::Resolve { note })
-        }
-        ActionName::Reject => required_note(errors, "Give the requester a reason.")
-            .map(|note| Action::Reject { note }),
+        ActionName::Comment => required_note(errors, "Write a comment.").map(|note| Action::Comment { note }),
+        ActionName::Resolve => required_note(errors, "Say how it was resolved.").map(|note| Action::Resolve { note }),
+        ActionName::Reject => required_note(errors, "Give the requester a reason.").map(|note| Action::Reject { note }),
         ActionName::Duplicate => {
             let of = parse_id(form.of.trim().trim_start_matches('#')).map(RequestId);
             if of.is_none() {
                 errors.add("of", "Give the number of the original request.");
             }
             let note = optional_note(&form.note, errors);
-            of.zip(note)
-                .map(|(of, note)| Action::Duplicate { of, note })
+            of.zip(note).map(|(of, note)| Action::Duplicate { of, note })
         }
-        ActionName::Reopen => {
-            required_note(errors, "Say why it needs more work.").map(|note| Action::Reopen { note })
-        }
+        ActionName::Reopen => required_note(errors, "Say why it needs more work.").map(|note| Action::Reopen { note }),
     })
 }
 
@@ -729,25 +598,15 @@ pub async fn act(
     let mut errors = FieldErrors::default();
     let action = parse_action(&state, name, &form, &mut errors).await?;
     let Some(action) = action.filter(|_| errors.is_empty()) else {
-        return request_page(
-            &state,
-            &user,
-            id,
-            form,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let actor = user.actor();
     let now = state.now();
     let outcome = state
-        .db(
-            move |conn| match store::apply(conn, id, version, actor, action, now) {
-                Err(ApplyError::Db(e)) => Err(e.into()),
-                other => Ok(other),
-            },
-        )
+        .db(move |conn| match store::apply(conn, id, version, actor, action, now) {
+            Err(ApplyError::Db(e)) => Err(e.into()),
+            other => Ok(other),
+        })
         .await?;
     match outcome {
         Ok(_) => {
@@ -758,15 +617,7 @@ pub async fn act(
         Err(ApplyError::Triage(TriageError::NotAllowed(why))) => Err(AppError::Forbidden(why)),
         Err(ApplyError::Triage(TriageError::Invalid { field, message })) => {
             errors.add(field, message);
-            request_page(
-                &state,
-                &user,
-                id,
-                form,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(ApplyError::Conflict(conflict)) => {
             let current = conflict.current;
@@ -778,18 +629,14 @@ pub async fn act(
                 .flatten()
                 .collect::<Vec<_>>();
             let names = state.db(move |conn| Directory::load(conn, people)).await?;
-            let (now, tz) = (state.now(), state.config.timezone);
+            let (now, tz) = (state.now(), state.team().await?.timezone());
             let page = ConflictPage {
                 layout: user.layout("This request changed", ""),
                 id: current.id.0,
                 title: current.title.clone(),
                 state_label: current.state.label(),
                 owner: names.user(current.owner),
-                missed: conflict
-                    .missed
-                    .iter()
-                    .map(|e| EventLine::new(e, &names, now, tz))
-                    .collect(),
+                missed: conflict.missed.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
                 note: form.note,
                 action: name.as_str(),
             };
