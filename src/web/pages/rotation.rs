@@ -296,7 +296,7 @@ fn history(data: &RotaData, now: DateTime<Utc>, tz: Tz) -> Vec<HistoryLine> {
             ),
         ));
     }
-    lines.sort_by(|a, b| b.0.cmp(&a.0));
+    lines.sort_by_key(|line| std::cmp::Reverse(line.0));
     lines.into_iter().take(30).map(|(at, text)| HistoryLine { when: When::new(at, now, tz), text }).collect()
 }
 
