@@ -169,6 +169,13 @@ async fn file_take_and_resolve_in_a_real_browser() {
         expect_text(&client, &format!("{name} can sign in now")).await;
     }
     screenshot(&client, "admin-users").await;
+
+    // The admin puts Gina in the rotation; she is goalkeeper this week.
+    client.goto(&server.url("/rotation/settings")).await.expect("rotation settings");
+    fill(&client, "#pos-2", "1").await;
+    click(&client, "form[action='/rotation/settings/plan'] button").await;
+    expect_text(&client, "Rotation saved").await;
+    screenshot(&client, "rotation").await;
     sign_out(&client).await;
 
     // The requester files a request.
@@ -200,6 +207,7 @@ async fn file_take_and_resolve_in_a_real_browser() {
     // The engineer takes it from the queue and resolves it.
     sign_in(&client, &server, "gina@example.com").await;
     expect_path(&client, "/queue").await;
+    expect_text(&client, "Goalkeeper: Gina Goalkeeper (you) until").await;
     screenshot(&client, "queue").await;
     client
         .find(Locator::LinkText("Staging database is read-only"))

@@ -232,3 +232,54 @@ backend_test! {
         assert_eq!(app.browser().get(&format!("/rotation.ics?token={token}")).await.status, StatusCode::NOT_FOUND, "old links stop working");
     }
 }
+
+backend_test! {
+    async fn the_feed_parses_with_a_real_icalendar_parser_across_dst(app) {
+        let python_has_icalendar = std::process::Command::new("python3")
+            .args(["-c", "import icalendar"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !python_has_icalendar {
+            assert!(
+                std::env::var("GOALKEEPER_REQUIRE_ICALENDAR").is_err(),
+                "python3 with the icalendar package is required here (pip install icalendar)"
+            );
+            eprintln!("skipped: pip install icalendar to check the feed with a real parser");
+            return;
+        }
+        let (ada, gina, _, _, _) = rotation(&app).await;
+        ada.get("/rotation/settings").await;
+        let saved = ada
+            .post(
+                "/rotation/settings/team",
+                &[("timezone", "America/New_York"), ("day_mon", "1"), ("day_tue", "1"), ("day_wed", "1"), ("day_thu", "1"), ("day_fri", "1"), ("office_start", "09:00"), ("office_end", "17:00"), ("holidays", ""), ("critical_minutes", "60"), ("important_minutes", "240"), ("can_wait_minutes", "960")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        // Twelve weeks from late November cross the US change to summer time on 14 March 2027.
+        app.clock.advance(chrono::Duration::weeks(10));
+        let gina_again = app.browser();
+        gina_again.login("gina@example.com", crate::helpers::PASSWORD).await;
+        let page = gina_again.get("/rotation").await.body;
+        let _ = gina;
+        let marker = "/rotation.ics?token=";
+        let start = page.find(marker).expect("a feed link") + marker.len();
+        let token: String = page[start..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let feed = app.browser().get(&format!("/rotation.ics?token={token}")).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rota.ics");
+        std::fs::write(&path, &feed.body).expect("write feed");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ics_check.py");
+        let output = std::process::Command::new("python3")
+            .args([script, &path.to_string_lossy(), "America/New_York", "09:00"])
+            .output()
+            .expect("run the checker");
+        assert!(
+            output.status.success(),
+            "{}{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+            feed.body
+        );
+    }
+}

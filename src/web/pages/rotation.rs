@@ -186,7 +186,11 @@ async fn rotation_page(
     let mut weeks = Vec::new();
     let mut my_weeks = Vec::new();
     let mut other_weeks = Vec::new();
-    let mut cursor = now;
+    // Before a rotation begins, show its first weeks.
+    let mut cursor = match data.roster.scheduled_shift(now) {
+        Some(_) => now,
+        None => data.roster.versions().iter().map(|v| v.effective_from).find(|start| *start > now).unwrap_or(now),
+    };
     for _ in 0..WEEKS_AHEAD {
         let Some(base) = data.roster.scheduled_shift(cursor) else { break };
         let pieces = data.roster.schedule(base.start, base.end);
@@ -571,9 +575,10 @@ pub async fn settings(state: web::Data<AppState>, admin: CurrentUser) -> Result<
     settings_page(&state, &admin, None, FieldErrors::default(), StatusCode::OK).await
 }
 
-/// A new rotation version. Its first week is the first handover weekday on or after `first`;
-/// while a rotation runs, not before the current week ends, so the week on duty is never cut
-/// short. The first engineer in the list takes that first week.
+/// A new rotation version. Its first week is the one that contains `first` (it starts on the
+/// handover weekday on or before that date); while a rotation runs, not before the current week
+/// ends, so the week on duty is never cut short. The first engineer in the list takes the first
+/// week.
 fn next_version(
     roster: &Roster,
     first: NaiveDate,
@@ -583,9 +588,9 @@ fn next_version(
     engineers: Vec<UserId>,
     now: DateTime<Utc>,
 ) -> RotationVersion {
-    let days_ahead =
-        (7 + i64::from(weekday.num_days_from_monday()) - i64::from(first.weekday().num_days_from_monday())) % 7;
-    let mut plan = RotationPlan { anchor: first + Duration::days(days_ahead), handover_time, timezone, engineers };
+    let days_back =
+        (7 + i64::from(first.weekday().num_days_from_monday()) - i64::from(weekday.num_days_from_monday())) % 7;
+    let mut plan = RotationPlan { anchor: first - Duration::days(days_back), handover_time, timezone, engineers };
     if let Some(current) = roster.scheduled_shift(now) {
         while plan.handover(0) < current.end {
             plan.anchor += Duration::days(7);
@@ -764,7 +769,9 @@ async fn feed(state: &AppState, token: String, only: Option<UserId>) -> Result<H
     let now = state.now();
     let from =
         data.roster.scheduled_shift(now - Duration::weeks(4)).map(|s| s.start).unwrap_or(now - Duration::weeks(4));
-    let to = now + Duration::weeks(WEEKS_AHEAD as i64);
+    // Whole shifts only: a calendar should not show a week cut short by the feed's horizon.
+    let horizon = now + Duration::weeks(WEEKS_AHEAD as i64);
+    let to = data.roster.scheduled_shift(horizon).map(|s| s.end).unwrap_or(horizon);
     let shifts: Vec<Shift> =
         data.roster.schedule(from, to).into_iter().filter(|s| only.is_none_or(|o| s.engineer == o)).collect();
     let title = match only {
