@@ -46,6 +46,19 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Fill an empty database with a believable team and history (or, with --requests, a large
+    /// deterministic synthetic one).
+    Seed {
+        /// How many requests to generate (default: a 12-week demo history).
+        #[arg(long)]
+        requests: Option<usize>,
+        /// Random seed, for a reproducible history.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Write a checked copy of the SQLite database to PATH while the app keeps running.
     Backup { path: std::path::PathBuf },
 }
@@ -70,6 +83,21 @@ impl Default for ServeArgs {
     fn default() -> Self {
         ServeArgs { bind: "127.0.0.1:8080".into(), timezone: "UTC".into(), secure_cookies: false, workers: None }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The weekly handover report of one ISO week.
+    Weekly {
+        /// The week, like 2026-W48 (default: the current week).
+        #[arg(long)]
+        week: Option<String>,
+        #[arg(long, value_parser = ["md", "json"], default_value = "md")]
+        format: String,
+        /// The team's time zone when no team settings are saved yet.
+        #[arg(long, env = "GOALKEEPER_TIMEZONE", default_value = "UTC")]
+        timezone: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +131,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 None => url,
             };
             copy(&from, &DatabaseUrl::parse(&to).map_err(anyhow::Error::msg)?, replace)
+        }
+        Some(Command::Report(ReportCommand::Weekly { week, format, timezone })) => {
+            report(&url, week.as_deref(), &format, &timezone)
+        }
+        Some(Command::Seed { requests, seed }) => {
+            let pool = db::open(&url, 2)?;
+            let mut conn = pool.get()?;
+            let summary = crate::seed::run(&mut conn, requests, seed, SystemClock.now())?;
+            println!("{summary}");
+            Ok(())
         }
         Some(Command::Backup { path }) => {
             let mut conn = db::connect(&url).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
@@ -147,6 +185,26 @@ fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::R
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn report(url: &DatabaseUrl, week: Option<&str>, format: &str, timezone: &str) -> anyhow::Result<()> {
+    let fallback: chrono_tz::Tz =
+        timezone.parse().map_err(|_| anyhow::anyhow!("--timezone: {timezone:?} is not an IANA time zone"))?;
+    let pool = db::open(url, 1)?;
+    let mut conn = pool.get()?;
+    let team = db::rotation::team_settings(&mut conn, fallback)?;
+    let now = SystemClock.now();
+    let week = match week {
+        Some(raw) => crate::domain::metrics::IsoWeek::parse(raw)
+            .ok_or_else(|| anyhow::anyhow!("--week: {raw:?} is not a week like 2026-W48"))?,
+        None => crate::domain::metrics::IsoWeek::containing(now, team.timezone()),
+    };
+    let report = crate::report::weekly(&mut conn, week, &team, now)?;
+    match format {
+        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+        _ => print!("{}", report.to_markdown()),
+    }
+    Ok(())
 }
 
 fn copy(from: &DatabaseUrl, to: &DatabaseUrl, replace: bool) -> anyhow::Result<()> {

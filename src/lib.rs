@@ -5,4 +5,6 @@ pub mod calendar;
 pub mod cli;
 pub mod db;
 pub mod domain;
+pub mod report;
+pub mod seed;
 pub mod web;

@@ -18,6 +18,8 @@ const INDEXES: &[&str] = &[
     "events_target",
     "login_failures_client",
     "login_failures_email",
+    "requests_closed",
+    "requests_created",
     "requests_owner",
     "requests_queue",
     "requests_requester",

@@ -135,6 +135,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    handover_notes (week) {
+        week -> Text,
+        body -> Text,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -152,4 +161,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     rotation_versions,
     rotation_overrides,
+    handover_notes,
 );

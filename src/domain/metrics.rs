@@ -34,9 +34,16 @@ pub struct History {
     pub events: Vec<MetricEvent>,
 }
 
-const RESPONSES: [EventKind; 6] =
-    [EventKind::Taken, EventKind::Routed, EventKind::Commented, EventKind::Waiting, EventKind::Resolved, EventKind::Rejected];
-const TRIAGE_DECISIONS: [EventKind; 4] = [EventKind::Taken, EventKind::Routed, EventKind::Resolved, EventKind::Rejected];
+const RESPONSES: [EventKind; 6] = [
+    EventKind::Taken,
+    EventKind::Routed,
+    EventKind::Commented,
+    EventKind::Waiting,
+    EventKind::Resolved,
+    EventKind::Rejected,
+];
+const TRIAGE_DECISIONS: [EventKind; 4] =
+    [EventKind::Taken, EventKind::Routed, EventKind::Resolved, EventKind::Rejected];
 
 impl History {
     /// The first event by an engineer the requester sees.
@@ -224,7 +231,8 @@ pub fn week_figures(histories: &[History], week: (DateTime<Utc>, DateTime<Utc>),
         histories.iter().filter(|h| h.final_close().is_some_and(|e| within(e.at, week))).collect();
 
     figures.lead_time = Percentiles::of(&closed.iter().filter_map(|h| h.lead_time()).collect::<Vec<_>>(), office);
-    figures.time_to_triage = Percentiles::of(&filed.iter().filter_map(|h| h.time_to_triage()).collect::<Vec<_>>(), office);
+    figures.time_to_triage =
+        Percentiles::of(&filed.iter().filter_map(|h| h.time_to_triage()).collect::<Vec<_>>(), office);
     figures.time_to_first_response =
         Percentiles::of(&filed.iter().filter_map(|h| h.time_to_first_response()).collect::<Vec<_>>(), office);
 
@@ -264,7 +272,10 @@ pub fn week_figures(histories: &[History], week: (DateTime<Utc>, DateTime<Utc>),
 
     for h in histories {
         for e in &h.events {
-            if e.kind == EventKind::Routed && within(e.at, week) && let Some(target) = e.target {
+            if e.kind == EventKind::Routed
+                && within(e.at, week)
+                && let Some(target) = e.target
+            {
                 *figures.routed_load.entry(target.0).or_default() += 1;
             }
         }
@@ -301,19 +312,18 @@ impl Concentration {
         let top = counts.first().copied();
         let bus_factor = (total > 0).then(|| {
             let mut sum = 0;
-            counts.iter().take_while(|(_, c)| {
-                let needed = 2 * sum <= total;
-                sum += c;
-                needed
-            }).count()
+            counts
+                .iter()
+                .take_while(|(_, c)| {
+                    let needed = 2 * sum <= total;
+                    sum += c;
+                    needed
+                })
+                .count()
         });
         let entropy = (total > 0 && rotation_size >= 2).then(|| {
-            let h: f64 = counts
-                .iter()
-                .map(|(_, c)| *c as f64 / total as f64)
-                .filter(|p| *p > 0.0)
-                .map(|p| -p * p.ln())
-                .sum();
+            let h: f64 =
+                counts.iter().map(|(_, c)| *c as f64 / total as f64).filter(|p| *p > 0.0).map(|p| -p * p.ln()).sum();
             h / (rotation_size as f64).ln()
         });
         let top_share = top.filter(|_| total > 0).map(|(_, c)| c as f64 / total as f64);
@@ -356,7 +366,6 @@ pub fn arrivals_by_hour_of_week(filed: impl Iterator<Item = DateTime<Utc>>, tz: 
     hours
 }
 
-
 /// Counts of recurring words in titles, for "recurring topics".
 pub fn recurring_topics<'a>(titles: impl Iterator<Item = &'a str>, at_least: usize) -> Vec<(String, usize)> {
     const STOP: [&str; 40] = [
@@ -398,7 +407,14 @@ mod tests {
     }
 
     fn history(id: i64, state: State, filed: DateTime<Utc>, events: Vec<MetricEvent>) -> History {
-        History { id: RequestId(id), category: CategoryId(1), tier: Some(Tier::Important), state, filed_at: filed, events }
+        History {
+            id: RequestId(id),
+            category: CategoryId(1),
+            tier: Some(Tier::Important),
+            state,
+            filed_at: filed,
+            events,
+        }
     }
 
     fn week48() -> (DateTime<Utc>, DateTime<Utc>) {
@@ -420,38 +436,62 @@ mod tests {
 
     #[test]
     fn response_triage_and_lead_time() {
-        let h = history(1, State::Resolved, at(24, 9, 0), vec![
-            event(EventKind::Filed, at(24, 9, 0), REQUESTER),
-            event(EventKind::Consulted, at(24, 9, 5), GK),
-            event(EventKind::Commented, at(24, 9, 10), GK),
-            event(EventKind::Taken, at(24, 9, 30), GK),
-            event(EventKind::Resolved, at(24, 11, 0), GK),
-        ]);
-        assert_eq!(h.time_to_first_response().map(|(a, b)| b - a), Some(Duration::minutes(10)), "consulted is not a response");
+        let h = history(
+            1,
+            State::Resolved,
+            at(24, 9, 0),
+            vec![
+                event(EventKind::Filed, at(24, 9, 0), REQUESTER),
+                event(EventKind::Consulted, at(24, 9, 5), GK),
+                event(EventKind::Commented, at(24, 9, 10), GK),
+                event(EventKind::Taken, at(24, 9, 30), GK),
+                event(EventKind::Resolved, at(24, 11, 0), GK),
+            ],
+        );
+        assert_eq!(
+            h.time_to_first_response().map(|(a, b)| b - a),
+            Some(Duration::minutes(10)),
+            "consulted is not a response"
+        );
         assert_eq!(h.time_to_triage().map(|(a, b)| b - a), Some(Duration::minutes(30)));
         assert_eq!(h.lead_time().map(|(a, b)| b - a), Some(Duration::hours(2)));
-        let requester_only = history(2, State::New, at(24, 9, 0), vec![
-            event(EventKind::Filed, at(24, 9, 0), REQUESTER),
-            event(EventKind::Commented, at(24, 9, 1), REQUESTER),
-        ]);
+        let requester_only = history(
+            2,
+            State::New,
+            at(24, 9, 0),
+            vec![
+                event(EventKind::Filed, at(24, 9, 0), REQUESTER),
+                event(EventKind::Commented, at(24, 9, 1), REQUESTER),
+            ],
+        );
         assert_eq!(requester_only.first_response(), None, "the requester's own comment is no response");
         assert_eq!(requester_only.lead_time(), None);
     }
 
     #[test]
     fn reopened_requests_count_once_at_their_final_close() {
-        let closed_again = history(1, State::Resolved, at(23, 10, 0), vec![
-            event(EventKind::Filed, at(23, 10, 0), REQUESTER),
-            event(EventKind::Resolved, at(23, 11, 0), GK),
-            event(EventKind::Reopened, at(24, 10, 0), REQUESTER),
-            event(EventKind::Resolved, at(25, 10, 0), GK),
-        ]);
+        let closed_again = history(
+            1,
+            State::Resolved,
+            at(23, 10, 0),
+            vec![
+                event(EventKind::Filed, at(23, 10, 0), REQUESTER),
+                event(EventKind::Resolved, at(23, 11, 0), GK),
+                event(EventKind::Reopened, at(24, 10, 0), REQUESTER),
+                event(EventKind::Resolved, at(25, 10, 0), GK),
+            ],
+        );
         assert_eq!(closed_again.lead_time().map(|(a, b)| b - a), Some(Duration::hours(48)));
-        let open_again = history(2, State::InProgress, at(23, 10, 0), vec![
-            event(EventKind::Filed, at(23, 10, 0), REQUESTER),
-            event(EventKind::Resolved, at(23, 11, 0), GK),
-            event(EventKind::Reopened, at(24, 10, 0), REQUESTER),
-        ]);
+        let open_again = history(
+            2,
+            State::InProgress,
+            at(23, 10, 0),
+            vec![
+                event(EventKind::Filed, at(23, 10, 0), REQUESTER),
+                event(EventKind::Resolved, at(23, 11, 0), GK),
+                event(EventKind::Reopened, at(24, 10, 0), REQUESTER),
+            ],
+        );
         assert_eq!(open_again.lead_time(), None, "open again: no lead time");
         let figures = week_figures(&[closed_again, open_again], week48(), &OfficeHours::default());
         assert_eq!(figures.lead_time.count, 1);
@@ -461,10 +501,12 @@ mod tests {
     #[test]
     fn office_hours_skip_the_weekend() {
         // Filed Friday 16:00, resolved Monday 10:00: 66 calendar hours, 2 office hours.
-        let h = history(1, State::Resolved, at(27, 16, 0), vec![
-            event(EventKind::Filed, at(27, 16, 0), REQUESTER),
-            event(EventKind::Resolved, at(30, 10, 0), GK),
-        ]);
+        let h = history(
+            1,
+            State::Resolved,
+            at(27, 16, 0),
+            vec![event(EventKind::Filed, at(27, 16, 0), REQUESTER), event(EventKind::Resolved, at(30, 10, 0), GK)],
+        );
         let week49 = IsoWeek { year: 2026, week: 49 }.bounds(Tz::UTC);
         let figures = week_figures(&[h], week49, &OfficeHours::default());
         assert_eq!(figures.lead_time.p50_seconds, Some(66 * 3600));
@@ -484,26 +526,40 @@ mod tests {
 
     #[test]
     fn shield_rate_and_closed_breakdown() {
-        let alone = history(1, State::Resolved, at(24, 9, 0), vec![
-            event(EventKind::Filed, at(24, 9, 0), REQUESTER),
-            event(EventKind::Taken, at(24, 9, 10), GK),
-            event(EventKind::Resolved, at(24, 10, 0), GK),
-        ]);
+        let alone = history(
+            1,
+            State::Resolved,
+            at(24, 9, 0),
+            vec![
+                event(EventKind::Filed, at(24, 9, 0), REQUESTER),
+                event(EventKind::Taken, at(24, 9, 10), GK),
+                event(EventKind::Resolved, at(24, 10, 0), GK),
+            ],
+        );
         let mut routed_event = event(EventKind::Routed, at(24, 9, 10), GK);
         routed_event.target = Some(MATE);
-        let routed = history(2, State::Resolved, at(24, 9, 0), vec![
-            event(EventKind::Filed, at(24, 9, 0), REQUESTER),
-            routed_event,
-            event(EventKind::Resolved, at(24, 12, 0), MATE),
-        ]);
-        let rejected = history(3, State::Rejected, at(24, 9, 0), vec![
-            event(EventKind::Filed, at(24, 9, 0), REQUESTER),
-            event(EventKind::Rejected, at(24, 9, 20), GK),
-        ]);
-        let still_open = history(4, State::InProgress, at(24, 9, 0), vec![
-            event(EventKind::Filed, at(24, 9, 0), REQUESTER),
-            event(EventKind::Taken, at(24, 9, 30), GK),
-        ]);
+        let routed = history(
+            2,
+            State::Resolved,
+            at(24, 9, 0),
+            vec![
+                event(EventKind::Filed, at(24, 9, 0), REQUESTER),
+                routed_event,
+                event(EventKind::Resolved, at(24, 12, 0), MATE),
+            ],
+        );
+        let rejected = history(
+            3,
+            State::Rejected,
+            at(24, 9, 0),
+            vec![event(EventKind::Filed, at(24, 9, 0), REQUESTER), event(EventKind::Rejected, at(24, 9, 20), GK)],
+        );
+        let still_open = history(
+            4,
+            State::InProgress,
+            at(24, 9, 0),
+            vec![event(EventKind::Filed, at(24, 9, 0), REQUESTER), event(EventKind::Taken, at(24, 9, 30), GK)],
+        );
         let figures = week_figures(&[alone, routed, rejected, still_open], week48(), &OfficeHours::default());
         assert_eq!(figures.closed, ClosedBreakdown { by_goalkeeper_alone: 1, after_routing: 1, rejected: 1, other: 0 });
         // Closed and first triaged this week: 3; not routed and closed by the goalkeeper: the

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod queue;
+pub mod reports;
 pub mod requests;
 pub mod rotation;
 
@@ -64,6 +65,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/rotation/settings/plan", web::post().to(rotation::save_plan))
         .route("/rotation/settings/team", web::post().to(rotation::save_team))
         .route("/rotation/{engineer}.ics", web::get().to(rotation::engineer_feed))
+        .route("/reports/weekly", web::get().to(reports::current))
+        .route("/reports/weekly/{week}", web::get().to(reports::weekly))
+        .route("/reports/weekly/{week}/notes", web::post().to(reports::save_notes))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::add_user))
         .route("/admin/users/{id}/role", web::post().to(admin::change_role))

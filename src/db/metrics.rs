@@ -1,0 +1,150 @@
+//! Reading histories for the metrics, and the handover notes.
+
+use super::models::{naive, utc};
+use super::schema::{events, handover_notes, requests, services, users};
+use super::{DbConnection, corrupt, write_transaction};
+use crate::domain::metrics::{History, MetricEvent};
+use crate::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, UserId};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Ids per query: well under SQLite's limit on bound parameters.
+const CHUNK: usize = 5_000;
+
+pub fn filed_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<i64>> {
+    requests::table
+        .filter(requests::created_at.ge(naive(from)))
+        .filter(requests::created_at.lt(naive(to)))
+        .select(requests::id)
+        .load(conn)
+}
+
+/// Requests that are closed now and whose final close falls in the interval.
+pub fn closed_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<i64>> {
+    requests::table
+        .filter(requests::closed_at.ge(naive(from)))
+        .filter(requests::closed_at.lt(naive(to)))
+        .select(requests::id)
+        .load(conn)
+}
+
+/// Requests with an event of one of `kinds` in the interval.
+pub fn with_events_between(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    kinds: &[EventKind],
+) -> QueryResult<Vec<i64>> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    events::table
+        .filter(events::at.ge(naive(from)))
+        .filter(events::at.lt(naive(to)))
+        .filter(events::kind.eq_any(kinds))
+        .select(events::request_id)
+        .distinct()
+        .load(conn)
+}
+
+/// The full histories of these requests.
+pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Vec<History>> {
+    let tiers: HashMap<i64, String> =
+        services::table.select((services::id, services::tier)).load(conn)?.into_iter().collect();
+    let engineers: HashSet<i64> = users::table
+        .filter(users::role.eq_any([Role::Engineer.as_str(), Role::Admin.as_str()]))
+        .select(users::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        type RequestFields = (i64, i64, Option<i64>, String, chrono::NaiveDateTime);
+        let rows: Vec<RequestFields> = requests::table
+            .filter(requests::id.eq_any(chunk))
+            .order(requests::id)
+            .select((requests::id, requests::category_id, requests::service_id, requests::state, requests::created_at))
+            .load(conn)?;
+        type EventFields = (i64, String, chrono::NaiveDateTime, i64, Option<i64>, Option<i64>);
+        let all_events: Vec<EventFields> = events::table
+            .filter(events::request_id.eq_any(chunk))
+            .order((events::request_id, events::id))
+            .select((
+                events::request_id,
+                events::kind,
+                events::at,
+                events::actor_id,
+                events::target_id,
+                events::goalkeeper_id,
+            ))
+            .load(conn)?;
+        let mut by_request: HashMap<i64, Vec<MetricEvent>> = HashMap::new();
+        for (request, kind, at, actor, target, goalkeeper) in all_events {
+            by_request.entry(request).or_default().push(MetricEvent {
+                kind: EventKind::parse(&kind).map_err(|_| corrupt("event kind", &kind))?,
+                at: utc(at),
+                actor: UserId(actor),
+                by_engineer: engineers.contains(&actor),
+                target: target.map(UserId),
+                goalkeeper: goalkeeper.map(UserId),
+            });
+        }
+        for (id, category, service, state, created_at) in rows {
+            let tier = service
+                .and_then(|s| tiers.get(&s))
+                .map(|t| Tier::parse(t).map_err(|_| corrupt("tier", t)))
+                .transpose()?;
+            out.push(History {
+                id: RequestId(id),
+                category: CategoryId(category),
+                tier,
+                state: State::parse(&state).map_err(|_| corrupt("state", &state))?,
+                filed_at: utc(created_at),
+                events: by_request.remove(&id).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The titles of these requests, for recurring topics.
+pub fn titles(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(requests::table.filter(requests::id.eq_any(chunk)).select(requests::title).load::<String>(conn)?);
+    }
+    Ok(out)
+}
+
+/// The handover notes of a week: text, who wrote them, when.
+pub fn notes(conn: &mut DbConnection, week: &str) -> QueryResult<Option<(String, UserId, DateTime<Utc>)>> {
+    let row: Option<(String, i64, chrono::NaiveDateTime)> = handover_notes::table
+        .find(week)
+        .select((handover_notes::body, handover_notes::updated_by, handover_notes::updated_at))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(body, by, at)| (body, UserId(by), utc(at))))
+}
+
+pub fn save_notes(conn: &mut DbConnection, week: &str, body: &str, by: UserId, now: DateTime<Utc>) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        let changed = diesel::update(handover_notes::table.find(week))
+            .set((
+                handover_notes::body.eq(body),
+                handover_notes::updated_by.eq(by.0),
+                handover_notes::updated_at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+        if changed == 0 {
+            diesel::insert_into(handover_notes::table)
+                .values((
+                    handover_notes::week.eq(week),
+                    handover_notes::body.eq(body),
+                    handover_notes::updated_by.eq(by.0),
+                    handover_notes::updated_at.eq(naive(now)),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}

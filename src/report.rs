@@ -1,0 +1,372 @@
+//! The weekly handover report: what the outgoing goalkeeper hands to the next one. One builder,
+//! three renderings (page, Markdown, JSON), all from the same figures.
+
+use crate::db::{DbConnection, catalog, metrics as store, requests as request_store, rotation, users};
+use crate::domain::metrics::{self, Concentration, IsoWeek, Rate, WeekFigures};
+use crate::domain::office::TeamSettings;
+use crate::domain::{EventKind, UserId};
+use chrono::{DateTime, Duration, Utc};
+use diesel::QueryResult;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The knowledge-concentration window: the 12 weeks before the end of the selected week.
+pub const CONCENTRATION_WEEKS: i64 = 12;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountLine {
+    pub name: String,
+    pub count: usize,
+    pub previous: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenRequest {
+    pub id: i64,
+    pub title: String,
+    pub state: String,
+    pub owner: Option<String>,
+    pub age_seconds: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Topic {
+    pub word: String,
+    pub requests: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiloFlag {
+    pub category: String,
+    pub top_handler: String,
+    pub top_share: f64,
+    pub resolved: usize,
+    pub bus_factor: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Notes {
+    pub text: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeklyReport {
+    pub week: String,
+    pub previous_week: String,
+    pub timezone: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub goalkeeper: Option<Named>,
+    pub next_goalkeeper: Option<Named>,
+    pub figures: WeekFigures,
+    pub previous: WeekFigures,
+    pub intake_by_category: Vec<CountLine>,
+    pub intake_by_tier: Vec<CountLine>,
+    pub routed_load: Vec<CountLine>,
+    pub open_requests: Vec<OpenRequest>,
+    pub recurring_topics: Vec<Topic>,
+    pub concentration: Vec<Concentration>,
+    pub silos: Vec<SiloFlag>,
+    pub notes: Option<Notes>,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Builds the report of `week` as of `now`.
+pub fn weekly(
+    conn: &mut DbConnection,
+    week: IsoWeek,
+    team: &TeamSettings,
+    now: DateTime<Utc>,
+) -> QueryResult<WeeklyReport> {
+    let tz = team.timezone();
+    let bounds = week.bounds(tz);
+    let previous = week.previous();
+    let previous_bounds = previous.bounds(tz);
+    let window = (bounds.1 - Duration::weeks(CONCENTRATION_WEEKS), bounds.1);
+
+    let mut ids: BTreeSet<i64> = BTreeSet::new();
+    ids.extend(store::filed_between(conn, previous_bounds.0, bounds.1)?);
+    ids.extend(store::closed_between(conn, window.0.min(previous_bounds.0), bounds.1)?);
+    ids.extend(store::with_events_between(
+        conn,
+        previous_bounds.0,
+        bounds.1,
+        &[EventKind::Taken, EventKind::Routed, EventKind::Resolved, EventKind::Rejected],
+    )?);
+    let histories = store::histories(conn, &ids)?;
+    let figures = metrics::week_figures(&histories, bounds, &team.office);
+    let previous_figures = metrics::week_figures(&histories, previous_bounds, &team.office);
+
+    let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
+    let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"));
+    let categories: HashMap<i64, String> = catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
+    let category_name = |id: i64| categories.get(&id).cloned().unwrap_or_else(|| format!("category #{id}"));
+
+    let roster = rotation::roster(conn, now)?;
+    let middle = bounds.0 + Duration::days(3) + Duration::hours(12);
+    let duty = roster.scheduled_shift(middle);
+    let goalkeeper = duty.as_ref().map(|s| Named { id: s.engineer.0, name: name(s.engineer.0) });
+    let next_goalkeeper =
+        duty.and_then(|s| roster.scheduled_shift(s.end)).map(|s| Named { id: s.engineer.0, name: name(s.engineer.0) });
+    let rotation_size = roster
+        .versions()
+        .iter()
+        .rev()
+        .find(|v| v.effective_from < bounds.1)
+        .map(|v| v.plan.engineers.len())
+        .unwrap_or(0);
+
+    let merge = |now: &BTreeMap<i64, usize>, before: &BTreeMap<i64, usize>, label: &dyn Fn(i64) -> String| {
+        let keys: BTreeSet<i64> = now.keys().chain(before.keys()).copied().collect();
+        let mut lines: Vec<CountLine> = keys
+            .into_iter()
+            .map(|k| CountLine {
+                name: label(k),
+                count: now.get(&k).copied().unwrap_or(0),
+                previous: before.get(&k).copied().unwrap_or(0),
+            })
+            .collect();
+        lines.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        lines
+    };
+    let intake_by_category = merge(&figures.intake_by_category, &previous_figures.intake_by_category, &category_name);
+    let routed_load = merge(&figures.routed_load, &previous_figures.routed_load, &|id| name(id));
+    let intake_by_tier = ["critical", "important", "can_wait", "none"]
+        .iter()
+        .map(|tier| CountLine {
+            name: (*tier).to_owned(),
+            count: figures.intake_by_tier.get(*tier).copied().unwrap_or(0),
+            previous: previous_figures.intake_by_tier.get(*tier).copied().unwrap_or(0),
+        })
+        .collect();
+
+    let concentration: Vec<Concentration> = metrics::coverage(&histories, window)
+        .into_iter()
+        .map(|(category, counts)| Concentration::of(category, counts, rotation_size))
+        .collect();
+    let silos = concentration
+        .iter()
+        .filter(|c| c.silo)
+        .map(|c| SiloFlag {
+            category: category_name(c.category),
+            top_handler: c.top_handler.map(name).unwrap_or_default(),
+            top_share: c.top_share.unwrap_or_default(),
+            resolved: c.resolved,
+            bus_factor: c.bus_factor,
+        })
+        .collect();
+
+    let filed_this_week: Vec<i64> =
+        histories.iter().filter(|h| bounds.0 <= h.filed_at && h.filed_at < bounds.1).map(|h| h.id.0).collect();
+    let titles = store::titles(conn, &filed_this_week)?;
+    let recurring_topics = metrics::recurring_topics(titles.iter().map(String::as_str), 2)
+        .into_iter()
+        .map(|(word, requests)| Topic { word, requests })
+        .collect();
+
+    let open_filter = request_store::QueueFilter::default();
+    let (open, _) = request_store::queue(conn, &open_filter, 1, 200)?;
+    let mut open_requests: Vec<OpenRequest> = open
+        .into_iter()
+        .map(|r| OpenRequest {
+            id: r.id.0,
+            title: r.title,
+            state: r.state.as_str().to_owned(),
+            owner: r.owner.map(|o| name(o.0)),
+            age_seconds: (now - r.created_at).num_seconds(),
+        })
+        .collect();
+    open_requests.sort_by(|a, b| b.age_seconds.cmp(&a.age_seconds));
+
+    let notes = store::notes(conn, &week.to_string())?.map(|(text, by, at)| Notes { text, by: name(by.0), at });
+    Ok(WeeklyReport {
+        week: week.to_string(),
+        previous_week: previous.to_string(),
+        timezone: tz.name().to_owned(),
+        starts_at: bounds.0,
+        ends_at: bounds.1,
+        goalkeeper,
+        next_goalkeeper,
+        figures,
+        previous: previous_figures,
+        intake_by_category,
+        intake_by_tier,
+        routed_load,
+        open_requests,
+        recurring_topics,
+        concentration,
+        silos,
+        notes,
+        generated_at: now,
+    })
+}
+
+/// "3 h 20 min", "2 d 4 h", or "no data".
+pub fn duration_text(seconds: Option<i64>) -> String {
+    let Some(seconds) = seconds else { return "no data".into() };
+    let minutes = seconds / 60;
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 60 * 24 => format!("{} h {} min", m / 60, m % 60),
+        m => format!("{} d {} h", m / (60 * 24), (m / 60) % 24),
+    }
+}
+
+pub fn rate_text(rate: &Rate) -> String {
+    match rate.share {
+        Some(share) => format!("{:.0} % ({} of {})", share * 100.0, rate.count, rate.of),
+        None => "no data".into(),
+    }
+}
+
+/// Text for a Markdown table cell: one line, no pipes.
+fn cell(text: &str) -> String {
+    text.replace(['\n', '\r'], " ").replace('|', "\\|")
+}
+
+impl WeeklyReport {
+    pub fn to_markdown(&self) -> String {
+        use std::fmt::Write;
+        let mut md = String::new();
+        let f = &self.figures;
+        let p = &self.previous;
+        let _ = writeln!(md, "# Weekly handover report {}\n", self.week);
+        let _ = writeln!(
+            md,
+            "Week {} ({}), generated {}.\n",
+            self.week,
+            self.timezone,
+            self.generated_at.format("%Y-%m-%d %H:%M UTC")
+        );
+        let who = |n: &Option<Named>| n.as_ref().map(|n| cell(&n.name)).unwrap_or_else(|| "nobody".into());
+        let _ = writeln!(
+            md,
+            "- Goalkeeper: {}\n- Next goalkeeper: {}\n",
+            who(&self.goalkeeper),
+            who(&self.next_goalkeeper)
+        );
+        let _ = writeln!(md, "## Times\n\n| figure | this week | {} |\n| --- | --- | --- |", self.previous_week);
+        let rows = [
+            ("Lead time p50", f.lead_time.p50_seconds, p.lead_time.p50_seconds),
+            ("Lead time p90", f.lead_time.p90_seconds, p.lead_time.p90_seconds),
+            ("Lead time p50 (office hours)", f.lead_time.office_p50_seconds, p.lead_time.office_p50_seconds),
+            ("Lead time p90 (office hours)", f.lead_time.office_p90_seconds, p.lead_time.office_p90_seconds),
+            ("Time to triage p50", f.time_to_triage.p50_seconds, p.time_to_triage.p50_seconds),
+            ("Time to triage p90", f.time_to_triage.p90_seconds, p.time_to_triage.p90_seconds),
+            (
+                "Time to triage p50 (office hours)",
+                f.time_to_triage.office_p50_seconds,
+                p.time_to_triage.office_p50_seconds,
+            ),
+            (
+                "Time to triage p90 (office hours)",
+                f.time_to_triage.office_p90_seconds,
+                p.time_to_triage.office_p90_seconds,
+            ),
+            ("First response p50", f.time_to_first_response.p50_seconds, p.time_to_first_response.p50_seconds),
+            ("First response p90", f.time_to_first_response.p90_seconds, p.time_to_first_response.p90_seconds),
+            (
+                "First response p50 (office hours)",
+                f.time_to_first_response.office_p50_seconds,
+                p.time_to_first_response.office_p50_seconds,
+            ),
+            (
+                "First response p90 (office hours)",
+                f.time_to_first_response.office_p90_seconds,
+                p.time_to_first_response.office_p90_seconds,
+            ),
+        ];
+        for (label, now, before) in rows {
+            let _ = writeln!(md, "| {label} | {} | {} |", duration_text(now), duration_text(before));
+        }
+        let _ = writeln!(
+            md,
+            "\n## Intake and outcomes\n\n| figure | this week | {} |\n| --- | --- | --- |",
+            self.previous_week
+        );
+        let _ = writeln!(md, "| Requests filed | {} | {} |", f.intake, p.intake);
+        let _ = writeln!(
+            md,
+            "| Closed by the goalkeeper alone | {} | {} |",
+            f.closed.by_goalkeeper_alone, p.closed.by_goalkeeper_alone
+        );
+        let _ = writeln!(md, "| Closed after routing | {} | {} |", f.closed.after_routing, p.closed.after_routing);
+        let _ = writeln!(md, "| Rejected | {} | {} |", f.closed.rejected, p.closed.rejected);
+        let _ = writeln!(md, "| Closed otherwise | {} | {} |", f.closed.other, p.closed.other);
+        let _ =
+            writeln!(md, "| Goalkeeper shield rate | {} | {} |", rate_text(&f.shield_rate), rate_text(&p.shield_rate));
+        let _ = writeln!(md, "| Reopen rate | {} | {} |", rate_text(&f.reopen_rate), rate_text(&p.reopen_rate));
+        for (title, lines) in [
+            ("By category", &self.intake_by_category),
+            ("By service tier", &self.intake_by_tier),
+            ("Routed to", &self.routed_load),
+        ] {
+            let _ = writeln!(md, "\n### {title}\n\n| | this week | {} |\n| --- | --- | --- |", self.previous_week);
+            for line in lines {
+                let _ = writeln!(md, "| {} | {} | {} |", cell(&line.name), line.count, line.previous);
+            }
+        }
+        let _ = writeln!(md, "\n## Still open ({})\n", self.open_requests.len());
+        for r in &self.open_requests {
+            let owner = r.owner.as_deref().map(cell).unwrap_or_else(|| "nobody".into());
+            let _ = writeln!(
+                md,
+                "- #{} {} — {}, {} old, owner {}",
+                r.id,
+                cell(&r.title),
+                r.state,
+                duration_text(Some(r.age_seconds)),
+                owner
+            );
+        }
+        let _ = writeln!(md, "\n## Recurring topics\n");
+        if self.recurring_topics.is_empty() {
+            let _ = writeln!(md, "None this week.");
+        }
+        for t in &self.recurring_topics {
+            let _ = writeln!(
+                md,
+                "- {} ({} requests): a candidate for docs, automation or teaching",
+                cell(&t.word),
+                t.requests
+            );
+        }
+        let _ = writeln!(md, "\n## Knowledge silos (last {CONCENTRATION_WEEKS} weeks)\n");
+        if self.silos.is_empty() {
+            let _ = writeln!(md, "No silos.");
+        }
+        for s in &self.silos {
+            let _ = writeln!(
+                md,
+                "- {}: {} handled {:.0} % of {} resolved requests; pair someone else with them",
+                cell(&s.category),
+                cell(&s.top_handler),
+                s.top_share * 100.0,
+                s.resolved
+            );
+        }
+        let _ = writeln!(md, "\n## Notes from the goalkeeper\n");
+        match &self.notes {
+            Some(notes) => {
+                let _ = writeln!(md, "{}\n\n— {}", notes.text, cell(&notes.by));
+            }
+            None => {
+                let _ = writeln!(md, "No notes.");
+            }
+        }
+        md
+    }
+}
+
+/// Whether `user` may write the handover notes of `week`: its goalkeeper, or an admin.
+pub fn may_write_notes(report: &WeeklyReport, user: UserId, is_admin: bool) -> bool {
+    is_admin || report.goalkeeper.as_ref().is_some_and(|g| g.id == user.0)
+}

@@ -1,0 +1,495 @@
+//! `goalkeeper seed`: a believable team and history for a newcomer (8 engineers in a rotation,
+//! 40 requesters, services of all tiers, 12 weeks of requests with office-hour peaks, a skewed
+//! category mix, two real silos, rejections, duplicates, waits and reopens), or with
+//! `--requests N` a large deterministic synthetic history for benchmarks.
+
+use crate::auth::hash_password;
+use crate::db::{self, DbConnection, catalog, rotation, users};
+use crate::domain::rotation::{Roster, RotationPlan, RotationVersion};
+use crate::domain::{EventKind, Password, Role, State, Tier, Urgency, UserId};
+use anyhow::bail;
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Timelike, Utc, Weekday};
+use diesel::connection::SimpleConnection;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashSet;
+use std::fmt::Write;
+
+pub const DEMO_PASSWORD: &str = "goalkeeper-demo";
+
+const ENGINEERS: [&str; 8] = [
+    "Gina Goalkeeper",
+    "Sam Sysadmin",
+    "Dana Database",
+    "Nils Network",
+    "Priya Platform",
+    "Victor Vendor",
+    "Olga Observability",
+    "Kim Kubernetes",
+];
+const REQUESTER_FIRST: [&str; 10] =
+    ["Alex", "Bea", "Carl", "Dina", "Emil", "Frida", "Gustav", "Hanna", "Ivan", "Julia"];
+const REQUESTER_LAST: [&str; 4] = ["Backend", "Mobile", "Web", "Data"];
+const SERVICES: [(&str, Tier); 11] = [
+    ("Login", Tier::Critical),
+    ("Playback", Tier::Critical),
+    ("Border routers", Tier::Critical),
+    ("DNS", Tier::Critical),
+    ("Search", Tier::Important),
+    ("Recommendations", Tier::Important),
+    ("Payments reporting", Tier::Important),
+    ("CI", Tier::Important),
+    ("Wiki", Tier::CanWait),
+    ("Internal dashboards", Tier::CanWait),
+    ("Test lab", Tier::CanWait),
+];
+/// Category names as the first migration creates them, with how often each comes up.
+const CATEGORIES: [(&str, u32); 7] = [
+    ("Deploy help", 25),
+    ("Network", 15),
+    ("Access", 20),
+    ("Vendor and datacenter", 5),
+    ("Monitoring and alerts", 12),
+    ("Database", 13),
+    ("Other", 10),
+];
+const TITLES: [&[&str]; 7] = [
+    &["Deploy of {s} stuck", "Rollback {s} release", "Canary for {s} failing", "Pipeline for {s} times out"],
+    &["VPN drops for {s} team", "Packet loss towards {s}", "DNS lookups slow from {s}", "Firewall rule for {s}"],
+    &["Access to {s} production logs", "SSH key for {s} hosts", "Grant {s} read access", "Service account for {s}"],
+    &["Call datacenter about {s} rack", "Disk replacement for {s}", "Vendor ticket for {s} switch"],
+    &["Alert for {s} fires all night", "Dashboard for {s} is empty", "Add alert on {s} latency"],
+    &["Slow queries on {s} database", "Replica lag on {s}", "Schema change for {s}", "Backup restore for {s}"],
+    &["Question about {s}", "Help with {s} config", "Certificate for {s} expires"],
+];
+
+struct SeedEvent {
+    kind: EventKind,
+    at: DateTime<Utc>,
+    actor: i64,
+    from: Option<State>,
+    to: State,
+    owner: Option<i64>,
+    target: Option<i64>,
+    related: Option<i64>,
+    note: Option<&'static str>,
+}
+
+fn sql_text(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn sql_time(at: DateTime<Utc>) -> String {
+    format!("'{}'", at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f"))
+}
+
+fn sql_opt(value: Option<i64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_else(|| "NULL".into())
+}
+
+fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
+    let total: u32 = weights.iter().sum();
+    let mut pick = rng.random_range(0..total);
+    for (i, w) in weights.iter().enumerate() {
+        if pick < *w {
+            return i;
+        }
+        pick -= w;
+    }
+    weights.len() - 1
+}
+
+/// The next moment someone in the office would act: unchanged inside office hours, otherwise
+/// the next working morning.
+fn office_moment(at: DateTime<Utc>, rng: &mut StdRng) -> DateTime<Utc> {
+    let mut day = at;
+    let inside = |t: DateTime<Utc>| t.weekday().num_days_from_monday() < 5 && (9..17).contains(&t.hour());
+    if inside(day) {
+        return day;
+    }
+    if day.hour() >= 17 {
+        day += Duration::days(1);
+    }
+    while day.weekday() == Weekday::Sat || day.weekday() == Weekday::Sun {
+        day += Duration::days(1);
+    }
+    let morning = day.date_naive().and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()).and_utc();
+    morning + Duration::minutes(rng.random_range(0..90))
+}
+
+/// Appends a state change to a generated history.
+#[allow(clippy::too_many_arguments)]
+fn step(
+    events: &mut Vec<SeedEvent>,
+    kind: EventKind,
+    at: DateTime<Utc>,
+    actor: i64,
+    from: State,
+    to: State,
+    owner: Option<i64>,
+    target: Option<i64>,
+    note: Option<&'static str>,
+) {
+    events.push(SeedEvent { kind, at, actor, from: Some(from), to, owner, target, related: None, note });
+}
+
+/// Fills an empty database. Returns a summary for the person who ran it.
+pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: DateTime<Utc>) -> anyhow::Result<String> {
+    if users::count(conn)? > 0 {
+        bail!("seed fills an empty database, and this one already has people in it");
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let total = requests.unwrap_or(720);
+    let weeks = (total as u64).div_ceil(4_000).max(12) as i64;
+    let start = now - Duration::weeks(weeks);
+    let hash = hash_password(&Password::parse(DEMO_PASSWORD)?)?;
+    let created = start - Duration::days(1);
+
+    let person = |conn: &mut DbConnection, name: &str, email: &str, role: Role| -> anyhow::Result<UserId> {
+        let new = users::NewUser { email, name, role, password_hash: &hash };
+        Ok(users::create(conn, &new, created)?.id)
+    };
+    let admin = person(conn, "Ada Admin", "admin@example.com", Role::Admin)?;
+    let mut engineers = Vec::new();
+    for name in ENGINEERS {
+        let email = format!("{}@example.com", name.split(' ').next().unwrap_or("engineer").to_lowercase());
+        engineers.push(person(conn, name, &email, Role::Engineer)?);
+    }
+    let mut requesters = Vec::new();
+    for (i, first) in REQUESTER_FIRST.iter().enumerate() {
+        for last in REQUESTER_LAST {
+            let name = format!("{first} {last}");
+            let email = format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i);
+            requesters.push(person(conn, &name, &email, Role::Requester)?);
+        }
+    }
+    let mut services = Vec::new();
+    for (name, tier) in SERVICES {
+        let input = catalog::ServiceInput { name, tier, description: "", archived: false };
+        services.push((catalog::create_service(conn, &input, created)?, name, tier));
+    }
+    let categories = catalog::categories(conn)?;
+    let category_ids: Vec<i64> = CATEGORIES
+        .iter()
+        .map(|(name, _)| categories.iter().find(|c| c.name == *name).map(|c| c.id.0).unwrap_or(1))
+        .collect();
+
+    // Monday 09:00 handovers, Gina first, from the Monday before the history starts.
+    let first_monday = start.date_naive() - Duration::days(i64::from(start.weekday().num_days_from_monday()));
+    let plan = RotationPlan {
+        anchor: first_monday,
+        handover_time: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+        timezone: chrono_tz::Tz::UTC,
+        engineers: engineers.clone(),
+    };
+    let version = RotationVersion { effective_from: plan.handover(0), plan };
+    rotation::save_version(conn, &version, admin, created)?;
+    let roster = Roster::new(vec![version], Vec::new(), HashSet::new(), now);
+    let keeper = |at: DateTime<Utc>| roster.goalkeeper_at(at).map(|g| g.0);
+
+    // Two silos: Dana answers the database questions, Victor calls the vendors.
+    let expert_for = |category: usize, rng: &mut StdRng, goalkeeper: i64| -> i64 {
+        let silo = match category {
+            5 if rng.random_bool(0.85) => Some(engineers[2].0),
+            3 if rng.random_bool(0.8) => Some(engineers[5].0),
+            _ => None,
+        };
+        silo.filter(|e| *e != goalkeeper).unwrap_or_else(|| {
+            loop {
+                let pick = engineers[rng.random_range(0..engineers.len())].0;
+                if pick != goalkeeper {
+                    break pick;
+                }
+            }
+        })
+    };
+
+    let span_seconds = (now - start).num_seconds();
+    let mut request_sql = String::new();
+    let mut event_sql = String::new();
+    let (mut pending_requests, mut pending_events) = (0usize, 0usize);
+    let mut event_id = 0i64;
+    let flush = |conn: &mut DbConnection, requests: &mut String, events: &mut String| -> anyhow::Result<()> {
+        if requests.is_empty() {
+            return Ok(());
+        }
+        let batch = format!(
+            "INSERT INTO requests (id, title, description, category_id, service_id, urgency, state, requester_id, owner_id, \
+             duplicate_of, tier_rank, urgency_rank, version, created_at, updated_at, closed_at) VALUES {};\n\
+             INSERT INTO events (id, request_id, actor_id, at, kind, from_state, to_state, owner_id, target_id, \
+             related_request_id, note, request_version, goalkeeper_id) VALUES {};",
+            requests.trim_end_matches(','),
+            events.trim_end_matches(',')
+        );
+        db::write_transaction(conn, |conn| conn.batch_execute(&batch))?;
+        requests.clear();
+        events.clear();
+        Ok(())
+    };
+
+    // Filing times in order, so ids grow with time as in a real history.
+    let mut filed_times: Vec<DateTime<Utc>> = (0..total)
+        .map(|_| {
+            let mut at = start + Duration::seconds(rng.random_range(0..span_seconds.max(1)));
+            // Most requests arrive in office hours on working days.
+            if rng.random_bool(0.85) {
+                at = office_moment(at, &mut rng);
+                let hour = 9 + weighted(&mut rng, &[6, 10, 9, 5, 7, 9, 8, 4]) as i64;
+                at = at.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+                    + Duration::hours(hour)
+                    + Duration::minutes(rng.random_range(0..60));
+            }
+            at.min(now - Duration::minutes(1))
+        })
+        .collect();
+    filed_times.sort();
+
+    for (index, filed_at) in filed_times.into_iter().enumerate() {
+        let id = index as i64 + 1;
+        let category = weighted(&mut rng, &CATEGORIES.iter().map(|(_, w)| *w).collect::<Vec<_>>());
+        let service = rng.random_bool(0.7).then(|| services[rng.random_range(0..services.len())]);
+        let urgency = [Urgency::Low, Urgency::Normal, Urgency::High][weighted(&mut rng, &[25, 55, 20])];
+        let requester = requesters[rng.random_range(0..requesters.len())].0;
+        let templates = TITLES[category];
+        let subject =
+            service.map(|s| s.1).unwrap_or(["staging", "the API", "batch jobs", "the office"][rng.random_range(0..4)]);
+        let title = templates[rng.random_range(0..templates.len())].replace("{s}", subject);
+
+        let mut events: Vec<SeedEvent> = vec![SeedEvent {
+            kind: EventKind::Filed,
+            at: filed_at,
+            actor: requester,
+            from: None,
+            to: State::New,
+            owner: None,
+            target: None,
+            related: None,
+            note: None,
+        }];
+        let respond_at = office_moment(filed_at + Duration::minutes(rng.random_range(2..150)), &mut rng);
+        let gk = keeper(respond_at).unwrap_or(engineers[0].0);
+        let roll = rng.random_range(0..100);
+        let work = |rng: &mut StdRng, from: DateTime<Utc>, hours: i64| {
+            office_moment(from + Duration::minutes(rng.random_range(15..hours * 60)), rng)
+        };
+        if roll < 10 {
+            let duplicate = roll < 3 && id > 1;
+            step(
+                &mut events,
+                EventKind::Rejected,
+                respond_at,
+                gk,
+                State::New,
+                State::Rejected,
+                Some(gk),
+                None,
+                Some(if duplicate {
+                    "Duplicate of an earlier request."
+                } else {
+                    "Not something the ops team does; please ask the platform team."
+                }),
+            );
+            if duplicate && let Some(last) = events.last_mut() {
+                last.related = Some(rng.random_range(1..id));
+            }
+        } else if roll < 45 {
+            step(&mut events, EventKind::Taken, respond_at, gk, State::New, State::InProgress, Some(gk), None, None);
+            let done = work(&mut rng, respond_at, 6);
+            step(
+                &mut events,
+                EventKind::Resolved,
+                done,
+                gk,
+                State::InProgress,
+                State::Resolved,
+                Some(gk),
+                None,
+                Some("Done; details in the runbook."),
+            );
+        } else if roll < 53 {
+            step(
+                &mut events,
+                EventKind::Waiting,
+                respond_at,
+                gk,
+                State::New,
+                State::Waiting,
+                Some(gk),
+                None,
+                Some("Which environment, and since when?"),
+            );
+            let answer = respond_at + Duration::minutes(rng.random_range(30..1_440));
+            step(
+                &mut events,
+                EventKind::Resumed,
+                answer,
+                requester,
+                State::Waiting,
+                State::InProgress,
+                Some(gk),
+                None,
+                Some("Production, since this morning."),
+            );
+            let done = work(&mut rng, answer, 8);
+            step(
+                &mut events,
+                EventKind::Resolved,
+                done,
+                gk,
+                State::InProgress,
+                State::Resolved,
+                Some(gk),
+                None,
+                Some("Fixed the configuration."),
+            );
+        } else if roll < 88 {
+            let expert = expert_for(category, &mut rng, gk);
+            step(
+                &mut events,
+                EventKind::Routed,
+                respond_at,
+                gk,
+                State::New,
+                State::InProgress,
+                Some(expert),
+                Some(expert),
+                None,
+            );
+            let done = work(&mut rng, respond_at, 30);
+            step(
+                &mut events,
+                EventKind::Resolved,
+                done,
+                expert,
+                State::InProgress,
+                State::Resolved,
+                Some(expert),
+                None,
+                Some("Sorted out."),
+            );
+        } else {
+            step(&mut events, EventKind::Taken, respond_at, gk, State::New, State::InProgress, Some(gk), None, None);
+            let mate = expert_for(category, &mut rng, gk);
+            let asked = respond_at + Duration::minutes(rng.random_range(5..120));
+            step(
+                &mut events,
+                EventKind::Consulted,
+                asked,
+                gk,
+                State::InProgress,
+                State::InProgress,
+                Some(gk),
+                Some(mate),
+                Some("Have you seen this before?"),
+            );
+            let done = work(&mut rng, asked, 10);
+            step(
+                &mut events,
+                EventKind::Resolved,
+                done,
+                gk,
+                State::InProgress,
+                State::Resolved,
+                Some(gk),
+                None,
+                Some("Resolved with a hint from a teammate."),
+            );
+        }
+        if events.last().is_some_and(|e| e.kind == EventKind::Resolved) && rng.random_bool(0.03) {
+            let closer = events.last().map(|e| e.actor).unwrap_or(gk);
+            let reopened = events.last().map(|e| e.at).unwrap_or(filed_at) + Duration::hours(rng.random_range(2..72));
+            let done = work(&mut rng, reopened, 8);
+            step(
+                &mut events,
+                EventKind::Reopened,
+                reopened,
+                requester,
+                State::Resolved,
+                State::InProgress,
+                Some(closer),
+                None,
+                Some("Still happening."),
+            );
+            step(
+                &mut events,
+                EventKind::Resolved,
+                done,
+                closer,
+                State::InProgress,
+                State::Resolved,
+                Some(closer),
+                None,
+                Some("Fixed for good this time."),
+            );
+        }
+        // The future has not happened yet: recent requests stay open.
+        events.retain(|e| e.at <= now);
+        let last =
+            events.last().map(|e| (e.to, e.owner, e.at, e.related)).unwrap_or((State::New, None, filed_at, None));
+        let (state, owner, updated, related) = last;
+        let closed_at = state.is_final().then_some(updated);
+        let tier = service.map(|s| s.2);
+        let _ = write!(
+            request_sql,
+            "({id},{},{},{},{},{},{},{requester},{},{},{},{},{},{},{},{}),",
+            sql_text(&title),
+            sql_text("Generated by goalkeeper seed."),
+            category_ids[category],
+            sql_opt(service.map(|s| s.0.0)),
+            sql_text(urgency.as_str()),
+            sql_text(state.as_str()),
+            sql_opt(owner),
+            sql_opt(if state == State::Rejected { related } else { None }),
+            Tier::rank(tier),
+            urgency.rank(),
+            events.len(),
+            sql_time(filed_at),
+            sql_time(updated),
+            closed_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
+        );
+        for (version, e) in events.iter().enumerate() {
+            event_id += 1;
+            let _ = write!(
+                event_sql,
+                "({event_id},{id},{},{},{},{},{},{},{},{},{},{},{}),",
+                e.actor,
+                sql_time(e.at),
+                sql_text(e.kind.as_str()),
+                e.from.map(|s| sql_text(s.as_str())).unwrap_or_else(|| "NULL".into()),
+                sql_text(e.to.as_str()),
+                sql_opt(e.owner),
+                sql_opt(e.target),
+                sql_opt(e.related),
+                e.note.map(sql_text).unwrap_or_else(|| "NULL".into()),
+                version + 1,
+                sql_opt(keeper(e.at)),
+            );
+            pending_events += 1;
+        }
+        pending_requests += 1;
+        if pending_requests >= 2_000 || pending_events >= 8_000 {
+            flush(conn, &mut request_sql, &mut event_sql)?;
+            pending_requests = 0;
+            pending_events = 0;
+        }
+    }
+    flush(conn, &mut request_sql, &mut event_sql)?;
+    if let DbConnection::Pg(_) = conn {
+        // New rows continue after the generated ids.
+        conn.batch_execute(
+            "SELECT setval(pg_get_serial_sequence('requests', 'id'), COALESCE((SELECT MAX(id) FROM requests), 0) + 1, false); \
+             SELECT setval(pg_get_serial_sequence('events', 'id'), COALESCE((SELECT MAX(id) FROM events), 0) + 1, false); \
+             ANALYZE;",
+        )?;
+    } else {
+        conn.batch_execute("ANALYZE;")?;
+    }
+    Ok(format!(
+        "Seeded {total} requests ({event_id} events) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\
+         Sign in as admin@example.com, gina@example.com (an engineer) or alex.backend0@example.com (a requester); \
+         every password is {DEMO_PASSWORD}.",
+        engineers.len(),
+        requesters.len(),
+        services.len()
+    ))
+}

@@ -1,0 +1,184 @@
+//! The weekly handover report as a page, Markdown and JSON, and the goalkeeper's notes.
+
+use crate::domain::Note;
+use crate::domain::metrics::IsoWeek;
+use crate::report::{self, WeeklyReport, duration_text, rate_text};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::extract::{CsrfForm, CurrentUser};
+use crate::web::pages::FieldErrors;
+use crate::web::view::{Layout, render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+/// One row of the times table: label, this week, previous week.
+pub struct TimeRow {
+    pub label: &'static str,
+    pub now: String,
+    pub before: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports/weekly.html")]
+struct WeeklyPage {
+    layout: Layout,
+    report: WeeklyReport,
+    times: Vec<TimeRow>,
+    shield: String,
+    shield_before: String,
+    reopen: String,
+    reopen_before: String,
+    previous_link: String,
+    next_link: String,
+    may_write: bool,
+    notes_text: String,
+    errors: FieldErrors,
+}
+
+impl WeeklyPage {
+    pub fn age(&self, seconds: &i64) -> String {
+        duration_text(Some(*seconds))
+    }
+
+    pub fn percent(&self, share: &f64) -> String {
+        format!("{:.0} %", share * 100.0)
+    }
+}
+
+fn time_rows(r: &WeeklyReport) -> Vec<TimeRow> {
+    let (f, p) = (&r.figures, &r.previous);
+    let row = |label, now, before| TimeRow { label, now: duration_text(now), before: duration_text(before) };
+    vec![
+        row("Lead time p50", f.lead_time.p50_seconds, p.lead_time.p50_seconds),
+        row("Lead time p90", f.lead_time.p90_seconds, p.lead_time.p90_seconds),
+        row("Lead time p50, office hours", f.lead_time.office_p50_seconds, p.lead_time.office_p50_seconds),
+        row("Lead time p90, office hours", f.lead_time.office_p90_seconds, p.lead_time.office_p90_seconds),
+        row("Time to triage p50", f.time_to_triage.p50_seconds, p.time_to_triage.p50_seconds),
+        row("Time to triage p90", f.time_to_triage.p90_seconds, p.time_to_triage.p90_seconds),
+        row(
+            "Time to triage p50, office hours",
+            f.time_to_triage.office_p50_seconds,
+            p.time_to_triage.office_p50_seconds,
+        ),
+        row(
+            "Time to triage p90, office hours",
+            f.time_to_triage.office_p90_seconds,
+            p.time_to_triage.office_p90_seconds,
+        ),
+        row("First response p50", f.time_to_first_response.p50_seconds, p.time_to_first_response.p50_seconds),
+        row("First response p90", f.time_to_first_response.p90_seconds, p.time_to_first_response.p90_seconds),
+        row(
+            "First response p50, office hours",
+            f.time_to_first_response.office_p50_seconds,
+            p.time_to_first_response.office_p50_seconds,
+        ),
+        row(
+            "First response p90, office hours",
+            f.time_to_first_response.office_p90_seconds,
+            p.time_to_first_response.office_p90_seconds,
+        ),
+    ]
+}
+
+async fn build(state: &AppState, week: IsoWeek) -> Result<WeeklyReport, AppError> {
+    let team = state.team().await?;
+    let now = state.now();
+    state.db(move |conn| Ok(report::weekly(conn, week, &team, now)?)).await
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    week: IsoWeek,
+    notes_text: Option<String>,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let report = build(state, week).await?;
+    let may_write = report::may_write_notes(&report, user.user.id, user.user.role.is_admin());
+    let notes_text = notes_text.unwrap_or_else(|| report.notes.as_ref().map(|n| n.text.clone()).unwrap_or_default());
+    render(
+        status,
+        &WeeklyPage {
+            layout: user.layout(format!("Weekly report {}", report.week), "reports"),
+            times: time_rows(&report),
+            shield: rate_text(&report.figures.shield_rate),
+            shield_before: rate_text(&report.previous.shield_rate),
+            reopen: rate_text(&report.figures.reopen_rate),
+            reopen_before: rate_text(&report.previous.reopen_rate),
+            previous_link: format!("/reports/weekly/{}", week.previous()),
+            next_link: format!("/reports/weekly/{}", week.next()),
+            may_write,
+            notes_text,
+            errors,
+            report,
+        },
+    )
+}
+
+/// The current week's report.
+pub async fn current(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    user.require_engineer()?;
+    let week = IsoWeek::containing(state.now(), state.team().await?.timezone());
+    Ok(see_other(&format!("/reports/weekly/{week}")))
+}
+
+/// `/reports/weekly/2026-W48`, `….md` or `….json`.
+pub async fn weekly(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require_engineer()?;
+    let raw = path.into_inner();
+    let (name, format) = match raw.rsplit_once('.') {
+        Some((name, ext)) => (name.to_owned(), ext.to_owned()),
+        None => (raw.clone(), "html".to_owned()),
+    };
+    let week = IsoWeek::parse(&name).ok_or(AppError::NotFound)?;
+    match format.as_str() {
+        "html" => page(&state, &user, week, None, FieldErrors::default(), StatusCode::OK).await,
+        "md" => Ok(HttpResponse::Ok()
+            .content_type("text/markdown; charset=utf-8")
+            .body(build(&state, week).await?.to_markdown())),
+        "json" => Ok(HttpResponse::Ok().json(build(&state, week).await?)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NotesForm {
+    pub notes: String,
+}
+
+pub async fn save_notes(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<NotesForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require_engineer()?;
+    let week = IsoWeek::parse(&path).ok_or(AppError::NotFound)?;
+    let report = build(&state, week).await?;
+    if !report::may_write_notes(&report, user.user.id, user.user.role.is_admin()) {
+        return Err(AppError::Forbidden(
+            "Only the goalkeeper of that week or an admin writes its handover notes.".into(),
+        ));
+    }
+    let mut errors = FieldErrors::default();
+    let text = if form.notes.trim().is_empty() {
+        Some(String::new())
+    } else {
+        errors.check("notes", Note::parse(&form.notes)).map(Note::into_string)
+    };
+    let Some(text) = text else {
+        return page(&state, &user, week, Some(form.notes), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let (by, now, key) = (user.user.id, state.now(), week.to_string());
+    state.db(move |conn| Ok(crate::db::metrics::save_notes(conn, &key, &text, by, now)?)).await?;
+    user.flash("Handover notes saved.");
+    Ok(see_other(&format!("/reports/weekly/{week}")))
+}
