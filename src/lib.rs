@@ -4,6 +4,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cli;
 pub mod db;
+pub mod export;
 pub mod domain;
 pub mod report;
 pub mod seed;

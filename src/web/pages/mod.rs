@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod exports;
 pub mod queue;
 pub mod reports;
 pub mod requests;
@@ -68,6 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/weekly", web::get().to(reports::current))
         .route("/reports/weekly/{week}", web::get().to(reports::weekly))
         .route("/reports/weekly/{week}/notes", web::post().to(reports::save_notes))
+        .route("/export/requests.csv", web::get().to(exports::requests))
+        .route("/export/events.csv", web::get().to(exports::events))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::add_user))
         .route("/admin/users/{id}/role", web::post().to(admin::change_role))

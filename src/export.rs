@@ -1,0 +1,175 @@
+//! CSV exports of requests and events (columns documented in docs/export.md). Cells that a
+//! spreadsheet would run as a formula are neutralised.
+
+use crate::db::models::{EventRow, RequestRow, utc};
+use crate::db::schema::{events, requests, services, users};
+use crate::db::{DbConnection, catalog};
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+const CHUNK: i64 = 5_000;
+
+pub const REQUEST_COLUMNS: [&str; 15] = [
+    "id", "title", "category", "service", "tier", "urgency", "state", "requester_id", "requester", "owner_id", "owner",
+    "duplicate_of", "created_at", "updated_at", "closed_at",
+];
+
+pub const EVENT_COLUMNS: [&str; 15] = [
+    "id", "request_id", "at", "kind", "actor_id", "actor", "actor_is_engineer", "from_state", "to_state", "owner_id",
+    "target_id", "related_request_id", "goalkeeper_id", "request_version", "note",
+];
+
+/// A cell a spreadsheet would read as a formula gets a leading apostrophe.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+fn time(at: chrono::NaiveDateTime) -> String {
+    utc(at).to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn opt(value: Option<i64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+struct Names {
+    people: HashMap<i64, (String, bool)>,
+    categories: HashMap<i64, String>,
+    services: HashMap<i64, (String, String)>,
+}
+
+fn names(conn: &mut DbConnection) -> QueryResult<Names> {
+    let people = users::table
+        .select((users::id, users::name, users::role))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, role)| (id, (name, role != "requester")))
+        .collect();
+    let categories = catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
+    let services = services::table
+        .select((services::id, services::name, services::tier))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, tier)| (id, (name, tier)))
+        .collect();
+    Ok(Names { people, categories, services })
+}
+
+fn write_row(out: &mut csv::Writer<Vec<u8>>, cells: &[String]) -> anyhow::Result<()> {
+    out.write_record(cells.iter().map(|c| neutralise(c)))?;
+    Ok(())
+}
+
+/// Requests filed in `[from, to)`, oldest first.
+pub fn requests_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+    let names = names(conn)?;
+    let person = |id: i64| names.people.get(&id).map(|p| p.0.clone()).unwrap_or_default();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(REQUEST_COLUMNS)?;
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<RequestRow> = requests::table
+            .filter(requests::created_at.ge(from.naive_utc()))
+            .filter(requests::created_at.lt(to.naive_utc()))
+            .filter(requests::id.gt(after))
+            .order(requests::id)
+            .limit(CHUNK)
+            .select(RequestRow::as_select())
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in rows {
+            let (service, tier) = r.service_id.and_then(|s| names.services.get(&s)).cloned().unwrap_or_default();
+            write_row(
+                &mut out,
+                &[
+                    r.id.to_string(),
+                    r.title,
+                    names.categories.get(&r.category_id).cloned().unwrap_or_default(),
+                    service,
+                    tier,
+                    r.urgency,
+                    r.state,
+                    r.requester_id.to_string(),
+                    person(r.requester_id),
+                    opt(r.owner_id),
+                    r.owner_id.map(person).unwrap_or_default(),
+                    opt(r.duplicate_of),
+                    time(r.created_at),
+                    time(r.updated_at),
+                    r.closed_at.map(time).unwrap_or_default(),
+                ],
+            )?;
+        }
+    }
+    Ok(out.into_inner()?)
+}
+
+/// Every event of the requests filed in `[from, to)`: their whole histories.
+pub fn events_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+    let names = names(conn)?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(EVENT_COLUMNS)?;
+    let mut after = 0i64;
+    loop {
+        let ids: Vec<i64> = requests::table
+            .filter(requests::created_at.ge(from.naive_utc()))
+            .filter(requests::created_at.lt(to.naive_utc()))
+            .filter(requests::id.gt(after))
+            .order(requests::id)
+            .limit(CHUNK)
+            .select(requests::id)
+            .load(conn)?;
+        let Some(last) = ids.last() else { break };
+        after = *last;
+        let rows: Vec<EventRow> = events::table
+            .filter(events::request_id.eq_any(&ids))
+            .order((events::request_id, events::id))
+            .select(EventRow::as_select())
+            .load(conn)?;
+        for e in rows {
+            let (actor, engineer) = names.people.get(&e.actor_id).cloned().unwrap_or_default();
+            write_row(
+                &mut out,
+                &[
+                    e.id.to_string(),
+                    e.request_id.to_string(),
+                    time(e.at),
+                    e.kind,
+                    e.actor_id.to_string(),
+                    actor,
+                    engineer.to_string(),
+                    e.from_state.unwrap_or_default(),
+                    e.to_state,
+                    opt(e.owner_id),
+                    opt(e.target_id),
+                    opt(e.related_request_id),
+                    opt(e.goalkeeper_id),
+                    e.request_version.to_string(),
+                    e.note.unwrap_or_default(),
+                ],
+            )?;
+        }
+    }
+    Ok(out.into_inner()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+1"), "'+1");
+        assert_eq!(neutralise("-1+1"), "'-1+1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("plain"), "plain");
+        assert_eq!(neutralise(""), "");
+    }
+}
