@@ -11,13 +11,39 @@ use std::collections::HashMap;
 const CHUNK: i64 = 5_000;
 
 pub const REQUEST_COLUMNS: [&str; 15] = [
-    "id", "title", "category", "service", "tier", "urgency", "state", "requester_id", "requester", "owner_id", "owner",
-    "duplicate_of", "created_at", "updated_at", "closed_at",
+    "id",
+    "title",
+    "category",
+    "service",
+    "tier",
+    "urgency",
+    "state",
+    "requester_id",
+    "requester",
+    "owner_id",
+    "owner",
+    "duplicate_of",
+    "created_at",
+    "updated_at",
+    "closed_at",
 ];
 
 pub const EVENT_COLUMNS: [&str; 15] = [
-    "id", "request_id", "at", "kind", "actor_id", "actor", "actor_is_engineer", "from_state", "to_state", "owner_id",
-    "target_id", "related_request_id", "goalkeeper_id", "request_version", "note",
+    "id",
+    "request_id",
+    "at",
+    "kind",
+    "actor_id",
+    "actor",
+    "actor_is_engineer",
+    "from_state",
+    "to_state",
+    "owner_id",
+    "target_id",
+    "related_request_id",
+    "goalkeeper_id",
+    "request_version",
+    "note",
 ];
 
 /// A cell a spreadsheet would read as a formula gets a leading apostrophe.

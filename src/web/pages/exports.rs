@@ -43,14 +43,22 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
         .body(body)
 }
 
-pub async fn requests(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Period>) -> Result<HttpResponse, AppError> {
+pub async fn requests(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<Period>,
+) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
     let (from, to) = period(&state, &query).await?;
     let body = state.db(move |conn| Ok(crate::export::requests_csv(conn, from, to)?)).await?;
     Ok(csv_response("requests.csv", body))
 }
 
-pub async fn events(state: web::Data<AppState>, user: CurrentUser, query: web::Query<Period>) -> Result<HttpResponse, AppError> {
+pub async fn events(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<Period>,
+) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
     let (from, to) = period(&state, &query).await?;
     let body = state.db(move |conn| Ok(crate::export::events_csv(conn, from, to)?)).await?;

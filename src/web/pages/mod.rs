@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod exports;
+pub mod insights;
 pub mod queue;
 pub mod reports;
 pub mod requests;
@@ -69,6 +70,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/weekly", web::get().to(reports::current))
         .route("/reports/weekly/{week}", web::get().to(reports::weekly))
         .route("/reports/weekly/{week}/notes", web::post().to(reports::save_notes))
+        .route("/insights", web::get().to(insights::page))
         .route("/export/requests.csv", web::get().to(exports::requests))
         .route("/export/events.csv", web::get().to(exports::events))
         .route("/admin/users", web::get().to(admin::users))
