@@ -184,7 +184,7 @@ pub fn weekly(
             age_seconds: (now - r.created_at).num_seconds(),
         })
         .collect();
-    open_requests.sort_by(|a, b| b.age_seconds.cmp(&a.age_seconds));
+    open_requests.sort_by_key(|r| std::cmp::Reverse(r.age_seconds));
 
     let notes = store::notes(conn, &week.to_string())?.map(|(text, by, at)| Notes { text, by: name(by.0), at });
     Ok(WeeklyReport {

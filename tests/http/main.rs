@@ -6,6 +6,7 @@ mod support;
 
 mod admin;
 mod auth;
+mod insights;
 mod requests;
 mod rotation;
 mod security;

@@ -21,6 +21,9 @@ const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 28.0;
 const TOP: f64 = 10.0;
 
+/// Reads one duration out of a week's figures.
+type Pick = fn(&WeekFigures) -> Option<i64>;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct InsightsQuery {
@@ -219,7 +222,7 @@ pub async fn page(
 
     // Line chart, in hours: weeks without data leave a gap.
     let hours = |s: Option<i64>| s.map(|s| s as f64 / 3600.0);
-    let picks: [(&str, &str, fn(&WeekFigures) -> Option<i64>); 3] = [
+    let picks: [(&str, &str, Pick); 3] = [
         ("Lead time p50", "series-a", |f| f.lead_time.p50_seconds),
         ("Lead time p90", "series-b", |f| f.lead_time.p90_seconds),
         ("Time to triage p50", "series-c", |f| f.time_to_triage.p50_seconds),
@@ -348,7 +351,7 @@ pub async fn page(
         .into_iter()
         .map(|(e, c)| LoadLine { name: name(e), count: c, width: c as f64 / max_load * 100.0 })
         .collect();
-    load.sort_by(|a, b| b.count.cmp(&a.count));
+    load.sort_by_key(|l| std::cmp::Reverse(l.count));
 
     let arrivals_counts = metrics::arrivals_by_hour_of_week(
         histories.iter().filter(|h| start <= h.filed_at && h.filed_at < end).map(|h| h.filed_at),

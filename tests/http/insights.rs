@@ -1,0 +1,179 @@
+use crate::backend_test;
+use crate::helpers::TestApp;
+use actix_web::http::StatusCode;
+use goalkeeper::domain::metrics::{self, History, IsoWeek, MetricEvent};
+use goalkeeper::domain::office::OfficeHours;
+use goalkeeper::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, UserId};
+use std::collections::{BTreeMap, HashMap};
+
+/// Seeds a small deterministic history straight into the test database.
+fn seed(app: &TestApp, requests: usize) {
+    let mut conn = app.pool.get().expect("connection");
+    goalkeeper::seed::run(&mut conn, Some(requests), 7, goalkeeper::domain::Clock::now(&*app.clock)).expect("seed");
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> crate::helpers::Browser {
+    let browser = app.browser();
+    let response = browser.login(email, goalkeeper::seed::DEMO_PASSWORD).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "sign-in of {email}");
+    browser
+}
+
+fn time(raw: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&chrono::Utc)).expect("an RFC 3339 time")
+}
+
+/// Rebuilds every request's history from the two CSV exports.
+fn histories_from_csv(requests_csv: &str, events_csv: &str) -> Vec<History> {
+    let mut requests = csv::Reader::from_reader(requests_csv.as_bytes());
+    let header = requests.headers().expect("header").clone();
+    let column = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let (id, category, tier, state, created) =
+        (column("id"), column("category"), column("tier"), column("state"), column("created_at"));
+    let mut categories: HashMap<String, i64> = HashMap::new();
+    let mut out: BTreeMap<i64, History> = BTreeMap::new();
+    for row in requests.records() {
+        let row = row.expect("row");
+        let next = categories.len() as i64 + 1;
+        let category_id = *categories.entry(row[category].to_owned()).or_insert(next);
+        let request = row[id].parse().expect("id");
+        out.insert(
+            request,
+            History {
+                id: RequestId(request),
+                category: CategoryId(category_id),
+                tier: Tier::parse(&row[tier]).ok(),
+                state: State::parse(&row[state]).expect("state"),
+                filed_at: time(&row[created]),
+                events: Vec::new(),
+            },
+        );
+    }
+    let mut events = csv::Reader::from_reader(events_csv.as_bytes());
+    let header = events.headers().expect("header").clone();
+    let column = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let optional = |raw: &str| raw.parse::<i64>().ok().map(UserId);
+    for row in events.records() {
+        let row = row.expect("row");
+        let request: i64 = row[column("request_id")].parse().expect("request id");
+        out.get_mut(&request).expect("a known request").events.push(MetricEvent {
+            kind: EventKind::parse(&row[column("kind")]).expect("kind"),
+            at: time(&row[column("at")]),
+            actor: UserId(row[column("actor_id")].parse().expect("actor")),
+            by_engineer: &row[column("actor_is_engineer")] == "true",
+            target: optional(&row[column("target_id")]),
+            goalkeeper: optional(&row[column("goalkeeper_id")]),
+        });
+    }
+    out.into_values().collect()
+}
+
+backend_test! {
+    async fn the_json_report_agrees_with_the_csv_exports(app) {
+        seed(&app, 400);
+        let gina = sign_in(&app, "gina@example.com").await;
+        let week = IsoWeek::containing(goalkeeper::domain::Clock::now(&*app.clock), chrono_tz::Tz::UTC).previous();
+        let json = gina.get(&format!("/reports/weekly/{week}.json")).await;
+        assert_eq!(json.status, StatusCode::OK);
+        let report: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+        let period = "from=2020-01-01&to=2030-01-01";
+        let requests_csv = gina.get(&format!("/export/requests.csv?{period}")).await.body;
+        let events_csv = gina.get(&format!("/export/events.csv?{period}")).await.body;
+        let histories = histories_from_csv(&requests_csv, &events_csv);
+        assert_eq!(histories.len(), 400);
+
+        let figures = metrics::week_figures(&histories, week.bounds(chrono_tz::Tz::UTC), &OfficeHours::default());
+        let ours = serde_json::to_value(&figures).expect("figures as JSON");
+        let theirs = &report["figures"];
+        for key in ["lead_time", "time_to_triage", "time_to_first_response", "intake", "closed", "shield_rate", "reopen_rate", "routed_load"] {
+            assert_eq!(ours[key], theirs[key], "{key} differs between the report and the exports");
+        }
+        assert!(figures.intake > 0 && figures.lead_time.count > 0, "the week has data");
+        let tiers: usize = report["intake_by_tier"].as_array().expect("tiers").iter().map(|t| t["count"].as_u64().unwrap_or(0) as usize).sum();
+        assert_eq!(tiers, figures.intake);
+    }
+}
+
+backend_test! {
+    async fn the_report_reads_as_a_page_and_as_markdown(app) {
+        seed(&app, 300);
+        let gina = sign_in(&app, "gina@example.com").await;
+        let current = gina.get("/reports/weekly").await;
+        assert_eq!(current.status, StatusCode::SEE_OTHER);
+        let page = gina.get(current.location()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for part in ["Weekly handover report", "Lead time p50", "Goalkeeper shield rate", "Still open", "Recurring topics", "Knowledge silos"] {
+            assert!(page.body.contains(part), "{part}");
+        }
+        let md = gina.get(&format!("{}.md", current.location())).await;
+        assert!(md.header("content-type").starts_with("text/markdown"));
+        assert!(md.body.starts_with("# Weekly handover report"));
+        assert_eq!(gina.get("/reports/weekly/2026-W99").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(gina.get("/reports/weekly/2026-W48.pdf").await.status, StatusCode::NOT_FOUND);
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        assert_eq!(rita.get(current.location()).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(rita.get("/insights").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(rita.get("/export/events.csv").await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+backend_test! {
+    async fn the_goalkeeper_of_the_week_writes_the_handover_notes(app) {
+        seed(&app, 100);
+        let now = goalkeeper::domain::Clock::now(&*app.clock);
+        let week = IsoWeek::containing(now, chrono_tz::Tz::UTC);
+        let keeper_email = {
+            use diesel::prelude::*;
+            let mut conn = app.pool.get().expect("connection");
+            let roster = goalkeeper::db::rotation::roster(&mut conn, now).expect("roster");
+            let middle = week.bounds(chrono_tz::Tz::UTC).0 + chrono::Duration::hours(84);
+            let keeper = roster.scheduled_shift(middle).expect("a shift").engineer;
+            use goalkeeper::db::schema::users;
+            users::table.find(keeper.0).select(users::email).first::<String>(&mut *conn).expect("email")
+        };
+        let keeper = sign_in(&app, &keeper_email).await;
+        let path = format!("/reports/weekly/{week}");
+        keeper.get(&path).await;
+        let saved = keeper.post(&format!("{path}/notes"), &[("notes", "Watch the DNS alerts; the vendor call is on Tuesday.")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert!(keeper.get(&format!("{path}.md")).await.body.contains("Watch the DNS alerts"));
+        let other_email = if keeper_email == "kim@example.com" { "sam@example.com" } else { "kim@example.com" };
+        let other = sign_in(&app, other_email).await;
+        other.get(&path).await;
+        let refused = other.post(&format!("{path}/notes"), &[("notes", "mine")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let admin = sign_in(&app, "admin@example.com").await;
+        admin.get(&path).await;
+        assert_eq!(admin.post(&format!("{path}/notes"), &[("notes", "Admin addendum.")]).await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+backend_test! {
+    async fn insights_show_silos_and_charts(app) {
+        seed(&app, 600);
+        let gina = sign_in(&app, "gina@example.com").await;
+        let page = gina.get("/insights").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<svg") && page.body.contains("<polyline"));
+        assert!(page.body.contains(">silo<"), "the seeded silos show");
+        assert!(page.body.contains("Dana Database"));
+        assert_eq!(gina.get("/insights?weeks=4").await.status, StatusCode::OK);
+        assert_eq!(gina.get("/insights?weeks=banana").await.status, StatusCode::OK);
+    }
+}
+
+backend_test! {
+    async fn exports_neutralise_spreadsheet_formulas(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        rita.file_with(&[("title", "=HYPERLINK(\"http://evil\")"), ("description", "+SUM(1)")]).await;
+        let csv = gina.get("/export/requests.csv").await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.header("content-type").starts_with("text/csv"));
+        assert!(csv.body.contains("'=HYPERLINK"), "{}", csv.body);
+        let bad = gina.get("/export/requests.csv?from=yesterday").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        let backwards = gina.get("/export/events.csv?from=2026-11-20&to=2026-11-01").await;
+        assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
+    }
+}
