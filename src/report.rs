@@ -94,7 +94,7 @@ pub fn weekly(
 
     let mut ids: BTreeSet<i64> = BTreeSet::new();
     ids.extend(store::filed_between(conn, previous_bounds.0, bounds.1)?);
-    ids.extend(store::closed_between(conn, window.0.min(previous_bounds.0), bounds.1)?);
+    ids.extend(store::closed_between(conn, previous_bounds.0, bounds.1)?);
     ids.extend(store::with_events_between(
         conn,
         previous_bounds.0,
@@ -148,7 +148,7 @@ pub fn weekly(
         })
         .collect();
 
-    let concentration: Vec<Concentration> = metrics::coverage(&histories, window)
+    let concentration: Vec<Concentration> = store::coverage(conn, window.0, window.1)?
         .into_iter()
         .map(|(category, counts)| Concentration::of(category, counts, rotation_size))
         .collect();

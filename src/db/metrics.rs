@@ -107,6 +107,38 @@ pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Ve
     Ok(out)
 }
 
+/// The coverage matrix (category → handler → resolved requests) over a window, aggregated in
+/// the database: the same definition as `domain::metrics::coverage` (requests resolved now,
+/// counted by whoever performed their final resolution, when it falls in the window), without
+/// loading every history. A test checks both agree.
+pub fn coverage(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<std::collections::BTreeMap<i64, std::collections::BTreeMap<i64, usize>>> {
+    // The final close event is the resolved event stamped with the request's `closed_at`.
+    let rows: Vec<(i64, i64, i64)> = requests::table
+        .inner_join(
+            events::table.on(events::request_id
+                .eq(requests::id)
+                .and(events::kind.eq(EventKind::Resolved.as_str()))
+                .and(events::at.nullable().eq(requests::closed_at))),
+        )
+        // No filter on the state: only a request closed now has a `closed_at`, and only a
+        // resolved one has a resolved event at that instant. (A state filter would also lead
+        // SQLite to the queue index and a scan of every resolved request.)
+        .filter(requests::closed_at.ge(naive(from)))
+        .filter(requests::closed_at.lt(naive(to)))
+        .group_by((requests::category_id, events::actor_id))
+        .select((requests::category_id, events::actor_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut matrix: std::collections::BTreeMap<i64, std::collections::BTreeMap<i64, usize>> = Default::default();
+    for (category, actor, count) in rows {
+        matrix.entry(category).or_default().insert(actor, usize::try_from(count).unwrap_or(0));
+    }
+    Ok(matrix)
+}
+
 /// The titles of these requests, for recurring topics.
 pub fn titles(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<String>> {
     let mut out = Vec::new();

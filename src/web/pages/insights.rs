@@ -168,11 +168,11 @@ pub async fn page(
     let window = (end - Duration::weeks(CONCENTRATION_WEEKS), end);
 
     let office = team.office.clone();
-    let (histories, people, categories, rotation_size) = state
+    let (histories, people, categories, rotation_size, matrix) = state
         .db(move |conn| {
             let mut ids: BTreeSet<i64> = BTreeSet::new();
             ids.extend(store::filed_between(conn, start, end)?);
-            ids.extend(store::closed_between(conn, start.min(window.0), end)?);
+            ids.extend(store::closed_between(conn, start, end)?);
             ids.extend(store::with_events_between(
                 conn,
                 start,
@@ -191,7 +191,8 @@ pub async fn page(
                 .find(|v| v.effective_from < end)
                 .map(|v| v.plan.engineers.len())
                 .unwrap_or(0);
-            Ok((histories, people, categories, size))
+            let matrix = store::coverage(conn, window.0, window.1)?;
+            Ok((histories, people, categories, size, matrix))
         })
         .await?;
     let figures: Vec<(IsoWeek, WeekFigures)> =
@@ -307,7 +308,6 @@ pub async fn page(
         .collect();
 
     // Coverage and concentration over the last 12 weeks.
-    let matrix = metrics::coverage(&histories, window);
     let mut engineers: BTreeSet<i64> = matrix.values().flat_map(|m| m.keys().copied()).collect();
     engineers.extend(figures.iter().flat_map(|(_, f)| f.routed_load.keys().copied()));
     let max_cell = matrix.values().flat_map(|m| m.values().copied()).max().unwrap_or(0);
