@@ -18,7 +18,7 @@ const INDEXES: &[&str] = &[
     "events_target",
     "login_failures_client",
     "login_failures_email",
-    "requests_closed",
+    "requests_coverage",
     "requests_created",
     "requests_owner",
     "requests_queue",

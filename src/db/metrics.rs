@@ -116,25 +116,19 @@ pub fn coverage(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<std::collections::BTreeMap<i64, std::collections::BTreeMap<i64, usize>>> {
-    // The final close event is the resolved event stamped with the request's `closed_at`.
-    let rows: Vec<(i64, i64, i64)> = requests::table
-        .inner_join(
-            events::table.on(events::request_id
-                .eq(requests::id)
-                .and(events::kind.eq(EventKind::Resolved.as_str()))
-                .and(events::at.nullable().eq(requests::closed_at))),
-        )
-        // No filter on the state: only a request closed now has a `closed_at`, and only a
-        // resolved one has a resolved event at that instant. (A state filter would also lead
-        // SQLite to the queue index and a scan of every resolved request.)
+    // `closed_by` is the actor of the final close, written with it (see requests::apply).
+    let rows: Vec<(i64, Option<i64>, i64)> = requests::table
         .filter(requests::closed_at.ge(naive(from)))
         .filter(requests::closed_at.lt(naive(to)))
-        .group_by((requests::category_id, events::actor_id))
-        .select((requests::category_id, events::actor_id, diesel::dsl::count_star()))
+        .filter(requests::state.eq(State::Resolved.as_str()))
+        .group_by((requests::category_id, requests::closed_by))
+        .select((requests::category_id, requests::closed_by, diesel::dsl::count_star()))
         .load(conn)?;
     let mut matrix: std::collections::BTreeMap<i64, std::collections::BTreeMap<i64, usize>> = Default::default();
-    for (category, actor, count) in rows {
-        matrix.entry(category).or_default().insert(actor, usize::try_from(count).unwrap_or(0));
+    for (category, closer, count) in rows {
+        if let Some(closer) = closer {
+            matrix.entry(category).or_default().insert(closer, usize::try_from(count).unwrap_or(0));
+        }
     }
     Ok(matrix)
 }

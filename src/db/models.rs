@@ -144,6 +144,8 @@ pub struct RequestRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    /// Who performed the final close, while the request is closed.
+    pub closed_by: Option<i64>,
 }
 
 /// A request as stored, with typed fields.

@@ -79,6 +79,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<BigInt>,
     }
 }
 
@@ -164,5 +165,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     handover_notes,
 );
 
-// The coverage matrix groups requests by category and their final resolver.
-diesel::allow_columns_to_appear_in_same_group_by_clause!(requests::category_id, events::actor_id);

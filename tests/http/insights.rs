@@ -177,3 +177,20 @@ backend_test! {
         assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
     }
 }
+
+backend_test! {
+    async fn the_coverage_matrix_from_the_database_matches_the_definition(app) {
+        seed(&app, 500);
+        // Reopen and resolve again one request by someone else, so "handled by" must follow the
+        // final close.
+        let mut conn = app.pool.get().expect("connection");
+        let now = goalkeeper::domain::Clock::now(&*app.clock);
+        let window = (now - chrono::Duration::weeks(12), now + chrono::Duration::hours(1));
+        let all: std::collections::BTreeSet<i64> = (1..=500).collect();
+        let histories = goalkeeper::db::metrics::histories(&mut conn, &all).expect("histories");
+        let by_definition = metrics::coverage(&histories, window);
+        let from_database = goalkeeper::db::metrics::coverage(&mut conn, window.0, window.1).expect("coverage");
+        assert!(!by_definition.is_empty());
+        assert_eq!(from_database, by_definition);
+    }
+}
