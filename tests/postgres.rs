@@ -198,6 +198,16 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     store::apply(&mut conn, ids[1], 1, engineer, Action::Resolve { note: Note::parse("done").expect("note") }, now)
         .expect("resolve");
     let source_history = store::history(&mut conn, ids[1]).expect("history");
+    // The rota and the handover notes come along too.
+    let plan = goalkeeper::domain::rotation::RotationPlan {
+        anchor: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+        handover_time: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
+        timezone: chrono_tz::Tz::UTC,
+        engineers: vec![gina],
+    };
+    let version = goalkeeper::domain::rotation::RotationVersion { effective_from: plan.handover(0), plan };
+    goalkeeper::db::rotation::save_version(&mut conn, &version, gina, now).expect("rotation");
+    goalkeeper::db::metrics::save_notes(&mut conn, "2026-W48", "Watch the DNS alerts.", gina, now).expect("notes");
     drop(conn);
 
     let run = |args: &[&str]| Command::new(BINARY).args(args).output().expect("goalkeeper copy");
@@ -208,7 +218,13 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     let target = db::open(&DatabaseUrl::Postgres(database.url.clone()), 1).expect("open target");
     let mut pg = target.get().expect("connection");
     let mut sqlite = source.get().expect("connection");
-    assert_eq!(db::copy::counts(&mut pg).expect("counts"), db::copy::counts(&mut sqlite).expect("counts"));
+    let copied = db::copy::counts(&mut pg).expect("counts");
+    assert_eq!(copied, db::copy::counts(&mut sqlite).expect("counts"));
+    assert!(
+        copied.iter().all(|(table, rows)| *rows > 0
+            || ["settings", "sessions", "login_failures", "services", "rotation_overrides"].contains(table)),
+        "{copied:?}"
+    );
     assert_eq!(store::history(&mut pg, ids[1]).expect("history"), source_history, "events keep ids and timestamps");
     assert_eq!(store::get(&mut pg, ids[0]).expect("get").expect("request").duplicate_of, Some(ids[29]));
     let next = person(&mut pg, "new@example.com", Role::Requester);

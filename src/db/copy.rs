@@ -21,6 +21,9 @@ pub const TABLES: &[&str] = &[
     "requests",
     "events",
     "idempotency_keys",
+    "rotation_versions",
+    "rotation_overrides",
+    "handover_notes",
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -58,6 +61,41 @@ struct IdempotencyRow {
     created_at: chrono::NaiveDateTime,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rotation_versions)]
+struct RotationVersionRow {
+    id: i64,
+    effective_from: chrono::NaiveDateTime,
+    anchor_date: String,
+    handover_time: String,
+    timezone: String,
+    engineers: String,
+    created_by: i64,
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rotation_overrides)]
+struct RotationOverrideRow {
+    id: i64,
+    engineer_id: i64,
+    replaces_id: Option<i64>,
+    starts_at: chrono::NaiveDateTime,
+    ends_at: chrono::NaiveDateTime,
+    note: String,
+    created_by: i64,
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = handover_notes)]
+struct HandoverNoteRow {
+    week: String,
+    body: String,
+    updated_by: i64,
+    updated_at: chrono::NaiveDateTime,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
     #[error("the target already holds people or requests; pass --replace to empty it first")]
@@ -82,6 +120,9 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> 
         ("requests", requests::table.count().get_result(conn)?),
         ("events", events::table.count().get_result(conn)?),
         ("idempotency_keys", idempotency_keys::table.count().get_result(conn)?),
+        ("rotation_versions", rotation_versions::table.count().get_result(conn)?),
+        ("rotation_overrides", rotation_overrides::table.count().get_result(conn)?),
+        ("handover_notes", handover_notes::table.count().get_result(conn)?),
     ])
 }
 
@@ -253,9 +294,35 @@ pub fn copy(
             |c, r| diesel::insert_into(idempotency_keys::table).values(r).execute(c),
         )?;
 
+        // Small tables, copied whole.
+        let versions: Vec<RotationVersionRow> =
+            rotation_versions::table.select(RotationVersionRow::as_select()).load(source)?;
+        for row in &versions {
+            diesel::insert_into(rotation_versions::table).values(row).execute(target)?;
+        }
+        let overrides: Vec<RotationOverrideRow> =
+            rotation_overrides::table.select(RotationOverrideRow::as_select()).load(source)?;
+        for row in &overrides {
+            diesel::insert_into(rotation_overrides::table).values(row).execute(target)?;
+        }
+        let notes: Vec<HandoverNoteRow> = handover_notes::table.select(HandoverNoteRow::as_select()).load(source)?;
+        for row in &notes {
+            diesel::insert_into(handover_notes::table).values(row).execute(target)?;
+        }
+
         if let DbConnection::Pg(_) = target {
             // New rows continue after the copied ids.
-            for table in ["users", "login_failures", "services", "categories", "requests", "events"] {
+            let with_ids = [
+                "users",
+                "login_failures",
+                "services",
+                "categories",
+                "requests",
+                "events",
+                "rotation_versions",
+                "rotation_overrides",
+            ];
+            for table in with_ids {
                 target.batch_execute(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 ))?;

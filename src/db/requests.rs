@@ -197,7 +197,7 @@ pub fn apply(
                     requests::owner_id.eq(change.owner.map(|o| o.0)),
                     requests::duplicate_of.eq(duplicate_of),
                     requests::closed_at.eq(closed_at),
-                requests::closed_by.eq(change.to.is_final().then_some(actor.id.0)),
+                    requests::closed_by.eq(change.to.is_final().then_some(actor.id.0)),
                     requests::version.eq(new_version),
                     requests::updated_at.eq(naive(now)),
                 ))

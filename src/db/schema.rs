@@ -164,4 +164,3 @@ diesel::allow_tables_to_appear_in_same_query!(
     rotation_overrides,
     handover_notes,
 );
-
