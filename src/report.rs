@@ -2,9 +2,9 @@
 //! three renderings (page, Markdown, JSON), all from the same figures.
 
 use crate::db::{DbConnection, catalog, metrics as store, requests as request_store, rotation, users};
+use crate::domain::UserId;
 use crate::domain::metrics::{self, Concentration, IsoWeek, Rate, WeekFigures};
 use crate::domain::office::TeamSettings;
-use crate::domain::{EventKind, UserId};
 use chrono::{DateTime, Duration, Utc};
 use diesel::QueryResult;
 use serde::Serialize;
@@ -92,18 +92,11 @@ pub fn weekly(
     let previous_bounds = previous.bounds(tz);
     let window = (bounds.1 - Duration::weeks(CONCENTRATION_WEEKS), bounds.1);
 
-    let mut ids: BTreeSet<i64> = BTreeSet::new();
-    ids.extend(store::filed_between(conn, previous_bounds.0, bounds.1)?);
-    ids.extend(store::closed_between(conn, previous_bounds.0, bounds.1)?);
-    ids.extend(store::with_events_between(
-        conn,
-        previous_bounds.0,
-        bounds.1,
-        &[EventKind::Taken, EventKind::Routed, EventKind::Resolved, EventKind::Rejected],
-    )?);
-    let histories = store::histories(conn, &ids)?;
-    let figures = metrics::week_figures(&histories, bounds, &team.office);
-    let previous_figures = metrics::week_figures(&histories, previous_bounds, &team.office);
+    let rows = store::summaries(conn, previous_bounds.0, bounds.1)?;
+    let routings = store::routings(conn, previous_bounds.0, bounds.1)?;
+    let summaries: Vec<metrics::RequestSummary> = rows.iter().map(|(s, _)| s.clone()).collect();
+    let figures = metrics::week_figures_from(&summaries, &routings, bounds, &team.office);
+    let previous_figures = metrics::week_figures_from(&summaries, &routings, previous_bounds, &team.office);
 
     let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
     let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"));
@@ -164,13 +157,9 @@ pub fn weekly(
         })
         .collect();
 
-    let filed_this_week: Vec<i64> =
-        histories.iter().filter(|h| bounds.0 <= h.filed_at && h.filed_at < bounds.1).map(|h| h.id.0).collect();
-    let titles = store::titles(conn, &filed_this_week)?;
-    let recurring_topics = metrics::recurring_topics(titles.iter().map(String::as_str), 2)
-        .into_iter()
-        .map(|(word, requests)| Topic { word, requests })
-        .collect();
+    let titles = rows.iter().filter(|(s, _)| bounds.0 <= s.filed_at && s.filed_at < bounds.1).map(|(_, t)| t.as_str());
+    let recurring_topics =
+        metrics::recurring_topics(titles, 2).into_iter().map(|(word, requests)| Topic { word, requests }).collect();
 
     let open_filter = request_store::QueueFilter::default();
     let (open, _) = request_store::queue(conn, &open_filter, 1, 200)?;

@@ -14,6 +14,7 @@ type Columns = BTreeSet<(String, String, String, bool)>;
 /// The indexes the queries rely on; both backends must have exactly these (besides keys).
 const INDEXES: &[&str] = &[
     "events_at",
+    "events_kind_at",
     "events_request",
     "events_target",
     "login_failures_client",
@@ -23,6 +24,7 @@ const INDEXES: &[&str] = &[
     "requests_owner",
     "requests_queue",
     "requests_requester",
+    "requests_triaged",
     "rotation_overrides_span",
     "rotation_versions_effective",
     "sessions_expiry",

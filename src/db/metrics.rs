@@ -1,9 +1,10 @@
 //! Reading histories for the metrics, and the handover notes.
 
+use super::models::RequestRow;
 use super::models::{naive, utc};
 use super::schema::{events, handover_notes, requests, services, users};
 use super::{DbConnection, corrupt, write_transaction};
-use crate::domain::metrics::{History, MetricEvent};
+use crate::domain::metrics::{History, MetricEvent, RequestSummary};
 use crate::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,40 +12,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Ids per query: well under SQLite's limit on bound parameters.
 const CHUNK: usize = 5_000;
-
-pub fn filed_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<i64>> {
-    requests::table
-        .filter(requests::created_at.ge(naive(from)))
-        .filter(requests::created_at.lt(naive(to)))
-        .select(requests::id)
-        .load(conn)
-}
-
-/// Requests that are closed now and whose final close falls in the interval.
-pub fn closed_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<i64>> {
-    requests::table
-        .filter(requests::closed_at.ge(naive(from)))
-        .filter(requests::closed_at.lt(naive(to)))
-        .select(requests::id)
-        .load(conn)
-}
-
-/// Requests with an event of one of `kinds` in the interval.
-pub fn with_events_between(
-    conn: &mut DbConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    kinds: &[EventKind],
-) -> QueryResult<Vec<i64>> {
-    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-    events::table
-        .filter(events::at.ge(naive(from)))
-        .filter(events::at.lt(naive(to)))
-        .filter(events::kind.eq_any(kinds))
-        .select(events::request_id)
-        .distinct()
-        .load(conn)
-}
 
 /// The full histories of these requests.
 pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Vec<History>> {
@@ -133,13 +100,67 @@ pub fn coverage(
     Ok(matrix)
 }
 
-/// The titles of these requests, for recurring topics.
-pub fn titles(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<String>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        out.extend(requests::table.filter(requests::id.eq_any(chunk)).select(requests::title).load::<String>(conn)?);
-    }
-    Ok(out)
+/// The summaries (and titles) of every request filed, closed or first triaged in `[from, to)`:
+/// one row each, from the columns kept in step with the history.
+pub fn summaries(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(RequestSummary, String)>> {
+    let tiers: HashMap<i64, String> =
+        services::table.select((services::id, services::tier)).load(conn)?.into_iter().collect();
+    let (from, to) = (naive(from), naive(to));
+    let rows: Vec<RequestRow> = requests::table
+        .filter(
+            requests::created_at
+                .ge(from)
+                .and(requests::created_at.lt(to))
+                .or(requests::closed_at.ge(from).and(requests::closed_at.lt(to)))
+                .or(requests::first_triage_at.ge(from).and(requests::first_triage_at.lt(to))),
+        )
+        .select(RequestRow::as_select())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            let tier = r
+                .service_id
+                .and_then(|s| tiers.get(&s))
+                .map(|t| Tier::parse(t).map_err(|_| corrupt("tier", t)))
+                .transpose()?;
+            let state = State::parse(&r.state).map_err(|_| corrupt("state", &r.state))?;
+            let summary = RequestSummary {
+                id: RequestId(r.id),
+                category: CategoryId(r.category_id),
+                tier,
+                state,
+                filed_at: utc(r.created_at),
+                first_response_at: r.first_response_at.map(utc),
+                first_triage_at: r.first_triage_at.map(utc),
+                first_triage_goalkeeper: r.first_triage_goalkeeper.map(UserId),
+                closed_at: r.closed_at.filter(|_| state.is_final()).map(utc),
+                closed_by: r.closed_by.map(UserId),
+                close_goalkeeper: r.close_goalkeeper.map(UserId),
+                routed: r.routed,
+                reopened: r.reopened,
+            };
+            Ok((summary, r.title))
+        })
+        .collect()
+}
+
+/// Every routing in `[from, to)`: when, and to whom.
+pub fn routings(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(DateTime<Utc>, UserId)>> {
+    let rows: Vec<(chrono::NaiveDateTime, Option<i64>)> = events::table
+        .filter(events::kind.eq(EventKind::Routed.as_str()))
+        .filter(events::at.ge(naive(from)))
+        .filter(events::at.lt(naive(to)))
+        .select((events::at, events::target_id))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(at, target)| target.map(|t| (utc(at), UserId(t)))).collect())
 }
 
 /// The handover notes of a week: text, who wrote them, when.

@@ -146,6 +146,13 @@ pub struct RequestRow {
     pub closed_at: Option<NaiveDateTime>,
     /// Who performed the final close, while the request is closed.
     pub closed_by: Option<i64>,
+    // The moments the metrics need (see `domain::metrics::RequestSummary`).
+    pub first_response_at: Option<NaiveDateTime>,
+    pub first_triage_at: Option<NaiveDateTime>,
+    pub first_triage_goalkeeper: Option<i64>,
+    pub close_goalkeeper: Option<i64>,
+    pub routed: bool,
+    pub reopened: bool,
 }
 
 /// A request as stored, with typed fields.

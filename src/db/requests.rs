@@ -3,6 +3,7 @@
 use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, RequestRow, naive};
 use super::schema::{categories, events, idempotency_keys, requests, services};
 use super::{DbConnection, write_transaction};
+use crate::domain::metrics;
 use crate::domain::{
     Action, Actor, CategoryId, Description, EventKind, RequestId, ServiceId, State, Tier, Title, TriageError, Urgency,
     UserId, triage,
@@ -190,6 +191,8 @@ pub fn apply(
         let closed_at = if change.to.is_final() { Some(naive(now)) } else { None };
         let duplicate_of = if change.to.is_final() { change.related.map(|r| r.0) } else { None };
         let new_version = seen_version + 1;
+        let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
+        let final_close = change.to.is_final();
         let updated =
             diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
                 .set((
@@ -197,7 +200,8 @@ pub fn apply(
                     requests::owner_id.eq(change.owner.map(|o| o.0)),
                     requests::duplicate_of.eq(duplicate_of),
                     requests::closed_at.eq(closed_at),
-                    requests::closed_by.eq(change.to.is_final().then_some(actor.id.0)),
+                    requests::closed_by.eq(final_close.then_some(actor.id.0)),
+                    requests::close_goalkeeper.eq(if final_close { goalkeeper } else { None }),
                     requests::version.eq(new_version),
                     requests::updated_at.eq(naive(now)),
                 ))
@@ -219,11 +223,40 @@ pub fn apply(
                 related_request_id: change.related.map(|r| r.0),
                 note: change.note.as_deref(),
                 request_version: new_version,
-                goalkeeper_id: super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0),
+                goalkeeper_id: goalkeeper,
             })
             .execute(conn)?;
+        record_milestones(conn, id, change.kind, actor, goalkeeper, now)?;
         get(conn, id)?.ok_or(ApplyError::NotFound)
     })
+}
+
+/// Keeps the moments the metrics read from a request (`domain::metrics::RequestSummary`) in
+/// step with its history, in the transaction of the event that changes them.
+fn record_milestones(
+    conn: &mut DbConnection,
+    id: RequestId,
+    kind: EventKind,
+    actor: Actor,
+    goalkeeper: Option<i64>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let this = requests::table.filter(requests::id.eq(id.0));
+    if actor.role.is_engineer() && metrics::RESPONSES.contains(&kind) {
+        diesel::update(this.filter(requests::first_response_at.is_null()))
+            .set(requests::first_response_at.eq(naive(now)))
+            .execute(conn)?;
+    }
+    if metrics::TRIAGE_DECISIONS.contains(&kind) {
+        diesel::update(this.filter(requests::first_triage_at.is_null()))
+            .set((requests::first_triage_at.eq(naive(now)), requests::first_triage_goalkeeper.eq(goalkeeper)))
+            .execute(conn)?;
+    }
+    match kind {
+        EventKind::Routed => diesel::update(this).set(requests::routed.eq(true)).execute(conn).map(|_| ()),
+        EventKind::Reopened => diesel::update(this).set(requests::reopened.eq(true)).execute(conn).map(|_| ()),
+        _ => Ok(()),
+    }
 }
 
 /// Who a queue shows.

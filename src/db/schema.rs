@@ -80,6 +80,12 @@ diesel::table! {
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
         closed_by -> Nullable<BigInt>,
+        first_response_at -> Nullable<Timestamp>,
+        first_triage_at -> Nullable<Timestamp>,
+        first_triage_goalkeeper -> Nullable<BigInt>,
+        close_goalkeeper -> Nullable<BigInt>,
+        routed -> Bool,
+        reopened -> Bool,
     }
 }
 

@@ -34,7 +34,8 @@ pub struct History {
     pub events: Vec<MetricEvent>,
 }
 
-const RESPONSES: [EventKind; 6] = [
+/// Events that answer the requester (when an engineer makes them).
+pub const RESPONSES: [EventKind; 6] = [
     EventKind::Taken,
     EventKind::Routed,
     EventKind::Commented,
@@ -42,7 +43,8 @@ const RESPONSES: [EventKind; 6] = [
     EventKind::Resolved,
     EventKind::Rejected,
 ];
-const TRIAGE_DECISIONS: [EventKind; 4] =
+/// The kinds of the first triage decision.
+pub const TRIAGE_DECISIONS: [EventKind; 4] =
     [EventKind::Taken, EventKind::Routed, EventKind::Resolved, EventKind::Rejected];
 
 impl History {
@@ -87,6 +89,57 @@ impl History {
 
     pub fn lead_time(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         self.final_close().map(|e| (self.filed_at, e.at))
+    }
+}
+
+/// What the weekly figures need of one request: the moments its history defines. The database
+/// keeps these on the request (maintained with every event), so reports can read one row per
+/// request; [`History::summary`] is the definition they follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSummary {
+    pub id: RequestId,
+    pub category: CategoryId,
+    pub tier: Option<Tier>,
+    pub state: State,
+    pub filed_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub first_triage_at: Option<DateTime<Utc>>,
+    /// The goalkeeper recorded on the first triage decision.
+    pub first_triage_goalkeeper: Option<UserId>,
+    /// The final close, for a request that is closed now.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Who performed the final close ("handled by").
+    pub closed_by: Option<UserId>,
+    /// The goalkeeper recorded on the final close.
+    pub close_goalkeeper: Option<UserId>,
+    pub routed: bool,
+    pub reopened: bool,
+}
+
+impl History {
+    pub fn summary(&self) -> RequestSummary {
+        let close = self.final_close();
+        let triage = self.first_triage();
+        RequestSummary {
+            id: self.id,
+            category: self.category,
+            tier: self.tier,
+            state: self.state,
+            filed_at: self.filed_at,
+            first_response_at: self.first_response().map(|e| e.at),
+            first_triage_at: triage.map(|e| e.at),
+            first_triage_goalkeeper: triage.and_then(|e| e.goalkeeper),
+            closed_at: close.map(|e| e.at),
+            closed_by: close.map(|e| e.actor),
+            close_goalkeeper: close.and_then(|e| e.goalkeeper),
+            routed: self.was_routed(),
+            reopened: self.was_reopened(),
+        }
+    }
+
+    /// `(when, to whom)` of each routing.
+    pub fn routings(&self) -> impl Iterator<Item = (DateTime<Utc>, UserId)> + '_ {
+        self.events.iter().filter(|e| e.kind == EventKind::Routed).filter_map(|e| e.target.map(|t| (e.at, t)))
     }
 }
 
@@ -225,59 +278,65 @@ pub struct WeekFigures {
 /// Computes a week's figures from the histories of (at least) every request filed, closed or
 /// first triaged in it.
 pub fn week_figures(histories: &[History], week: (DateTime<Utc>, DateTime<Utc>), office: &OfficeHours) -> WeekFigures {
-    let mut figures = WeekFigures::default();
-    let filed: Vec<&History> = histories.iter().filter(|h| within(h.filed_at, week)).collect();
-    let closed: Vec<&History> =
-        histories.iter().filter(|h| h.final_close().is_some_and(|e| within(e.at, week))).collect();
+    let summaries: Vec<RequestSummary> = histories.iter().map(History::summary).collect();
+    let routings: Vec<(DateTime<Utc>, UserId)> = histories.iter().flat_map(History::routings).collect();
+    week_figures_from(&summaries, &routings, week, office)
+}
 
-    figures.lead_time = Percentiles::of(&closed.iter().filter_map(|h| h.lead_time()).collect::<Vec<_>>(), office);
-    figures.time_to_triage =
-        Percentiles::of(&filed.iter().filter_map(|h| h.time_to_triage()).collect::<Vec<_>>(), office);
-    figures.time_to_first_response =
-        Percentiles::of(&filed.iter().filter_map(|h| h.time_to_first_response()).collect::<Vec<_>>(), office);
+/// The same figures from request summaries and the routings (when, to whom) of the week.
+pub fn week_figures_from(
+    summaries: &[RequestSummary],
+    routings: &[(DateTime<Utc>, UserId)],
+    week: (DateTime<Utc>, DateTime<Utc>),
+    office: &OfficeHours,
+) -> WeekFigures {
+    let mut figures = WeekFigures::default();
+    let filed: Vec<&RequestSummary> = summaries.iter().filter(|r| within(r.filed_at, week)).collect();
+    let closed: Vec<&RequestSummary> =
+        summaries.iter().filter(|r| r.state.is_final() && r.closed_at.is_some_and(|at| within(at, week))).collect();
+
+    let spans = |list: &[&RequestSummary],
+                 end: fn(&RequestSummary) -> Option<DateTime<Utc>>|
+     -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        list.iter().filter_map(|r| end(r).map(|at| (r.filed_at, at))).collect()
+    };
+    figures.lead_time = Percentiles::of(&spans(&closed, |r| r.closed_at), office);
+    figures.time_to_triage = Percentiles::of(&spans(&filed, |r| r.first_triage_at), office);
+    figures.time_to_first_response = Percentiles::of(&spans(&filed, |r| r.first_response_at), office);
 
     figures.intake = filed.len();
-    for h in &filed {
-        *figures.intake_by_category.entry(h.category.0).or_default() += 1;
-        *figures.intake_by_tier.entry(h.tier.map(|t| t.as_str()).unwrap_or("none").to_owned()).or_default() += 1;
+    for r in &filed {
+        *figures.intake_by_category.entry(r.category.0).or_default() += 1;
+        *figures.intake_by_tier.entry(r.tier.map(|t| t.as_str()).unwrap_or("none").to_owned()).or_default() += 1;
     }
-    for h in &closed {
-        let Some(close) = h.final_close() else { continue };
-        let bucket = if close.kind == EventKind::Rejected {
+    for r in &closed {
+        let bucket = if r.state == State::Rejected {
             &mut figures.closed.rejected
-        } else if h.was_routed() {
+        } else if r.routed {
             &mut figures.closed.after_routing
-        } else if close.goalkeeper == Some(close.actor) {
+        } else if r.close_goalkeeper.is_some() && r.close_goalkeeper == r.closed_by {
             &mut figures.closed.by_goalkeeper_alone
         } else {
             &mut figures.closed.other
         };
         *bucket += 1;
     }
-    figures.reopen_rate = Rate::new(closed.iter().filter(|h| h.was_reopened()).count(), closed.len());
+    figures.reopen_rate = Rate::new(closed.iter().filter(|r| r.reopened).count(), closed.len());
 
     // Shield rate: requests first triaged in the week and closed now.
-    let triaged: Vec<&History> = histories
+    let triaged: Vec<&RequestSummary> = summaries
         .iter()
-        .filter(|h| h.state.is_final() && h.first_triage().is_some_and(|e| within(e.at, week)))
+        .filter(|r| r.state.is_final() && r.first_triage_at.is_some_and(|at| within(at, week)))
         .collect();
     let shielded = triaged
         .iter()
-        .filter(|h| {
-            let keeper = h.first_triage().and_then(|e| e.goalkeeper);
-            !h.was_routed() && keeper.is_some() && h.handled_by() == keeper
-        })
+        .filter(|r| !r.routed && r.first_triage_goalkeeper.is_some() && r.closed_by == r.first_triage_goalkeeper)
         .count();
     figures.shield_rate = Rate::new(shielded, triaged.len());
 
-    for h in histories {
-        for e in &h.events {
-            if e.kind == EventKind::Routed
-                && within(e.at, week)
-                && let Some(target) = e.target
-            {
-                *figures.routed_load.entry(target.0).or_default() += 1;
-            }
+    for (at, target) in routings {
+        if within(*at, week) {
+            *figures.routed_load.entry(target.0).or_default() += 1;
         }
     }
     figures

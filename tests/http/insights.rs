@@ -194,3 +194,39 @@ backend_test! {
         assert_eq!(from_database, by_definition);
     }
 }
+
+backend_test! {
+    async fn the_summary_kept_on_each_request_follows_its_history(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let (_, sam_id) = app.signed_in(Role::Engineer, "Sam").await;
+        let sam = app.browser();
+        sam.login("sam@example.com", crate::helpers::PASSWORD).await;
+        let a = rita.file("routed then reopened").await;
+        gina.act(a, "comment", &[("note", "looking")]).await;
+        gina.act(a, "route", &[("to", &sam_id.to_string())]).await;
+        sam.act(a, "resolve", &[("note", "done")]).await;
+        rita.act(a, "reopen", &[("note", "again")]).await;
+        sam.act(a, "resolve", &[("note", "done again")]).await;
+        let b = rita.file("answered by the requester first").await;
+        rita.act(b, "comment", &[("note", "more details")]).await;
+        gina.act(b, "wait", &[("note", "which host?")]).await;
+        rita.act(b, "comment", &[("note", "db-3")]).await;
+        gina.act(b, "reject", &[("note", "not ours")]).await;
+        let c = rita.file("still open").await;
+        gina.act(c, "take", &[]).await;
+
+        let mut conn = app.pool.get().expect("connection");
+        let now = goalkeeper::domain::Clock::now(&*app.clock);
+        let window = (now - chrono::Duration::days(1), now + chrono::Duration::days(1));
+        let mut from_columns: Vec<metrics::RequestSummary> =
+            goalkeeper::db::metrics::summaries(&mut conn, window.0, window.1).expect("summaries").into_iter().map(|(s, _)| s).collect();
+        from_columns.sort_by_key(|s| s.id);
+        let ids: std::collections::BTreeSet<i64> = [a, b, c].into_iter().collect();
+        let by_definition: Vec<metrics::RequestSummary> =
+            goalkeeper::db::metrics::histories(&mut conn, &ids).expect("histories").iter().map(History::summary).collect();
+        assert_eq!(from_columns, by_definition);
+        assert!(from_columns[0].routed && from_columns[0].reopened);
+        assert!(from_columns[1].first_response_at.is_some(), "the goalkeeper's question is the first response");
+    }
+}

@@ -2,8 +2,7 @@
 //! as server-drawn SVG charts with the exact figures in tables beside them.
 
 use crate::db::{catalog, metrics as store, rotation, users};
-use crate::domain::EventKind;
-use crate::domain::metrics::{self, Concentration, IsoWeek, WeekFigures};
+use crate::domain::metrics::{self, Concentration, IsoWeek, RequestSummary, WeekFigures};
 use crate::report::{CONCENTRATION_WEEKS, duration_text, rate_text};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -168,18 +167,11 @@ pub async fn page(
     let window = (end - Duration::weeks(CONCENTRATION_WEEKS), end);
 
     let office = team.office.clone();
-    let (histories, people, categories, rotation_size, matrix) = state
+    let (summaries, routings, people, categories, rotation_size, matrix) = state
         .db(move |conn| {
-            let mut ids: BTreeSet<i64> = BTreeSet::new();
-            ids.extend(store::filed_between(conn, start, end)?);
-            ids.extend(store::closed_between(conn, start, end)?);
-            ids.extend(store::with_events_between(
-                conn,
-                start,
-                end,
-                &[EventKind::Taken, EventKind::Routed, EventKind::Resolved, EventKind::Rejected],
-            )?);
-            let histories = store::histories(conn, &ids)?;
+            let summaries: Vec<RequestSummary> =
+                store::summaries(conn, start, end)?.into_iter().map(|(s, _)| s).collect();
+            let routings = store::routings(conn, start, end)?;
             let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
             let categories: BTreeMap<i64, String> =
                 catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
@@ -192,11 +184,11 @@ pub async fn page(
                 .map(|v| v.plan.engineers.len())
                 .unwrap_or(0);
             let matrix = store::coverage(conn, window.0, window.1)?;
-            Ok((histories, people, categories, size, matrix))
+            Ok((summaries, routings, people, categories, size, matrix))
         })
         .await?;
     let figures: Vec<(IsoWeek, WeekFigures)> =
-        weeks.iter().map(|w| (*w, metrics::week_figures(&histories, w.bounds(tz), &office))).collect();
+        weeks.iter().map(|w| (*w, metrics::week_figures_from(&summaries, &routings, w.bounds(tz), &office))).collect();
     let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"));
 
     let rows = figures
@@ -354,7 +346,7 @@ pub async fn page(
     load.sort_by_key(|l| std::cmp::Reverse(l.count));
 
     let arrivals_counts = metrics::arrivals_by_hour_of_week(
-        histories.iter().filter(|h| start <= h.filed_at && h.filed_at < end).map(|h| h.filed_at),
+        summaries.iter().filter(|r| start <= r.filed_at && r.filed_at < end).map(|r| r.filed_at),
         tz,
     );
     let max_arrivals = arrivals_counts.iter().copied().max().unwrap_or(0);
