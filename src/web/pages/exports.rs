@@ -43,15 +43,28 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
         .body(body)
 }
 
+/// Produces one export for a period.
+type Export = fn(&mut crate::db::DbConnection, DateTime<Utc>, DateTime<Utc>) -> anyhow::Result<Vec<u8>>;
+
+async fn download(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &Period,
+    name: &str,
+    export: Export,
+) -> Result<HttpResponse, AppError> {
+    user.require_engineer()?;
+    let (from, to) = period(state, query).await?;
+    let body = state.db(move |conn| Ok(export(conn, from, to)?)).await?;
+    Ok(csv_response(name, body))
+}
+
 pub async fn requests(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_engineer()?;
-    let (from, to) = period(&state, &query).await?;
-    let body = state.db(move |conn| Ok(crate::export::requests_csv(conn, from, to)?)).await?;
-    Ok(csv_response("requests.csv", body))
+    download(&state, &user, &query, "requests.csv", crate::export::requests_csv).await
 }
 
 pub async fn events(
@@ -59,8 +72,5 @@ pub async fn events(
     user: CurrentUser,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_engineer()?;
-    let (from, to) = period(&state, &query).await?;
-    let body = state.db(move |conn| Ok(crate::export::events_csv(conn, from, to)?)).await?;
-    Ok(csv_response("events.csv", body))
+    download(&state, &user, &query, "events.csv", crate::export::events_csv).await
 }
