@@ -222,7 +222,8 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     assert_eq!(copied, db::copy::counts(&mut sqlite).expect("counts"));
     assert!(
         copied.iter().all(|(table, rows)| *rows > 0
-            || ["settings", "sessions", "login_failures", "services", "rotation_overrides"].contains(table)),
+            || ["settings", "sessions", "login_failures", "services", "rotation_overrides", "routing_advice"]
+                .contains(table)),
         "{copied:?}"
     );
     assert_eq!(store::history(&mut pg, ids[1]).expect("history"), source_history, "events keep ids and timestamps");

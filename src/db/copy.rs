@@ -24,6 +24,7 @@ pub const TABLES: &[&str] = &[
     "rotation_versions",
     "rotation_overrides",
     "handover_notes",
+    "routing_advice",
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -96,6 +97,18 @@ struct HandoverNoteRow {
     updated_at: chrono::NaiveDateTime,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = routing_advice)]
+struct RoutingAdviceRow {
+    request_id: i64,
+    request_version: i32,
+    expert_id: i64,
+    suggested_id: Option<i64>,
+    routed_to: i64,
+    followed: bool,
+    at: chrono::NaiveDateTime,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
     #[error("the target already holds people or requests; pass --replace to empty it first")]
@@ -123,6 +136,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> 
         ("rotation_versions", rotation_versions::table.count().get_result(conn)?),
         ("rotation_overrides", rotation_overrides::table.count().get_result(conn)?),
         ("handover_notes", handover_notes::table.count().get_result(conn)?),
+        ("routing_advice", routing_advice::table.count().get_result(conn)?),
     ])
 }
 
@@ -308,6 +322,10 @@ pub fn copy(
         let notes: Vec<HandoverNoteRow> = handover_notes::table.select(HandoverNoteRow::as_select()).load(source)?;
         for row in &notes {
             diesel::insert_into(handover_notes::table).values(row).execute(target)?;
+        }
+        let advice: Vec<RoutingAdviceRow> = routing_advice::table.select(RoutingAdviceRow::as_select()).load(source)?;
+        for row in &advice {
+            diesel::insert_into(routing_advice::table).values(row).execute(target)?;
         }
 
         if let DbConnection::Pg(_) = target {

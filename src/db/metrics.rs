@@ -148,6 +148,65 @@ pub fn summaries(
         .collect()
 }
 
+/// Resolved requests of one category in a window, by who closed them (for routing advice).
+pub fn category_coverage(
+    conn: &mut DbConnection,
+    category: CategoryId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<std::collections::BTreeMap<i64, usize>> {
+    let rows: Vec<(Option<i64>, i64)> = requests::table
+        .filter(requests::closed_at.ge(naive(from)))
+        .filter(requests::closed_at.lt(naive(to)))
+        .filter(requests::state.eq(State::Resolved.as_str()))
+        .filter(requests::category_id.eq(category.0))
+        .group_by(requests::closed_by)
+        .select((requests::closed_by, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(closer, count)| closer.map(|c| (c, usize::try_from(count).unwrap_or(0))))
+        .collect())
+}
+
+/// How many open requests each engineer owns now.
+pub fn open_owned(conn: &mut DbConnection) -> QueryResult<HashMap<i64, usize>> {
+    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(Option<i64>, i64)> = requests::table
+        .filter(requests::state.eq_any(open))
+        .filter(requests::owner_id.is_not_null())
+        .group_by(requests::owner_id)
+        .select((requests::owner_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(owner, count)| owner.map(|o| (o, usize::try_from(count).unwrap_or(0)))).collect())
+}
+
+/// Records the silo advice shown with a routing, and whether it was followed.
+pub fn record_routing_advice(
+    conn: &mut DbConnection,
+    request: RequestId,
+    version: i32,
+    advice: &crate::domain::metrics::RoutingAdvice,
+    routed_to: UserId,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    use super::schema::routing_advice;
+    write_transaction(conn, |conn| {
+        diesel::insert_into(routing_advice::table)
+            .values((
+                routing_advice::request_id.eq(request.0),
+                routing_advice::request_version.eq(version),
+                routing_advice::expert_id.eq(advice.expert),
+                routing_advice::suggested_id.eq(advice.suggested),
+                routing_advice::routed_to.eq(routed_to.0),
+                routing_advice::followed.eq(routed_to.0 != advice.expert),
+                routing_advice::at.eq(naive(now)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
 /// Every routing in `[from, to)`: when, and to whom.
 pub fn routings(
     conn: &mut DbConnection,

@@ -151,6 +151,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    routing_advice (request_id, request_version) {
+        request_id -> BigInt,
+        request_version -> Integer,
+        expert_id -> BigInt,
+        suggested_id -> Nullable<BigInt>,
+        routed_to -> BigInt,
+        followed -> Bool,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -169,4 +181,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rotation_versions,
     rotation_overrides,
     handover_notes,
+    routing_advice,
 );

@@ -399,6 +399,38 @@ impl Concentration {
     }
 }
 
+/// What the route form says when a category is a knowledge silo.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoutingAdvice {
+    /// The engineer who handles most of the category.
+    pub expert: i64,
+    pub expert_share: f64,
+    pub resolved: usize,
+    /// Someone with less experience in the category, to route to while consulting the expert.
+    pub suggested: Option<i64>,
+}
+
+/// Advice for routing a request of a category: only when the category is a silo. `candidates`
+/// are the engineers who could take it; the one with the fewest resolved requests in the
+/// category (ties: the lower id) is suggested.
+pub fn routing_advice(concentration: &Concentration, candidates: &[i64]) -> Option<RoutingAdvice> {
+    if !concentration.silo {
+        return None;
+    }
+    let expert = concentration.top_handler?;
+    let suggested = candidates
+        .iter()
+        .filter(|c| **c != expert)
+        .min_by_key(|c| (concentration.by_engineer.get(c).copied().unwrap_or(0), **c))
+        .copied();
+    Some(RoutingAdvice {
+        expert,
+        expert_share: concentration.top_share.unwrap_or(0.0),
+        resolved: concentration.resolved,
+        suggested,
+    })
+}
+
 /// Resolved requests whose final close falls in the window, counted by category and handler:
 /// the coverage matrix, and the input of [`Concentration`].
 pub fn coverage(histories: &[History], window: (DateTime<Utc>, DateTime<Utc>)) -> BTreeMap<i64, BTreeMap<i64, usize>> {
@@ -651,6 +683,16 @@ mod tests {
         assert_eq!(lone.normalized_entropy, None, "no figure with fewer than two engineers");
         let empty = Concentration::of(4, BTreeMap::new(), 4);
         assert_eq!((empty.top_share, empty.bus_factor, empty.normalized_entropy), (None, None, None));
+    }
+
+    #[test]
+    fn routing_advice_only_for_silos_and_towards_the_least_experienced() {
+        let silo = Concentration::of(6, BTreeMap::from([(10, 8), (11, 1), (12, 2)]), 4);
+        let advice = routing_advice(&silo, &[10, 11, 12, 13]).expect("advice for a silo");
+        assert_eq!((advice.expert, advice.suggested, advice.resolved), (10, Some(13), 11));
+        let spread = Concentration::of(1, BTreeMap::from([(10, 3), (11, 3)]), 4);
+        assert_eq!(routing_advice(&spread, &[10, 11]), None);
+        assert_eq!(routing_advice(&silo, &[10]).and_then(|a| a.suggested), None, "nobody else to suggest");
     }
 
     #[test]

@@ -230,3 +230,42 @@ backend_test! {
         assert!(from_columns[1].first_response_at.is_some(), "the goalkeeper's question is the first response");
     }
 }
+
+backend_test! {
+    async fn routing_into_a_silo_comes_with_advice_and_records_if_it_was_followed(app) {
+        seed(&app, 600);
+        let requester = sign_in(&app, "alex.backend0@example.com").await;
+        let gina = sign_in(&app, "gina@example.com").await;
+        let database = {
+            use diesel::prelude::*;
+            use goalkeeper::db::schema::{categories, users};
+            let mut conn = app.pool.get().expect("connection");
+            let category: i64 = categories::table.filter(categories::name.eq("Database")).select(categories::id).first(&mut *conn).expect("category");
+            let dana: i64 = users::table.filter(users::name.eq("Dana Database")).select(users::id).first(&mut *conn).expect("dana");
+            (category, dana)
+        };
+        let (category, dana) = database;
+        let first = requester.file_with(&[("title", "Replica lag again"), ("category", &category.to_string())]).await;
+        let page = gina.get(&format!("/requests/{first}")).await.body;
+        assert!(page.contains("Database is a knowledge silo:") && page.contains("Dana Database resolved"), "{page}");
+        assert!(page.contains(" resolved · owns "));
+        let marker = "name=\"advised_suggested\" value=\"";
+        let start = page.find(marker).expect("a suggestion") + marker.len();
+        let suggested: String = page[start..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        assert_ne!(suggested, dana.to_string());
+
+        let version = gina.version(first).await;
+        let routed = gina
+            .post(&format!("/requests/{first}/route"), &[("version", &version), ("to", &suggested), ("advised_expert", &dana.to_string()), ("advised_suggested", &suggested)])
+            .await;
+        assert_eq!(routed.status, StatusCode::SEE_OTHER);
+        let second = requester.file_with(&[("title", "Slow queries"), ("category", &category.to_string())]).await;
+        let version = gina.version(second).await;
+        gina.post(&format!("/requests/{second}/route"), &[("version", &version), ("to", &dana.to_string()), ("advised_expert", &dana.to_string()), ("advised_suggested", &suggested)]).await;
+        assert_eq!(app.count(&format!("routing_advice WHERE request_id = {first} AND followed = TRUE")), 1);
+        assert_eq!(app.count(&format!("routing_advice WHERE request_id = {second} AND followed = FALSE")), 1);
+
+        let other = requester.file_with(&[("title", "Access please"), ("category", "3")]).await;
+        assert!(!gina.get(&format!("/requests/{other}")).await.body.contains("knowledge silo"), "no advice outside silos");
+    }
+}

@@ -5,6 +5,7 @@ use crate::auth::random_token;
 use crate::db::models::{Category, Event, Request, Service, User};
 use crate::db::requests::{self as store, ApplyError, FileError, NewRequest};
 use crate::db::{DbConnection, catalog, users};
+use crate::domain::metrics;
 use crate::domain::{
     Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, TriageError, Urgency,
     UserId, triage,
@@ -372,6 +373,9 @@ pub struct ActionForm {
     pub to: String,
     pub with: String,
     pub of: String,
+    /// The silo advice shown with the route form: the expert and the suggested engineer.
+    pub advised_expert: String,
+    pub advised_suggested: String,
     /// Filled in by the server: which form these values belong to.
     #[serde(skip)]
     pub action: String,
@@ -393,6 +397,26 @@ pub struct Person {
     pub name: String,
 }
 
+/// An engineer in the route form, with their experience of the request's category.
+pub struct RouteChoice {
+    pub id: i64,
+    pub name: String,
+    /// Requests of this category they resolved in the last 12 weeks.
+    pub resolved: usize,
+    /// Open requests they own now.
+    pub owns: usize,
+}
+
+/// The silo advice, in words.
+pub struct AdviceView {
+    pub category: String,
+    pub expert_id: i64,
+    pub expert: String,
+    pub share: String,
+    pub resolved: usize,
+    pub suggested: Option<Person>,
+}
+
 #[derive(Template)]
 #[template(path = "requests/show.html")]
 struct RequestPage {
@@ -405,6 +429,8 @@ struct RequestPage {
     history: Vec<EventLine>,
     allowed: Allowed,
     engineers: Vec<Person>,
+    route_choices: Vec<RouteChoice>,
+    advice: Option<AdviceView>,
     draft: ActionForm,
     errors: FieldErrors,
     is_engineer: bool,
@@ -415,12 +441,21 @@ struct Loaded {
     history: Vec<Event>,
     names: Directory,
     engineers: Vec<User>,
+    /// For the route form: resolved requests of this category per engineer (12 weeks), open
+    /// requests owned per engineer, and the silo advice if the category is one.
+    experience: std::collections::BTreeMap<i64, usize>,
+    owned: HashMap<i64, usize>,
+    advice: Option<metrics::RoutingAdvice>,
 }
+
+/// How far back routing advice looks, like the knowledge-concentration window.
+const ADVICE_WEEKS: i64 = crate::report::CONCENTRATION_WEEKS;
 
 /// Loads a request the user may see; another requester's request is "not found", exactly like
 /// a missing one.
 async fn load_visible(state: &AppState, user: &CurrentUser, id: RequestId) -> Result<Loaded, AppError> {
     let actor = user.actor();
+    let now = state.now();
     state
         .db(move |conn| {
             crate::db::read_transaction(conn, |conn| {
@@ -428,13 +463,30 @@ async fn load_visible(state: &AppState, user: &CurrentUser, id: RequestId) -> Re
                     store::get(conn, id)?.filter(|r| r.facts().visible_to(actor)).ok_or(AppError::NotFound)?;
                 let history = store::history(conn, id)?;
                 let engineers = if actor.role.is_engineer() { users::engineers(conn)? } else { Vec::new() };
+                let (mut experience, mut owned, mut advice) = Default::default();
+                if actor.role.is_engineer() && !request.state.is_final() {
+                    let since = now - chrono::Duration::weeks(ADVICE_WEEKS);
+                    experience = crate::db::metrics::category_coverage(conn, request.category, since, now)?;
+                    owned = crate::db::metrics::open_owned(conn)?;
+                    let rotation_size = crate::db::rotation::roster(conn, now)?
+                        .versions()
+                        .iter()
+                        .rev()
+                        .find(|v| v.effective_from <= now)
+                        .map(|v| v.plan.engineers.len())
+                        .unwrap_or(engineers.len());
+                    let concentration =
+                        metrics::Concentration::of(request.category.0, experience.clone(), rotation_size);
+                    let candidates: Vec<i64> = engineers.iter().map(|e| e.id.0).collect();
+                    advice = metrics::routing_advice(&concentration, &candidates);
+                }
                 let people = history
                     .iter()
                     .flat_map(|e| [Some(e.actor), e.target, e.owner])
                     .chain([Some(request.requester), request.owner])
                     .flatten();
                 let names = Directory::load(conn, people)?;
-                Ok(Loaded { request, history, names, engineers })
+                Ok(Loaded { request, history, names, engineers, experience, owned, advice })
             })
         })
         .await
@@ -448,7 +500,28 @@ async fn request_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let Loaded { request, history, names, engineers } = load_visible(state, user, id).await?;
+    let Loaded { request, history, names, engineers, experience, owned, advice } =
+        load_visible(state, user, id).await?;
+    let engineer_name = |id: i64| {
+        engineers.iter().find(|e| e.id.0 == id).map(|e| e.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
+    };
+    let advice = advice.map(|a| AdviceView {
+        category: names.category(request.category),
+        expert_id: a.expert,
+        expert: engineer_name(a.expert),
+        share: format!("{:.0} %", a.expert_share * 100.0),
+        resolved: a.resolved,
+        suggested: a.suggested.map(|id| Person { id, name: engineer_name(id) }),
+    });
+    let route_choices = engineers
+        .iter()
+        .map(|e| RouteChoice {
+            id: e.id.0,
+            name: e.name.clone(),
+            resolved: experience.get(&e.id.0).copied().unwrap_or(0),
+            owns: owned.get(&e.id.0).copied().unwrap_or(0),
+        })
+        .collect();
     let (now, tz) = (state.now(), state.team().await?.timezone());
     let allowed = Allowed::from(&triage::allowed_actions(&request.facts(), user.actor(), now));
     let page = RequestPage {
@@ -461,6 +534,8 @@ async fn request_page(
         history: history.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
         allowed,
         engineers: engineers.into_iter().map(|e| Person { id: e.id.0, name: e.name }).collect(),
+        route_choices,
+        advice,
         draft,
         errors,
         is_engineer: user.is_engineer(),
@@ -602,6 +677,7 @@ pub async fn act(
     };
     let actor = user.actor();
     let now = state.now();
+    let routed = action.clone();
     let outcome = state
         .db(move |conn| match store::apply(conn, id, version, actor, action, now) {
             Err(ApplyError::Db(e)) => Err(e.into()),
@@ -609,7 +685,19 @@ pub async fn act(
         })
         .await?;
     match outcome {
-        Ok(_) => {
+        Ok(request) => {
+            if let (Action::Route { to, .. }, Some(expert)) = (&routed, parse_id(&form.advised_expert)) {
+                let advice = metrics::RoutingAdvice {
+                    expert,
+                    expert_share: 0.0,
+                    resolved: 0,
+                    suggested: parse_id(&form.advised_suggested),
+                };
+                let (to, version, now) = (to.id, request.version, state.now());
+                state
+                    .db(move |conn| Ok(crate::db::metrics::record_routing_advice(conn, id, version, &advice, to, now)?))
+                    .await?;
+            }
             user.flash(done_message(name, id));
             Ok(see_other(&format!("/requests/{id}")))
         }
