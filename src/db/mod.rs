@@ -8,6 +8,7 @@ pub mod models;
 pub mod requests;
 pub mod rotation;
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod users;
 

@@ -118,6 +118,12 @@ pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request
     row.map(Request::try_from).transpose()
 }
 
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Request>> {
+    let rows: Vec<RequestRow> =
+        requests::table.filter(requests::id.eq_any(ids)).select(RequestRow::as_select()).load(conn)?;
+    rows.into_iter().map(Request::try_from).collect()
+}
+
 pub fn history(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = events::table
         .filter(events::request_id.eq(id.0))

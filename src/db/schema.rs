@@ -163,6 +163,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    // The searchable text of each request, kept in step by triggers (see the search migration);
+    // PostgreSQL adds a generated `document` tsvector that queries reach through raw SQL.
+    request_text (id) {
+        id -> BigInt,
+        title -> Text,
+        description -> Text,
+        notes -> Text,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -182,4 +193,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rotation_overrides,
     handover_notes,
     routing_advice,
+    request_text,
 );

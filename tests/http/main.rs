@@ -9,5 +9,6 @@ mod auth;
 mod insights;
 mod requests;
 mod rotation;
+mod search;
 mod security;
 mod triage;

@@ -8,6 +8,7 @@ pub mod queue;
 pub mod reports;
 pub mod requests;
 pub mod rotation;
+pub mod search;
 
 use super::AppState;
 use super::error::AppError;
@@ -71,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/weekly/{week}", web::get().to(reports::weekly))
         .route("/reports/weekly/{week}/notes", web::post().to(reports::save_notes))
         .route("/insights", web::get().to(insights::page))
+        .route("/search", web::get().to(search::page))
         .route("/export/requests.csv", web::get().to(exports::requests))
         .route("/export/events.csv", web::get().to(exports::events))
         .route("/admin/users", web::get().to(admin::users))

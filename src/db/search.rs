@@ -1,0 +1,119 @@
+//! Full-text search: SQLite's FTS5 and PostgreSQL's tsvector over each request's title,
+//! description and notes. The SQL differs per backend, so this is the one place that matches
+//! on the connection.
+
+use super::DbConnection;
+use crate::domain::{RequestId, UserId};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, Text};
+
+/// Marks the start and end of a matched word in a snippet.
+pub const MARK_START: char = '\u{2}';
+pub const MARK_END: char = '\u{3}';
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Hit {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    /// Higher is better on both backends.
+    #[diesel(sql_type = Double)]
+    pub rank: f64,
+    #[diesel(sql_type = Text)]
+    pub snippet: String,
+}
+
+impl Hit {
+    pub fn request(&self) -> RequestId {
+        RequestId(self.id)
+    }
+}
+
+/// The words of a query, lower-cased, at most eight.
+fn words(query: &str) -> Vec<String> {
+    query.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(8).map(str::to_lowercase).collect()
+}
+
+/// An FTS5 query: every word must match, the last one also as a prefix (people are typing).
+fn fts5_query(words: &[String]) -> String {
+    let mut terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+    if let Some(last) = terms.last_mut() {
+        last.push('*');
+    }
+    terms.join(" ")
+}
+
+/// The best matches for `query`; `requester` limits them to that person's own requests.
+pub fn search(conn: &mut DbConnection, query: &str, requester: Option<UserId>, limit: i64) -> QueryResult<Vec<Hit>> {
+    let words = words(query);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let requester = requester.map(|r| r.0);
+    match conn {
+        DbConnection::Sqlite(inner) => diesel::sql_query(
+            "SELECT request_fts.rowid AS id, -bm25(request_fts, 10.0, 4.0, 1.0) AS rank, \
+             snippet(request_fts, -1, char(2), char(3), '…', 16) AS snippet \
+             FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
+             WHERE request_fts MATCH ? AND (? IS NULL OR r.requester_id = ?) \
+             ORDER BY rank DESC, id DESC LIMIT ?",
+        )
+        .bind::<Text, _>(fts5_query(&words))
+        .bind::<Nullable<BigInt>, _>(requester)
+        .bind::<Nullable<BigInt>, _>(requester)
+        .bind::<BigInt, _>(limit)
+        .load(inner),
+        DbConnection::Pg(inner) => diesel::sql_query(
+            "SELECT t.id, ts_rank(t.document, q)::float8 AS rank, \
+             ts_headline('english', t.title || ' — ' || t.description || ' ' || t.notes, q, \
+               'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=24, MinWords=10') AS snippet \
+             FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
+             WHERE t.document @@ q AND ($2::bigint IS NULL OR r.requester_id = $2) \
+             ORDER BY rank DESC, t.id DESC LIMIT $3",
+        )
+        // Every word must match; the last one also as a prefix.
+        .bind::<Text, _>(words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "))
+        .bind::<Nullable<BigInt>, _>(requester)
+        .bind::<BigInt, _>(limit)
+        .load(inner),
+    }
+}
+
+/// A snippet as (text, matched) parts, for templates to mark without raw HTML.
+pub fn snippet_parts(snippet: &str) -> Vec<(String, bool)> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut marked = false;
+    for c in snippet.chars() {
+        if c == MARK_START || c == MARK_END {
+            if !current.is_empty() {
+                parts.push((std::mem::take(&mut current), marked));
+            }
+            marked = c == MARK_START;
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        parts.push((current, marked));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_words_quoted_with_a_prefix_on_the_last() {
+        assert_eq!(fts5_query(&words("VPN drops\" OR 1=1 --")), "\"vpn\" \"drops\" \"or\" \"1\" \"1\"*");
+        assert!(words("  ,,, ").is_empty());
+    }
+
+    #[test]
+    fn snippets_split_into_marked_parts() {
+        assert_eq!(
+            snippet_parts("the \u{2}disk\u{3} is full"),
+            vec![("the ".to_owned(), false), ("disk".to_owned(), true), (" is full".to_owned(), false)]
+        );
+    }
+}

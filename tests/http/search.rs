@@ -1,0 +1,39 @@
+use crate::backend_test;
+use actix_web::http::StatusCode;
+use goalkeeper::domain::Role;
+
+backend_test! {
+    async fn engineers_find_requests_by_words_in_their_resolution(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (ray, _) = app.signed_in(Role::Requester, "Ray").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let vpn = rita.file_with(&[("title", "VPN keeps dropping"), ("description", "Every hour from the office.")]).await;
+        gina.act(vpn, "resolve", &[("note", "Replaced the flaky access point in room 4.")]).await;
+        let disk = ray.file_with(&[("title", "Disk full on build agents"), ("description", "Builds fail with ENOSPC.")]).await;
+
+        let found = gina.get("/search?q=access+point").await;
+        assert_eq!(found.status, StatusCode::OK);
+        assert!(found.body.contains(&format!("/requests/{vpn}")) && !found.body.contains(&format!("/requests/{disk}\"")));
+        assert!(found.body.contains("<mark>access</mark>") || found.body.contains("<mark>point</mark>"), "{}", found.body);
+        let prefix = gina.get("/search?q=build+ag").await;
+        assert!(prefix.body.contains(&format!("/requests/{disk}")), "the last word matches as a prefix");
+        let title = gina.get("/search?q=dropping").await;
+        assert!(title.body.contains(&format!("/requests/{vpn}")));
+        assert!(gina.get("/search?q=%22%29%28*+OR").await.status.is_success(), "query syntax is not passed through");
+        assert!(gina.get("/search?q=nothing+like+this").await.body.contains("Nothing matches"));
+
+        // Requesters search only their own requests.
+        let own = ray.get("/search?q=access+point").await;
+        assert!(!own.body.contains(&format!("/requests/{vpn}")));
+        assert!(ray.get("/search?q=disk").await.body.contains(&format!("/requests/{disk}")));
+    }
+}
+
+backend_test! {
+    async fn script_in_a_match_is_escaped(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        rita.file_with(&[("title", "<script>alert(1)</script> printer"), ("description", "printer <b>bold</b>")]).await;
+        let page = rita.get("/search?q=printer").await.body;
+        assert!(!page.contains("<script>alert(1)") && !page.contains("<b>bold"));
+    }
+}
