@@ -33,7 +33,7 @@ week=$(date -u +%G-W%V)
 middle=$((requests / 2))
 echo "== ${GOALKEEPER_DATABASE_URL%%:*}: $requests requests; $runs sequential requests each; milliseconds =="
 printf '%-32s %8s %8s\n' page median p99
-for path in "/reports/weekly/$week" "/reports/weekly/$week.json" "/insights" "/queue" "/requests/$middle"; do
+for path in "/reports/weekly/$week" "/reports/weekly/$week.json" "/insights" "/queue" "/requests/$middle" "/search?q=replica+lag" "/search?q=vendor+ticket+switch"; do
   for _ in $(seq "$runs"); do
     curl -s -o /dev/null -b "$jar" -w '%{time_total}\n' "http://127.0.0.1:$port$path"
   done | sort -n | awk -v path="$path" '{ t[NR] = $1 * 1000 } END {
