@@ -178,7 +178,11 @@ pub fn copy(
                 (true, DbConnection::Sqlite(_)) => return Err(CopyError::CannotReplaceSqlite),
                 // TRUNCATE skips the row triggers that keep events immutable, on purpose here.
                 (true, DbConnection::Pg(_)) => {
-                    target.batch_execute(&format!("TRUNCATE {} RESTART IDENTITY CASCADE", TABLES.join(", ")))?
+                    target.batch_execute(&format!(
+                        // The search text is rebuilt by triggers as requests and events arrive.
+                        "TRUNCATE {}, request_text RESTART IDENTITY CASCADE",
+                        TABLES.join(", ")
+                    ))?
                 }
             }
         }
