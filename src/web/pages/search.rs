@@ -19,7 +19,7 @@ pub struct SearchQuery {
     pub q: String,
 }
 
-pub struct Result {
+pub struct Found {
     pub line: RequestLine,
     pub parts: Vec<(String, bool)>,
 }
@@ -29,7 +29,7 @@ pub struct Result {
 struct SearchPage {
     layout: Layout,
     query: String,
-    results: Vec<Result>,
+    results: Vec<Found>,
     searched: bool,
     everyone: bool,
 }
@@ -38,7 +38,7 @@ pub async fn page(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<SearchQuery>,
-) -> std::result::Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, AppError> {
     let text: String = query.q.trim().chars().take(200).collect();
     let requester = (!user.is_engineer()).then_some(user.user.id);
     let searched = !text.is_empty();
@@ -63,7 +63,7 @@ pub async fn page(
             .iter()
             .filter_map(|hit| {
                 let request = by_id.get(&hit.id)?;
-                Some(Result {
+                Some(Found {
                     line: RequestLine::new(request, names, now, tz),
                     parts: search::snippet_parts(&hit.snippet),
                 })
