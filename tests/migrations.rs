@@ -21,6 +21,7 @@ const INDEXES: &[&str] = &[
     "login_failures_email",
     "requests_coverage",
     "requests_created",
+    "requests_duplicate_of",
     "requests_owner",
     "requests_queue",
     "requests_requester",

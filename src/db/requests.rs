@@ -124,6 +124,11 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Request>>
     rows.into_iter().map(Request::try_from).collect()
 }
 
+/// Requests closed as duplicates of this one.
+pub fn duplicates_of(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<i64>> {
+    requests::table.filter(requests::duplicate_of.eq(id.0)).order(requests::id).select(requests::id).load(conn)
+}
+
 pub fn history(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = events::table
         .filter(events::request_id.eq(id.0))

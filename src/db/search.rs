@@ -33,17 +33,45 @@ fn words(query: &str) -> Vec<String> {
     query.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(8).map(str::to_lowercase).collect()
 }
 
-/// An FTS5 query: every word must match, the last one also as a prefix (people are typing).
-fn fts5_query(words: &[String]) -> String {
+/// How the words of a query combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// Every word, the last one also as a prefix (people are typing): a search box.
+    All,
+    /// Any word, ranked by how many and how rare: similar requests.
+    Any,
+}
+
+/// An FTS5 query for the words.
+fn fts5_query(words: &[String], mode: Match) -> String {
     let mut terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
-    if let Some(last) = terms.last_mut() {
-        last.push('*');
+    match mode {
+        Match::All => {
+            if let Some(last) = terms.last_mut() {
+                last.push('*');
+            }
+            terms.join(" ")
+        }
+        Match::Any => terms.join(" OR "),
     }
-    terms.join(" ")
+}
+
+/// A PostgreSQL tsquery for the words.
+fn tsquery(words: &[String], mode: Match) -> String {
+    match mode {
+        Match::All => words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+        Match::Any => words.join(" | "),
+    }
 }
 
 /// The best matches for `query`; `requester` limits them to that person's own requests.
-pub fn search(conn: &mut DbConnection, query: &str, requester: Option<UserId>, limit: i64) -> QueryResult<Vec<Hit>> {
+pub fn search(
+    conn: &mut DbConnection,
+    query: &str,
+    mode: Match,
+    requester: Option<UserId>,
+    limit: i64,
+) -> QueryResult<Vec<Hit>> {
     let words = words(query);
     if words.is_empty() {
         return Ok(Vec::new());
@@ -57,7 +85,7 @@ pub fn search(conn: &mut DbConnection, query: &str, requester: Option<UserId>, l
              WHERE request_fts MATCH ? AND (? IS NULL OR r.requester_id = ?) \
              ORDER BY rank DESC, id DESC LIMIT ?",
         )
-        .bind::<Text, _>(fts5_query(&words))
+        .bind::<Text, _>(fts5_query(&words, mode))
         .bind::<Nullable<BigInt>, _>(requester)
         .bind::<Nullable<BigInt>, _>(requester)
         .bind::<BigInt, _>(limit)
@@ -70,8 +98,7 @@ pub fn search(conn: &mut DbConnection, query: &str, requester: Option<UserId>, l
              WHERE t.document @@ q AND ($2::bigint IS NULL OR r.requester_id = $2) \
              ORDER BY rank DESC, t.id DESC LIMIT $3",
         )
-        // Every word must match; the last one also as a prefix.
-        .bind::<Text, _>(words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "))
+        .bind::<Text, _>(tsquery(&words, mode))
         .bind::<Nullable<BigInt>, _>(requester)
         .bind::<BigInt, _>(limit)
         .load(inner),
@@ -105,7 +132,9 @@ mod tests {
 
     #[test]
     fn queries_are_words_quoted_with_a_prefix_on_the_last() {
-        assert_eq!(fts5_query(&words("VPN drops\" OR 1=1 --")), "\"vpn\" \"drops\" \"or\" \"1\" \"1\"*");
+        assert_eq!(fts5_query(&words("VPN drops\" OR 1=1 --"), Match::All), "\"vpn\" \"drops\" \"or\" \"1\" \"1\"*");
+        assert_eq!(fts5_query(&words("disk full"), Match::Any), "\"disk\" OR \"full\"");
+        assert_eq!(tsquery(&words("disk full"), Match::Any), "disk | full");
         assert!(words("  ,,, ").is_empty());
     }
 

@@ -37,3 +37,24 @@ backend_test! {
         assert!(!page.contains("<script>alert(1)") && !page.contains("<b>bold"));
     }
 }
+
+backend_test! {
+    async fn likely_duplicates_are_offered_and_linked_both_ways(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let original = rita.file_with(&[("title", "Staging database replica lag")]).await;
+        let unrelated = rita.file_with(&[("title", "New laptop please")]).await;
+        let copy = rita.file_with(&[("title", "Replica lag on staging again")]).await;
+        let page = gina.get(&format!("/requests/{copy}")).await.body;
+        assert!(page.contains("Possibly the same as"));
+        assert!(page.contains(&format!("Close as duplicate of #{original}")));
+        assert!(!page.contains(&format!("Close as duplicate of #{unrelated}")));
+        assert!(!page.contains(&format!("Close as duplicate of #{copy}")), "never itself");
+        let version = gina.version(copy).await;
+        let closed = gina.post(&format!("/requests/{copy}/duplicate"), &[("version", &version), ("of", &original.to_string())]).await;
+        assert_eq!(closed.status, StatusCode::SEE_OTHER);
+        let original_page = gina.get(&format!("/requests/{original}")).await.body;
+        assert!(original_page.contains("Duplicates of this") && original_page.contains(&format!("href=\"/requests/{copy}\"")));
+        assert!(!rita.get(&format!("/requests/{copy}")).await.body.contains("Possibly the same as"), "requesters are not offered this");
+    }
+}

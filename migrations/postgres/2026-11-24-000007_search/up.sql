@@ -40,3 +40,6 @@ INSERT INTO request_text (id, title, description, notes)
 SELECT r.id, r.title, r.description,
        COALESCE((SELECT string_agg(e.note, E'\n' ORDER BY e.id) FROM events e WHERE e.request_id = r.id AND e.note IS NOT NULL), '')
 FROM requests r;
+
+-- "Closed as duplicates of this request" on the original.
+CREATE INDEX requests_duplicate_of ON requests (duplicate_of);

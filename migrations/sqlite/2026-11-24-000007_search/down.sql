@@ -1,3 +1,4 @@
+DROP INDEX requests_duplicate_of;
 DROP TRIGGER events_text_ai;
 DROP TRIGGER requests_text_au;
 DROP TRIGGER requests_text_ai;

@@ -431,6 +431,8 @@ struct RequestPage {
     engineers: Vec<Person>,
     route_choices: Vec<RouteChoice>,
     advice: Option<AdviceView>,
+    similar: Vec<RequestLine>,
+    duplicates: Vec<i64>,
     draft: ActionForm,
     errors: FieldErrors,
     is_engineer: bool,
@@ -446,7 +448,14 @@ struct Loaded {
     experience: std::collections::BTreeMap<i64, usize>,
     owned: HashMap<i64, usize>,
     advice: Option<metrics::RoutingAdvice>,
+    /// Open or recently closed requests that look alike (engineers, open requests only).
+    similar: Vec<Request>,
+    /// Requests closed as duplicates of this one.
+    duplicates: Vec<i64>,
 }
+
+/// How recently a closed request may have closed to be offered as the original of a duplicate.
+const DUPLICATE_WINDOW_DAYS: i64 = 30;
 
 /// How far back routing advice looks, like the knowledge-concentration window.
 const ADVICE_WEEKS: i64 = crate::report::CONCENTRATION_WEEKS;
@@ -486,7 +495,17 @@ async fn load_visible(state: &AppState, user: &CurrentUser, id: RequestId) -> Re
                     .chain([Some(request.requester), request.owner])
                     .flatten();
                 let names = Directory::load(conn, people)?;
-                Ok(Loaded { request, history, names, engineers, experience, owned, advice })
+                let mut similar = Vec::new();
+                if actor.role.is_engineer() && !request.state.is_final() {
+                    let hits = crate::db::search::search(conn, &request.title, crate::db::search::Match::Any, None, 10)?;
+                    let ids: Vec<i64> = hits.iter().map(|h| h.id).filter(|found| *found != id.0).collect();
+                    let mut found = store::by_ids(conn, &ids)?;
+                    found.sort_by_key(|r| ids.iter().position(|i| *i == r.id.0));
+                    let recent = now - chrono::Duration::days(DUPLICATE_WINDOW_DAYS);
+                    similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
+                }
+                let duplicates = store::duplicates_of(conn, id)?;
+                Ok(Loaded { request, history, names, engineers, experience, owned, advice, similar, duplicates })
             })
         })
         .await
@@ -500,7 +519,7 @@ async fn request_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let Loaded { request, history, names, engineers, experience, owned, advice } =
+    let Loaded { request, history, names, engineers, experience, owned, advice, similar, duplicates } =
         load_visible(state, user, id).await?;
     let engineer_name = |id: i64| {
         engineers.iter().find(|e| e.id.0 == id).map(|e| e.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
@@ -536,6 +555,8 @@ async fn request_page(
         engineers: engineers.into_iter().map(|e| Person { id: e.id.0, name: e.name }).collect(),
         route_choices,
         advice,
+        similar: similar.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
+        duplicates,
         draft,
         errors,
         is_engineer: user.is_engineer(),
