@@ -19,6 +19,7 @@ const INDEXES: &[&str] = &[
     "events_target",
     "login_failures_client",
     "login_failures_email",
+    "requests_category_closed",
     "requests_coverage",
     "requests_created",
     "requests_duplicate_of",

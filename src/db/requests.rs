@@ -124,6 +124,11 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Request>>
     rows.into_iter().map(Request::try_from).collect()
 }
 
+/// The first request filed at or after `since` (ids grow with time).
+pub fn first_id_since(conn: &mut DbConnection, since: DateTime<Utc>) -> QueryResult<Option<i64>> {
+    requests::table.filter(requests::created_at.ge(naive(since))).select(diesel::dsl::min(requests::id)).first(conn)
+}
+
 /// Requests closed as duplicates of this one.
 pub fn duplicates_of(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<i64>> {
     requests::table.filter(requests::duplicate_of.eq(id.0)).order(requests::id).select(requests::id).load(conn)

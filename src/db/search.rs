@@ -65,13 +65,17 @@ fn tsquery(words: &[String], mode: Match) -> String {
 }
 
 /// The best matches for `query`; `requester` limits them to that person's own requests.
+/// `from_id` skips older requests (ids grow with time), which keeps ranking cheap where only
+/// recent requests matter.
 pub fn search(
     conn: &mut DbConnection,
     query: &str,
     mode: Match,
     requester: Option<UserId>,
+    from_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<Hit>> {
+    let from_id = from_id.unwrap_or(0);
     let words = words(query);
     if words.is_empty() {
         return Ok(Vec::new());
@@ -82,10 +86,11 @@ pub fn search(
             "SELECT request_fts.rowid AS id, -bm25(request_fts, 10.0, 4.0, 1.0) AS rank, \
              snippet(request_fts, -1, char(2), char(3), '…', 16) AS snippet \
              FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
-             WHERE request_fts MATCH ? AND (? IS NULL OR r.requester_id = ?) \
+             WHERE request_fts MATCH ? AND request_fts.rowid >= ? AND (? IS NULL OR r.requester_id = ?) \
              ORDER BY rank DESC, id DESC LIMIT ?",
         )
         .bind::<Text, _>(fts5_query(&words, mode))
+        .bind::<BigInt, _>(from_id)
         .bind::<Nullable<BigInt>, _>(requester)
         .bind::<Nullable<BigInt>, _>(requester)
         .bind::<BigInt, _>(limit)
@@ -95,11 +100,12 @@ pub fn search(
              ts_headline('english', t.title || ' — ' || t.description || ' ' || t.notes, q, \
                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=24, MinWords=10') AS snippet \
              FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
-             WHERE t.document @@ q AND ($2::bigint IS NULL OR r.requester_id = $2) \
-             ORDER BY rank DESC, t.id DESC LIMIT $3",
+             WHERE t.document @@ q AND t.id >= $3 AND ($2::bigint IS NULL OR r.requester_id = $2) \
+             ORDER BY rank DESC, t.id DESC LIMIT $4",
         )
         .bind::<Text, _>(tsquery(&words, mode))
         .bind::<Nullable<BigInt>, _>(requester)
+        .bind::<BigInt, _>(from_id)
         .bind::<BigInt, _>(limit)
         .load(inner),
     }

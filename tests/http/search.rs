@@ -45,7 +45,8 @@ backend_test! {
         let original = rita.file_with(&[("title", "Staging database replica lag")]).await;
         let unrelated = rita.file_with(&[("title", "New laptop please")]).await;
         let copy = rita.file_with(&[("title", "Replica lag on staging again")]).await;
-        let page = gina.get(&format!("/requests/{copy}")).await.body;
+        assert!(gina.get(&format!("/requests/{copy}")).await.body.contains("Look for likely duplicates"));
+        let page = gina.get(&format!("/requests/{copy}?similar=1")).await.body;
         assert!(page.contains("Possibly the same as"));
         assert!(page.contains(&format!("Close as duplicate of #{original}")));
         assert!(!page.contains(&format!("Close as duplicate of #{unrelated}")));
@@ -55,6 +56,6 @@ backend_test! {
         assert_eq!(closed.status, StatusCode::SEE_OTHER);
         let original_page = gina.get(&format!("/requests/{original}")).await.body;
         assert!(original_page.contains("Duplicates of this") && original_page.contains(&format!("href=\"/requests/{copy}\"")));
-        assert!(!rita.get(&format!("/requests/{copy}")).await.body.contains("Possibly the same as"), "requesters are not offered this");
+        assert!(!rita.get(&format!("/requests/{copy}?similar=1")).await.body.contains("Possibly the same as"), "requesters are not offered this");
     }
 }

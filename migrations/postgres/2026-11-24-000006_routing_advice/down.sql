@@ -1,1 +1,2 @@
+DROP INDEX requests_category_closed;
 DROP TABLE routing_advice;

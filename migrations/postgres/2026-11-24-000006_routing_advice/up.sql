@@ -11,3 +11,6 @@ CREATE TABLE routing_advice (
     at TIMESTAMP NOT NULL,
     PRIMARY KEY (request_id, request_version)
 );
+
+-- Routing advice counts one category's resolved requests in a window.
+CREATE INDEX requests_category_closed ON requests (category_id, state, closed_at, closed_by);

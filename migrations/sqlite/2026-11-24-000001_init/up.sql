@@ -80,7 +80,7 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_queue ON requests (state, tier_rank, urgency_rank, created_at, id);
 CREATE INDEX requests_requester ON requests (requester_id, id);
-CREATE INDEX requests_owner ON requests (owner_id, state);
+CREATE INDEX requests_owner ON requests (state, owner_id);
 
 CREATE TABLE events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

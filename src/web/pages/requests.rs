@@ -432,6 +432,7 @@ struct RequestPage {
     route_choices: Vec<RouteChoice>,
     advice: Option<AdviceView>,
     similar: Vec<RequestLine>,
+    looked_for_similar: bool,
     duplicates: Vec<i64>,
     draft: ActionForm,
     errors: FieldErrors,
@@ -454,7 +455,7 @@ struct Loaded {
     duplicates: Vec<i64>,
 }
 
-/// How recently a closed request may have closed to be offered as the original of a duplicate.
+/// Likely duplicates are looked for among the requests filed this recently.
 const DUPLICATE_WINDOW_DAYS: i64 = 30;
 
 /// How far back routing advice looks, like the knowledge-concentration window.
@@ -462,7 +463,12 @@ const ADVICE_WEEKS: i64 = crate::report::CONCENTRATION_WEEKS;
 
 /// Loads a request the user may see; another requester's request is "not found", exactly like
 /// a missing one.
-async fn load_visible(state: &AppState, user: &CurrentUser, id: RequestId) -> Result<Loaded, AppError> {
+async fn load_visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: RequestId,
+    look_for_similar: bool,
+) -> Result<Loaded, AppError> {
     let actor = user.actor();
     let now = state.now();
     state
@@ -496,12 +502,16 @@ async fn load_visible(state: &AppState, user: &CurrentUser, id: RequestId) -> Re
                     .flatten();
                 let names = Directory::load(conn, people)?;
                 let mut similar = Vec::new();
-                if actor.role.is_engineer() && !request.state.is_final() {
-                    let hits = crate::db::search::search(conn, &request.title, crate::db::search::Match::Any, None, 10)?;
+                // On request only: ranking similar text costs tens of milliseconds on a large history.
+                if look_for_similar && actor.role.is_engineer() && !request.state.is_final() {
+                    // Only recent requests are candidates: that keeps the ranking cheap.
+                    let recent = now - chrono::Duration::days(DUPLICATE_WINDOW_DAYS);
+                    let from_id = store::first_id_since(conn, recent)?.unwrap_or(i64::MAX);
+                    let (title, any) = (&request.title, crate::db::search::Match::Any);
+                    let hits = crate::db::search::search(conn, title, any, None, Some(from_id), 10)?;
                     let ids: Vec<i64> = hits.iter().map(|h| h.id).filter(|found| *found != id.0).collect();
                     let mut found = store::by_ids(conn, &ids)?;
                     found.sort_by_key(|r| ids.iter().position(|i| *i == r.id.0));
-                    let recent = now - chrono::Duration::days(DUPLICATE_WINDOW_DAYS);
                     similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
                 }
                 let duplicates = store::duplicates_of(conn, id)?;
@@ -519,8 +529,20 @@ async fn request_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    page_with(state, user, id, draft, errors, status, false).await
+}
+
+async fn page_with(
+    state: &AppState,
+    user: &CurrentUser,
+    id: RequestId,
+    draft: ActionForm,
+    errors: FieldErrors,
+    status: StatusCode,
+    look_for_similar: bool,
+) -> Result<HttpResponse, AppError> {
     let Loaded { request, history, names, engineers, experience, owned, advice, similar, duplicates } =
-        load_visible(state, user, id).await?;
+        load_visible(state, user, id, look_for_similar).await?;
     let engineer_name = |id: i64| {
         engineers.iter().find(|e| e.id.0 == id).map(|e| e.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
     };
@@ -556,6 +578,7 @@ async fn request_page(
         route_choices,
         advice,
         similar: similar.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
+        looked_for_similar: look_for_similar,
         duplicates,
         draft,
         errors,
@@ -568,13 +591,22 @@ fn request_id(raw: &str) -> Result<RequestId, AppError> {
     parse_id(raw).map(RequestId).ok_or(AppError::NotFound)
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    /// Present: look for likely duplicates.
+    pub similar: Option<String>,
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
+    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = request_id(&path)?;
-    request_page(&state, &user, id, ActionForm::default(), FieldErrors::default(), StatusCode::OK).await
+    let similar = query.similar.is_some();
+    page_with(&state, &user, id, ActionForm::default(), FieldErrors::default(), StatusCode::OK, similar).await
 }
 
 #[derive(Template)]

@@ -46,7 +46,7 @@ pub async fn page(
         let text = text.clone();
         state
             .db(move |conn| {
-                let hits = search::search(conn, &text, search::Match::All, requester, RESULTS)?;
+                let hits = search::search(conn, &text, search::Match::All, requester, None, RESULTS)?;
                 let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
                 let requests = store::by_ids(conn, &ids)?;
                 let names = Directory::for_requests(conn, &requests)?;
