@@ -7,6 +7,9 @@ use crate::domain::{RequestId, UserId};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text};
 
+/// How many of the most recent matches are ranked.
+const CANDIDATES: i64 = 500;
+
 /// Marks the start and end of a matched word in a snippet.
 pub const MARK_START: char = '\u{2}';
 pub const MARK_END: char = '\u{3}';
@@ -81,31 +84,41 @@ pub fn search(
         return Ok(Vec::new());
     }
     let requester = requester.map(|r| r.0);
+    // Only the most recent matches are ranked: scoring every match of common words in a large
+    // history is what made search slow, and recent requests are what people look for.
     match conn {
         DbConnection::Sqlite(inner) => diesel::sql_query(
-            "SELECT request_fts.rowid AS id, -bm25(request_fts, 10.0, 4.0, 1.0) AS rank, \
+            "SELECT c.id, -bm25(request_fts, 10.0, 4.0, 1.0) AS rank, \
              snippet(request_fts, -1, char(2), char(3), '…', 16) AS snippet \
-             FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
-             WHERE request_fts MATCH ? AND request_fts.rowid >= ? AND (? IS NULL OR r.requester_id = ?) \
-             ORDER BY rank DESC, id DESC LIMIT ?",
+             FROM request_fts JOIN ( \
+               SELECT request_fts.rowid AS id FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
+               WHERE request_fts MATCH ?1 AND request_fts.rowid >= ?2 AND (?3 IS NULL OR r.requester_id = ?3) \
+               ORDER BY request_fts.rowid DESC LIMIT ?4 \
+             ) c ON c.id = request_fts.rowid \
+             WHERE request_fts MATCH ?1 \
+             ORDER BY rank DESC, c.id DESC LIMIT ?5",
         )
         .bind::<Text, _>(fts5_query(&words, mode))
         .bind::<BigInt, _>(from_id)
         .bind::<Nullable<BigInt>, _>(requester)
-        .bind::<Nullable<BigInt>, _>(requester)
+        .bind::<BigInt, _>(CANDIDATES)
         .bind::<BigInt, _>(limit)
         .load(inner),
         DbConnection::Pg(inner) => diesel::sql_query(
             "SELECT t.id, ts_rank(t.document, q)::float8 AS rank, \
              ts_headline('english', t.title || ' — ' || t.description || ' ' || t.notes, q, \
                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=24, MinWords=10') AS snippet \
-             FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
-             WHERE t.document @@ q AND t.id >= $3 AND ($2::bigint IS NULL OR r.requester_id = $2) \
-             ORDER BY rank DESC, t.id DESC LIMIT $4",
+             FROM ( \
+               SELECT t.id FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
+               WHERE t.document @@ q AND t.id >= $3 AND ($2::bigint IS NULL OR r.requester_id = $2) \
+               ORDER BY t.id DESC LIMIT $4 \
+             ) c JOIN request_text t ON t.id = c.id, to_tsquery('english', $1) q \
+             ORDER BY rank DESC, t.id DESC LIMIT $5",
         )
         .bind::<Text, _>(tsquery(&words, mode))
         .bind::<Nullable<BigInt>, _>(requester)
         .bind::<BigInt, _>(from_id)
+        .bind::<BigInt, _>(CANDIDATES)
         .bind::<BigInt, _>(limit)
         .load(inner),
     }
