@@ -109,13 +109,7 @@ pub fn weekly(
     let goalkeeper = duty.as_ref().map(|s| Named { id: s.engineer.0, name: name(s.engineer.0) });
     let next_goalkeeper =
         duty.and_then(|s| roster.scheduled_shift(s.end)).map(|s| Named { id: s.engineer.0, name: name(s.engineer.0) });
-    let rotation_size = roster
-        .versions()
-        .iter()
-        .rev()
-        .find(|v| v.effective_from < bounds.1)
-        .map(|v| v.plan.engineers.len())
-        .unwrap_or(0);
+    let rotation_size = roster.size_before(bounds.1);
 
     let merge = |now: &BTreeMap<i64, usize>, before: &BTreeMap<i64, usize>, label: &dyn Fn(i64) -> String| {
         let keys: BTreeSet<i64> = now.keys().chain(before.keys()).copied().collect();
@@ -221,7 +215,29 @@ fn cell(text: &str) -> String {
     text.replace(['\n', '\r'], " ").replace('|', "\\|")
 }
 
+/// A row of the times table: label, this week, the week before (seconds; none for no data).
+pub type TimeRow = (String, Option<i64>, Option<i64>);
+
 impl WeeklyReport {
+    /// Lead time, time to triage and first response, p50 and p90, in calendar time and in office
+    /// hours, beside the previous week: the same rows for every rendering.
+    pub fn time_rows(&self) -> Vec<TimeRow> {
+        let (f, p) = (&self.figures, &self.previous);
+        let figures = [
+            ("Lead time", &f.lead_time, &p.lead_time),
+            ("Time to triage", &f.time_to_triage, &p.time_to_triage),
+            ("First response", &f.time_to_first_response, &p.time_to_first_response),
+        ];
+        let mut rows = Vec::new();
+        for (name, now, before) in figures {
+            rows.push((format!("{name} p50"), now.p50_seconds, before.p50_seconds));
+            rows.push((format!("{name} p90"), now.p90_seconds, before.p90_seconds));
+            rows.push((format!("{name} p50 (office hours)"), now.office_p50_seconds, before.office_p50_seconds));
+            rows.push((format!("{name} p90 (office hours)"), now.office_p90_seconds, before.office_p90_seconds));
+        }
+        rows
+    }
+
     pub fn to_markdown(&self) -> String {
         use std::fmt::Write;
         let mut md = String::new();
@@ -243,36 +259,7 @@ impl WeeklyReport {
             who(&self.next_goalkeeper)
         );
         let _ = writeln!(md, "## Times\n\n| figure | this week | {} |\n| --- | --- | --- |", self.previous_week);
-        let rows = [
-            ("Lead time p50", f.lead_time.p50_seconds, p.lead_time.p50_seconds),
-            ("Lead time p90", f.lead_time.p90_seconds, p.lead_time.p90_seconds),
-            ("Lead time p50 (office hours)", f.lead_time.office_p50_seconds, p.lead_time.office_p50_seconds),
-            ("Lead time p90 (office hours)", f.lead_time.office_p90_seconds, p.lead_time.office_p90_seconds),
-            ("Time to triage p50", f.time_to_triage.p50_seconds, p.time_to_triage.p50_seconds),
-            ("Time to triage p90", f.time_to_triage.p90_seconds, p.time_to_triage.p90_seconds),
-            (
-                "Time to triage p50 (office hours)",
-                f.time_to_triage.office_p50_seconds,
-                p.time_to_triage.office_p50_seconds,
-            ),
-            (
-                "Time to triage p90 (office hours)",
-                f.time_to_triage.office_p90_seconds,
-                p.time_to_triage.office_p90_seconds,
-            ),
-            ("First response p50", f.time_to_first_response.p50_seconds, p.time_to_first_response.p50_seconds),
-            ("First response p90", f.time_to_first_response.p90_seconds, p.time_to_first_response.p90_seconds),
-            (
-                "First response p50 (office hours)",
-                f.time_to_first_response.office_p50_seconds,
-                p.time_to_first_response.office_p50_seconds,
-            ),
-            (
-                "First response p90 (office hours)",
-                f.time_to_first_response.office_p90_seconds,
-                p.time_to_first_response.office_p90_seconds,
-            ),
-        ];
+        let rows = self.time_rows();
         for (label, now, before) in rows {
             let _ = writeln!(md, "| {label} | {} | {} |", duration_text(now), duration_text(before));
         }

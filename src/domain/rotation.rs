@@ -129,6 +129,23 @@ impl Roster {
         Some((current, self.versions.get(position).map(|v| v.effective_from)))
     }
 
+    /// The version in force at `at`.
+    pub fn version_in_force(&self, at: DateTime<Utc>) -> Option<&RotationVersion> {
+        self.version_at(at).map(|(version, _)| version)
+    }
+
+    /// What the rota pages describe: the version in force now, or the latest one when none has
+    /// started yet.
+    pub fn current_or_upcoming(&self, now: DateTime<Utc>) -> Option<&RotationVersion> {
+        self.version_in_force(now).or(self.versions.last())
+    }
+
+    /// How many engineers the rotation had just before `end` (the scale of the
+    /// knowledge-concentration entropy); zero before any rotation.
+    pub fn size_before(&self, end: DateTime<Utc>) -> usize {
+        self.version_in_force(end - Duration::microseconds(1)).map(|v| v.plan.engineers.len()).unwrap_or(0)
+    }
+
     /// The rotation's own shift around `at`, ignoring overrides.
     pub fn scheduled_shift(&self, at: DateTime<Utc>) -> Option<Shift> {
         let (version, next_version) = self.version_at(at)?;
@@ -226,19 +243,6 @@ impl Roster {
 
     fn next_version_start(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.versions.iter().map(|v| v.effective_from).find(|start| *start > after)
-    }
-
-    /// The next `count` scheduled weeks from the shift containing `from`, overrides applied.
-    pub fn upcoming(&self, from: DateTime<Utc>, count: usize) -> Vec<Shift> {
-        let Some(first) = self.scheduled_shift(from) else { return Vec::new() };
-        let mut weeks = Vec::new();
-        let mut start = first.start;
-        for _ in 0..count {
-            let Some(base) = self.scheduled_shift(start) else { break };
-            weeks.push(self.schedule(base.start, base.end));
-            start = base.end;
-        }
-        weeks.into_iter().flatten().collect()
     }
 }
 

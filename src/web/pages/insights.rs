@@ -176,13 +176,7 @@ pub async fn page(
             let categories: BTreeMap<i64, String> =
                 catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
             let roster = rotation::roster(conn, now)?;
-            let size = roster
-                .versions()
-                .iter()
-                .rev()
-                .find(|v| v.effective_from < end)
-                .map(|v| v.plan.engineers.len())
-                .unwrap_or(0);
+            let size = roster.size_before(end);
             let matrix = store::coverage(conn, window.0, window.1)?;
             Ok((summaries, routings, people, categories, size, matrix))
         })

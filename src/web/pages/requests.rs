@@ -484,10 +484,7 @@ async fn load_visible(
                     experience = crate::db::metrics::category_coverage(conn, request.category, since, now)?;
                     owned = crate::db::metrics::open_owned(conn)?;
                     let rotation_size = crate::db::rotation::roster(conn, now)?
-                        .versions()
-                        .iter()
-                        .rev()
-                        .find(|v| v.effective_from <= now)
+                        .version_in_force(now)
                         .map(|v| v.plan.engineers.len())
                         .unwrap_or(engineers.len());
                     let concentration =

@@ -220,8 +220,7 @@ async fn rotation_page(
         });
         cursor = base.end;
     }
-    let current_plan =
-        data.roster.versions().iter().rev().find(|v| v.effective_from <= now).or(data.roster.versions().last());
+    let current_plan = data.roster.current_or_upcoming(now);
     let handover = current_plan
         .map(|v| format!("{}s at {}", weekday_name(v.plan.handover_weekday()), v.plan.handover_time.format("%H:%M")))
         .unwrap_or_default();
@@ -508,14 +507,7 @@ async fn settings_page(
     let data = load(state).await?;
     let now = state.now();
     let tz = data.team.timezone();
-    let current = data
-        .roster
-        .versions()
-        .iter()
-        .rev()
-        .find(|v| v.effective_from <= now)
-        .or(data.roster.versions().last())
-        .cloned();
+    let current = data.roster.current_or_upcoming(now).cloned();
     let order: Vec<UserId> = current.as_ref().map(|v| v.plan.engineers.clone()).unwrap_or_default();
     let value = |name: &str, default: String| submitted.map(|f| field(f, name).to_owned()).unwrap_or(default);
     let entries = data
@@ -715,27 +707,20 @@ pub async fn save_team(
         can_wait_minutes: can_wait,
     };
     // A new time zone moves the handovers too, from the next one on.
-    let moved = data
-        .roster
-        .versions()
-        .iter()
-        .rev()
-        .find(|v| v.effective_from <= now)
-        .or(data.roster.versions().last())
-        .and_then(|current| {
-            (current.plan.timezone != timezone).then(|| {
-                let plan = &current.plan;
-                next_version(
-                    &data.roster,
-                    plan.anchor,
-                    plan.handover_weekday(),
-                    plan.handover_time,
-                    timezone,
-                    plan.engineers.clone(),
-                    now,
-                )
-            })
-        });
+    let moved = data.roster.current_or_upcoming(now).and_then(|current| {
+        (current.plan.timezone != timezone).then(|| {
+            let plan = &current.plan;
+            next_version(
+                &data.roster,
+                plan.anchor,
+                plan.handover_weekday(),
+                plan.handover_time,
+                timezone,
+                plan.engineers.clone(),
+                now,
+            )
+        })
+    });
     let by = admin.user.id;
     state
         .db(move |conn| {
