@@ -3,7 +3,7 @@
 //! on the connection.
 
 use super::DbConnection;
-use crate::domain::{RequestId, UserId};
+use crate::domain::UserId;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text};
 
@@ -23,12 +23,6 @@ pub struct Hit {
     pub rank: f64,
     #[diesel(sql_type = Text)]
     pub snippet: String,
-}
-
-impl Hit {
-    pub fn request(&self) -> RequestId {
-        RequestId(self.id)
-    }
 }
 
 /// The words of a query, lower-cased, at most eight.

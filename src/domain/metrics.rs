@@ -66,11 +66,6 @@ impl History {
         self.events.iter().rev().find(|e| matches!(e.kind, EventKind::Resolved | EventKind::Rejected))
     }
 
-    /// Who performed the final close.
-    pub fn handled_by(&self) -> Option<UserId> {
-        self.final_close().map(|e| e.actor)
-    }
-
     pub fn was_routed(&self) -> bool {
         self.events.iter().any(|e| e.kind == EventKind::Routed)
     }

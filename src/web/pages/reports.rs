@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 /// One row of the times table: label, this week, previous week.
 pub struct TimeRow {
-    pub label: &'static str,
+    pub label: String,
     pub now: String,
     pub before: String,
 }
@@ -47,39 +47,12 @@ impl WeeklyPage {
     }
 }
 
-fn time_rows(r: &WeeklyReport) -> Vec<TimeRow> {
-    let (f, p) = (&r.figures, &r.previous);
-    let row = |label, now, before| TimeRow { label, now: duration_text(now), before: duration_text(before) };
-    vec![
-        row("Lead time p50", f.lead_time.p50_seconds, p.lead_time.p50_seconds),
-        row("Lead time p90", f.lead_time.p90_seconds, p.lead_time.p90_seconds),
-        row("Lead time p50, office hours", f.lead_time.office_p50_seconds, p.lead_time.office_p50_seconds),
-        row("Lead time p90, office hours", f.lead_time.office_p90_seconds, p.lead_time.office_p90_seconds),
-        row("Time to triage p50", f.time_to_triage.p50_seconds, p.time_to_triage.p50_seconds),
-        row("Time to triage p90", f.time_to_triage.p90_seconds, p.time_to_triage.p90_seconds),
-        row(
-            "Time to triage p50, office hours",
-            f.time_to_triage.office_p50_seconds,
-            p.time_to_triage.office_p50_seconds,
-        ),
-        row(
-            "Time to triage p90, office hours",
-            f.time_to_triage.office_p90_seconds,
-            p.time_to_triage.office_p90_seconds,
-        ),
-        row("First response p50", f.time_to_first_response.p50_seconds, p.time_to_first_response.p50_seconds),
-        row("First response p90", f.time_to_first_response.p90_seconds, p.time_to_first_response.p90_seconds),
-        row(
-            "First response p50, office hours",
-            f.time_to_first_response.office_p50_seconds,
-            p.time_to_first_response.office_p50_seconds,
-        ),
-        row(
-            "First response p90, office hours",
-            f.time_to_first_response.office_p90_seconds,
-            p.time_to_first_response.office_p90_seconds,
-        ),
-    ]
+fn time_rows(report: &WeeklyReport) -> Vec<TimeRow> {
+    report
+        .time_rows()
+        .into_iter()
+        .map(|(label, now, before)| TimeRow { label, now: duration_text(now), before: duration_text(before) })
+        .collect()
 }
 
 async fn build(state: &AppState, week: IsoWeek) -> Result<WeeklyReport, AppError> {
