@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 const CHUNK: i64 = 5_000;
 
-pub const REQUEST_COLUMNS: [&str; 15] = [
+pub const REQUEST_COLUMNS: [&str; 16] = [
     "id",
     "title",
     "category",
@@ -26,6 +26,7 @@ pub const REQUEST_COLUMNS: [&str; 15] = [
     "created_at",
     "updated_at",
     "closed_at",
+    "private",
 ];
 
 pub const EVENT_COLUMNS: [&str; 15] = [
@@ -128,6 +129,7 @@ pub fn requests_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<U
                     time(r.created_at),
                     time(r.updated_at),
                     r.closed_at.map(time).unwrap_or_default(),
+                    r.private.to_string(),
                 ],
             )?;
         }

@@ -1,7 +1,7 @@
 //! The weekly handover report: what the outgoing goalkeeper hands to the next one. One builder,
 //! three renderings (page, Markdown, JSON), all from the same figures.
 
-use crate::db::{DbConnection, catalog, metrics as store, requests as request_store, rotation, users};
+use crate::db::{DbConnection, catalog, knowledge, metrics as store, requests as request_store, rotation, users};
 use crate::domain::UserId;
 use crate::domain::metrics::{self, Concentration, IsoWeek, Rate, WeekFigures};
 use crate::domain::office::TeamSettings;
@@ -50,6 +50,14 @@ pub struct SiloFlag {
     pub bus_factor: Option<usize>,
 }
 
+/// An answer that solved problems before they were filed.
+#[derive(Debug, Clone, Serialize)]
+pub struct HelpfulAnswer {
+    pub id: i64,
+    pub title: String,
+    pub deflected: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Notes {
     pub text: String,
@@ -75,6 +83,8 @@ pub struct WeeklyReport {
     pub recurring_topics: Vec<Topic>,
     pub concentration: Vec<Concentration>,
     pub silos: Vec<SiloFlag>,
+    /// The answers that deflected the most requests in the week.
+    pub helpful_answers: Vec<HelpfulAnswer>,
     pub notes: Option<Notes>,
     pub generated_at: DateTime<Utc>,
 }
@@ -95,8 +105,15 @@ pub fn weekly(
     let rows = store::summaries(conn, previous_bounds.0, bounds.1)?;
     let routings = store::routings(conn, previous_bounds.0, bounds.1)?;
     let summaries: Vec<metrics::RequestSummary> = rows.iter().map(|(s, _)| s.clone()).collect();
-    let figures = metrics::week_figures_from(&summaries, &routings, bounds, &team.office);
-    let previous_figures = metrics::week_figures_from(&summaries, &routings, previous_bounds, &team.office);
+    let deflected = knowledge::deflected_between(conn, previous_bounds.0, bounds.1)?;
+    let figures =
+        metrics::week_figures_from(&summaries, &routings, bounds, &team.office).with_deflections(&deflected, bounds);
+    let previous_figures = metrics::week_figures_from(&summaries, &routings, previous_bounds, &team.office)
+        .with_deflections(&deflected, previous_bounds);
+    let helpful_answers = knowledge::most_helpful(conn, bounds, 5)?
+        .into_iter()
+        .map(|(r, deflected)| HelpfulAnswer { id: r.id.0, title: r.title, deflected })
+        .collect();
 
     let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
     let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"));
@@ -187,6 +204,7 @@ pub fn weekly(
         recurring_topics,
         concentration,
         silos,
+        helpful_answers,
         notes,
         generated_at: now,
     })
@@ -280,6 +298,9 @@ impl WeeklyReport {
         let _ =
             writeln!(md, "| Goalkeeper shield rate | {} | {} |", rate_text(&f.shield_rate), rate_text(&p.shield_rate));
         let _ = writeln!(md, "| Reopen rate | {} | {} |", rate_text(&f.reopen_rate), rate_text(&p.reopen_rate));
+        let _ = writeln!(md, "| Solved by an existing answer (deflected) | {} | {} |", f.deflected, p.deflected);
+        let _ =
+            writeln!(md, "| Deflection rate | {} | {} |", rate_text(&f.deflection_rate), rate_text(&p.deflection_rate));
         for (title, lines) in [
             ("By category", &self.intake_by_category),
             ("By service tier", &self.intake_by_tier),
@@ -314,6 +335,13 @@ impl WeeklyReport {
                 cell(&t.word),
                 t.requests
             );
+        }
+        let _ = writeln!(md, "\n## Answers that solved problems before they were filed\n");
+        if self.helpful_answers.is_empty() {
+            let _ = writeln!(md, "None this week.");
+        }
+        for a in &self.helpful_answers {
+            let _ = writeln!(md, "- #{} {}: {} deflected", a.id, cell(&a.title), a.deflected);
         }
         let _ = writeln!(md, "\n## Knowledge silos (last {CONCENTRATION_WEEKS} weeks)\n");
         if self.silos.is_empty() {

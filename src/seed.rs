@@ -54,15 +54,176 @@ const CATEGORIES: [(&str, u32); 7] = [
     ("Database", 13),
     ("Other", 10),
 ];
-const TITLES: [&[&str]; 7] = [
-    &["Deploy of {s} stuck", "Rollback {s} release", "Canary for {s} failing", "Pipeline for {s} times out"],
-    &["VPN drops for {s} team", "Packet loss towards {s}", "DNS lookups slow from {s}", "Firewall rule for {s}"],
-    &["Access to {s} production logs", "SSH key for {s} hosts", "Grant {s} read access", "Service account for {s}"],
-    &["Call datacenter about {s} rack", "Disk replacement for {s}", "Vendor ticket for {s} switch"],
-    &["Alert for {s} fires all night", "Dashboard for {s} is empty", "Add alert on {s} latency"],
-    &["Slow queries on {s} database", "Replica lag on {s}", "Schema change for {s}", "Backup restore for {s}"],
-    &["Question about {s}", "Help with {s} config", "Certificate for {s} expires"],
+/// Per category: (title, what the requester writes, how it was resolved). `{s}` is the service.
+const TITLES: [&[(&str, &str, &str)]; 7] = [
+    &[
+        (
+            "Deploy of {s} stuck",
+            "The deploy of {s} has shown 'waiting for rollout' for 20 minutes and the old pods are still serving.",
+            "The rollout waited on a pod that could not pull its image. Check `kubectl rollout status`; if a pod is in \
+             ImagePullBackOff, the registry token of the namespace has expired: run `deployctl refresh-pull-secret` \
+             and the rollout continues by itself.",
+        ),
+        (
+            "Rollback {s} release",
+            "The last release of {s} breaks checkout for some users; we want the previous version back now.",
+            "Run `deployctl rollback --to previous` from the release channel; it takes about two minutes. Database \
+             migrations are not rolled back, so check the release notes for a down migration first.",
+        ),
+        (
+            "Canary for {s} failing",
+            "The canary of {s} fails its health check and the pipeline stops at 5 %.",
+            "The canary compared against a dashboard that was renamed. The health check now reads the new name; if \
+             it happens again, rerun the canary step after checking the check's query in the pipeline settings.",
+        ),
+        (
+            "Pipeline for {s} times out",
+            "The CI pipeline of {s} times out in the integration stage since yesterday.",
+            "The shared runners were saturated by a nightly job. Integration stages now use the large runner pool; \
+             add `runner: large` to the stage if your pipeline still has an old template.",
+        ),
+    ],
+    &[
+        (
+            "VPN drops for {s} team",
+            "Several people in the {s} team lose the VPN every few minutes, mostly on Wi-Fi.",
+            "The VPN client's keepalive was longer than the office firewall's idle timeout. Update the client to the \
+             version on the wiki (keepalive 25 s); on an old client set `keepalive=25` in the profile.",
+        ),
+        (
+            "Packet loss towards {s}",
+            "We see 2-5 % packet loss from the office towards {s}, worst in the afternoon.",
+            "One uplink of the border router had a failing optic that dropped packets under load. The optic was \
+             replaced; `mtr` from the office now shows no loss.",
+        ),
+        (
+            "DNS lookups slow from {s}",
+            "DNS lookups from {s} take up to 5 seconds now and then.",
+            "The resolvers in /etc/resolv.conf listed a decommissioned server first, so every lookup waited for its \
+             timeout. The config management now writes the two live resolvers; run the agent again to pick it up.",
+        ),
+        (
+            "Firewall rule for {s}",
+            "{s} needs to reach the partner API on port 443 from production.",
+            "Firewall changes go through the rules repository: add the destination to the service's egress file and \
+             open a merge request; the network team merges and it applies within 15 minutes.",
+        ),
+    ],
+    &[
+        (
+            "Access to {s} production logs",
+            "I need to read the production logs of {s} to debug a customer issue.",
+            "Production logs are read through the log search with the `prod-logs-readers` group. Request the group in \
+             the access portal; your lead approves it and it is active within the hour.",
+        ),
+        (
+            "SSH key for {s} hosts",
+            "My new laptop's SSH key is not accepted by the {s} hosts.",
+            "Keys are distributed from the identity service, not copied by hand. Upload the new public key on your \
+             profile page; the hosts pick it up within 10 minutes.",
+        ),
+        (
+            "Grant {s} read access",
+            "A new team member needs read access to {s}.",
+            "Read access to {s} is its readers group in the access portal; the team lead approves requests for their \
+             own people, no ops step needed.",
+        ),
+        (
+            "Service account for {s}",
+            "{s} needs a service account to call the internal API from its batch jobs.",
+            "Service accounts are created with `svcctl create --owner <team>`; the credentials land in the secret \
+             store under the team's path. Rotate them with `svcctl rotate`.",
+        ),
+    ],
+    &[
+        (
+            "Call datacenter about {s} rack",
+            "The rack hosting {s} shows a power supply alarm; someone needs to call the datacenter.",
+            "The datacenter replaced the failed power supply under our support contract. Open a remote-hands ticket in \
+             the vendor portal (the contract number is on the wiki) for the next one; ops only needs to approve it.",
+        ),
+        (
+            "Disk replacement for {s}",
+            "A disk in one of the {s} storage nodes is failing its SMART checks.",
+            "The node was drained, the disk swapped by remote hands and the array rebuilt overnight. The runbook \
+             'Replacing a disk' lists the steps; the vendor ships a disk next business day.",
+        ),
+        (
+            "Vendor ticket for {s} switch",
+            "The top-of-rack switch for {s} logs port flaps; the vendor should look at it.",
+            "The vendor confirmed a firmware bug and the switch was upgraded in the maintenance window. Port flaps on \
+             that model: check the firmware version first.",
+        ),
+    ],
+    &[
+        (
+            "Alert for {s} fires all night",
+            "The disk alert of {s} fires every night around 02:00 and wakes the on-call person.",
+            "The nightly batch fills the temp volume for an hour. The alert now waits 90 minutes before paging and \
+             the batch cleans up after itself; a disk alert that only fires at night usually means a batch job.",
+        ),
+        (
+            "Dashboard for {s} is empty",
+            "The dashboard of {s} shows 'no data' on every panel since this morning.",
+            "The metrics were renamed in the last release. The dashboard now uses the new names; after a rename, \
+             update the panel queries or keep the old names with a recording rule.",
+        ),
+        (
+            "Add alert on {s} latency",
+            "We want an alert when the p99 latency of {s} stays above 500 ms.",
+            "Alerts live in the monitoring repository: copy the latency template into the service's folder, set the \
+             threshold and the team's paging route, and open a merge request.",
+        ),
+    ],
+    &[
+        (
+            "Slow queries on {s} database",
+            "Some pages of {s} take seconds; the slow query log shows the same query again and again.",
+            "The query filtered on an unindexed column. An index was added online (`CREATE INDEX CONCURRENTLY`); use \
+             EXPLAIN ANALYZE on the slow query log's top entry to find the next one.",
+        ),
+        (
+            "Replica lag on {s}",
+            "The read replica of {s} lags up to 10 minutes behind during the day.",
+            "A long-running report held a snapshot open on the replica. Reports now run on the analytics replica, and \
+             the replica cancels queries longer than 5 minutes.",
+        ),
+        (
+            "Schema change for {s}",
+            "We need to add a column with a default to a large table of {s}.",
+            "Add the column without a default, backfill in batches, then set the default: that keeps the table \
+             unlocked. The migration guide on the wiki has the pattern.",
+        ),
+        (
+            "Backup restore for {s}",
+            "We deleted rows from {s} by mistake yesterday and need them back.",
+            "Backups are restorable to any point in the last 14 days into a scratch instance; ops restores, you \
+             copy back the rows you need. Ask in the request with the time just before the mistake.",
+        ),
+    ],
+    &[
+        (
+            "Question about {s}",
+            "Who owns {s}, and where is its documentation?",
+            "The service catalogue lists the owner and the runbook of every service; {s} is there too.",
+        ),
+        (
+            "Help with {s} config",
+            "A config change of {s} does not seem to take effect.",
+            "Config is read at start: change it in the config repository, then restart the service with \
+             `deployctl restart`; a change only in the running container is lost at the next deploy.",
+        ),
+        (
+            "Certificate for {s} expires",
+            "The certificate of {s} expires in two weeks according to the monitoring.",
+            "Certificates renew automatically 30 days before expiry unless the DNS challenge fails. The DNS record was \
+             fixed and the certificate renewed; the expiry alert clears by itself.",
+        ),
+    ],
 ];
+
+/// A public answer: its id and when it was resolved.
+type Answered = (i64, DateTime<Utc>);
 
 struct SeedEvent {
     kind: EventKind,
@@ -73,7 +234,7 @@ struct SeedEvent {
     owner: Option<i64>,
     target: Option<i64>,
     related: Option<i64>,
-    note: Option<&'static str>,
+    note: Option<String>,
 }
 
 fn sql_text(text: &str) -> String {
@@ -129,8 +290,9 @@ fn step(
     to: State,
     owner: Option<i64>,
     target: Option<i64>,
-    note: Option<&'static str>,
+    note: Option<&str>,
 ) {
+    let note = note.map(str::to_owned);
     events.push(SeedEvent { kind, at, actor, from: Some(from), to, owner, target, related: None, note });
 }
 
@@ -210,22 +372,39 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     let mut event_sql = String::new();
     let (mut pending_requests, mut pending_events) = (0usize, 0usize);
     let mut event_id = 0i64;
-    let flush = |conn: &mut DbConnection, requests: &mut String, events: &mut String| -> anyhow::Result<()> {
+    // Public answers so far, by (category, title template): (id, resolved at).
+    let mut answers: std::collections::HashMap<(usize, usize), Vec<Answered>> = Default::default();
+    let mut deflected = 0usize;
+    let mut deflection_sql = String::new();
+    let flush = |conn: &mut DbConnection,
+                 requests: &mut String,
+                 events: &mut String,
+                 deflections: &mut String|
+     -> anyhow::Result<()> {
         if requests.is_empty() {
             return Ok(());
         }
-        let batch = format!(
+        let mut batch = format!(
             "INSERT INTO requests (id, title, description, category_id, service_id, urgency, state, requester_id, owner_id, \
              duplicate_of, tier_rank, urgency_rank, version, created_at, updated_at, closed_at, closed_by, \
-             first_response_at, first_triage_at, first_triage_goalkeeper, close_goalkeeper, routed, reopened) VALUES {};\n\
+             first_response_at, first_triage_at, first_triage_goalkeeper, close_goalkeeper, routed, reopened, \
+             private, good_answer_by, good_answer_at) VALUES {};\n\
              INSERT INTO events (id, request_id, actor_id, at, kind, from_state, to_state, owner_id, target_id, \
              related_request_id, note, request_version, goalkeeper_id) VALUES {};",
             requests.trim_end_matches(','),
             events.trim_end_matches(',')
         );
+        if !deflections.is_empty() {
+            let _ = write!(
+                batch,
+                "\nINSERT INTO deflections (requester_id, answer_id, title, category_id, at, goalkeeper_id) VALUES {};",
+                deflections.trim_end_matches(',')
+            );
+        }
         db::write_transaction(conn, |conn| conn.batch_execute(&batch))?;
         requests.clear();
         events.clear();
+        deflections.clear();
         Ok(())
     };
 
@@ -256,7 +435,10 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         let templates = TITLES[category];
         let subject =
             service.map(|s| s.1).unwrap_or(["staging", "the API", "batch jobs", "the office"][rng.random_range(0..4)]);
-        let title = templates[rng.random_range(0..templates.len())].replace("{s}", subject);
+        let template = rng.random_range(0..templates.len());
+        let (title, description, answer) = templates[template];
+        let (title, description, answer) =
+            (title.replace("{s}", subject), description.replace("{s}", subject), answer.replace("{s}", subject));
 
         let mut events: Vec<SeedEvent> = vec![SeedEvent {
             kind: EventKind::Filed,
@@ -309,7 +491,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 State::Resolved,
                 Some(gk),
                 None,
-                Some("Done; details in the runbook."),
+                Some(&answer),
             );
         } else if roll < 53 {
             step(
@@ -323,11 +505,11 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 None,
                 Some("Which environment, and since when?"),
             );
-            let answer = respond_at + Duration::minutes(rng.random_range(30..1_440));
+            let replied = respond_at + Duration::minutes(rng.random_range(30..1_440));
             step(
                 &mut events,
                 EventKind::Resumed,
-                answer,
+                replied,
                 requester,
                 State::Waiting,
                 State::InProgress,
@@ -335,7 +517,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 None,
                 Some("Production, since this morning."),
             );
-            let done = work(&mut rng, answer, 8);
+            let done = work(&mut rng, replied, 8);
             step(
                 &mut events,
                 EventKind::Resolved,
@@ -345,7 +527,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 State::Resolved,
                 Some(gk),
                 None,
-                Some("Fixed the configuration."),
+                Some(&answer),
             );
         } else if roll < 88 {
             let expert = expert_for(category, &mut rng, gk);
@@ -370,7 +552,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 State::Resolved,
                 Some(expert),
                 None,
-                Some("Sorted out."),
+                Some(&answer),
             );
         } else {
             step(&mut events, EventKind::Taken, respond_at, gk, State::New, State::InProgress, Some(gk), None, None);
@@ -397,7 +579,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 State::Resolved,
                 Some(gk),
                 None,
-                Some("Resolved with a hint from a teammate."),
+                Some(&answer),
             );
         }
         if events.last().is_some_and(|e| e.kind == EventKind::Resolved) && rng.random_bool(0.03) {
@@ -424,7 +606,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 State::Resolved,
                 Some(closer),
                 None,
-                Some("Fixed for good this time."),
+                Some(&answer),
             );
         }
         // The future has not happened yet: recent requests stay open.
@@ -434,6 +616,32 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         let (state, owner, updated, related) = last;
         let closed_at = state.is_final().then_some(updated);
         let closer = if state.is_final() { events.last().map(|e| e.actor) } else { None };
+        // A few requesters keep their requests private; engineers vouch for some resolutions.
+        let private = rng.random_bool(0.05);
+        let good_answer = (state == State::Resolved && !private && rng.random_bool(0.04))
+            .then(|| (closer.unwrap_or(gk), (updated + Duration::hours(1)).min(now)));
+        // Before filing, some people find an earlier answer to the same question that solves it.
+        let asked_at = filed_at - Duration::minutes(3);
+        if rng.random_bool(0.08) {
+            let earlier = answers.get(&(category, template)).and_then(|found: &Vec<Answered>| {
+                found.iter().rev().take(20).find(|(_, resolved)| *resolved < asked_at).map(|(id, _)| *id)
+            });
+            if let Some(answer_id) = earlier {
+                let asker = requesters[rng.random_range(0..requesters.len())].0;
+                let _ = write!(
+                    deflection_sql,
+                    "({asker},{answer_id},{},{},{},{}),",
+                    sql_text(&title),
+                    category_ids[category],
+                    sql_time(asked_at),
+                    sql_opt(keeper(asked_at)),
+                );
+                deflected += 1;
+            }
+        }
+        if state == State::Resolved && !private {
+            answers.entry((category, template)).or_default().push((id, updated));
+        }
         // The summary columns follow the domain's definition of each moment.
         let tier = service.map(|s| s.2);
         let summary = History {
@@ -457,9 +665,9 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         .summary();
         let _ = write!(
             request_sql,
-            "({id},{},{},{},{},{},{},{requester},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}),",
+            "({id},{},{},{},{},{},{},{requester},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}),",
             sql_text(&title),
-            sql_text("Generated by goalkeeper seed."),
+            sql_text(&description),
             category_ids[category],
             sql_opt(service.map(|s| s.0.0)),
             sql_text(urgency.as_str()),
@@ -479,6 +687,9 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
             sql_opt(summary.close_goalkeeper.map(|g| g.0)),
             if summary.routed { "TRUE" } else { "FALSE" },
             if summary.reopened { "TRUE" } else { "FALSE" },
+            if private { "TRUE" } else { "FALSE" },
+            sql_opt(good_answer.map(|(by, _)| by)),
+            good_answer.map(|(_, at)| sql_time(at)).unwrap_or_else(|| "NULL".into()),
         );
         for (version, e) in events.iter().enumerate() {
             event_id += 1;
@@ -493,7 +704,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 sql_opt(e.owner),
                 sql_opt(e.target),
                 sql_opt(e.related),
-                e.note.map(sql_text).unwrap_or_else(|| "NULL".into()),
+                e.note.as_deref().map(sql_text).unwrap_or_else(|| "NULL".into()),
                 version + 1,
                 sql_opt(keeper(e.at)),
             );
@@ -501,24 +712,25 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         }
         pending_requests += 1;
         if pending_requests >= 2_000 || pending_events >= 8_000 {
-            flush(conn, &mut request_sql, &mut event_sql)?;
+            flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
             pending_requests = 0;
             pending_events = 0;
         }
     }
-    flush(conn, &mut request_sql, &mut event_sql)?;
+    flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
     if let DbConnection::Pg(_) = conn {
         // New rows continue after the generated ids.
         conn.batch_execute(
             "SELECT setval(pg_get_serial_sequence('requests', 'id'), COALESCE((SELECT MAX(id) FROM requests), 0) + 1, false); \
              SELECT setval(pg_get_serial_sequence('events', 'id'), COALESCE((SELECT MAX(id) FROM events), 0) + 1, false); \
+             SELECT setval(pg_get_serial_sequence('deflections', 'id'), COALESCE((SELECT MAX(id) FROM deflections), 0) + 1, false); \
              ANALYZE;",
         )?;
     } else {
         conn.batch_execute("ANALYZE;")?;
     }
     Ok(format!(
-        "Seeded {total} requests ({event_id} events) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\
+        "Seeded {total} requests ({event_id} events, {deflected} solved by earlier answers before filing) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\
          Sign in as admin@example.com, gina@example.com (an engineer) or alex.backend0@example.com (a requester); \
          every password is {DEMO_PASSWORD}.",
         engineers.len(),

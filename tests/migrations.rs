@@ -13,6 +13,9 @@ type Columns = BTreeSet<(String, String, String, bool)>;
 
 /// The indexes the queries rely on; both backends must have exactly these (besides keys).
 const INDEXES: &[&str] = &[
+    "deflections_answer",
+    "deflections_at",
+    "deflections_draft",
     "events_at",
     "events_kind_at",
     "events_request",
@@ -23,6 +26,7 @@ const INDEXES: &[&str] = &[
     "requests_coverage",
     "requests_created",
     "requests_duplicate_of",
+    "requests_good_answers",
     "requests_owner",
     "requests_queue",
     "requests_requester",
@@ -199,6 +203,7 @@ fn postgres_migrations_go_up_down_up_and_match_the_schema() {
         assert_eq!(columns, declared_columns());
         let mut expected = expected_indexes();
         expected.insert("request_text_document".into());
+        expected.insert("request_text_answer".into());
         assert_eq!(indexes, expected);
     }));
     conn.batch_execute(&format!("SET search_path TO public; DROP SCHEMA {schema} CASCADE")).expect("clean up");

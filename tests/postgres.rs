@@ -187,6 +187,7 @@ fn copy_moves_a_sqlite_history_to_postgres() {
             urgency: Urgency::Normal,
             requester: rita,
             idempotency_key: Some(&format!("key-{n}")),
+            private: false,
         };
         store::file(conn, &new, now).expect("file").0
     };

@@ -1,7 +1,7 @@
 //! `goalkeeper copy`: moves a whole Goalkeeper database to another one (typically from the
 //! embedded SQLite file to PostgreSQL), keeping ids and timestamps.
 
-use super::models::{CategoryRow, EventRow, RequestRow, ServiceRow, UserRow};
+use super::models::{CategoryRow, DeflectionRow, EventRow, RequestRow, ServiceRow, UserRow};
 use super::schema::*;
 use super::{DbConnection, write_transaction};
 use diesel::connection::SimpleConnection;
@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "rotation_overrides",
     "handover_notes",
     "routing_advice",
+    "deflections",
 ];
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -137,6 +138,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> 
         ("rotation_overrides", rotation_overrides::table.count().get_result(conn)?),
         ("handover_notes", handover_notes::table.count().get_result(conn)?),
         ("routing_advice", routing_advice::table.count().get_result(conn)?),
+        ("deflections", deflections::table.count().get_result(conn)?),
     ])
 }
 
@@ -331,6 +333,20 @@ pub fn copy(
         for row in &advice {
             diesel::insert_into(routing_advice::table).values(row).execute(target)?;
         }
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                deflections::table
+                    .filter(deflections::id.gt(after))
+                    .order(deflections::id)
+                    .limit(CHUNK)
+                    .select(DeflectionRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| diesel::insert_into(deflections::table).values(r).execute(c),
+        )?;
 
         if let DbConnection::Pg(_) = target {
             // New rows continue after the copied ids.
@@ -343,6 +359,7 @@ pub fn copy(
                 "events",
                 "rotation_versions",
                 "rotation_overrides",
+                "deflections",
             ];
             for table in with_ids {
                 target.batch_execute(&format!(

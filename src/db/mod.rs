@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod copy;
+pub mod knowledge;
 pub mod metrics;
 pub mod models;
 pub mod requests;

@@ -153,6 +153,10 @@ pub struct RequestRow {
     pub close_goalkeeper: Option<i64>,
     pub routed: bool,
     pub reopened: bool,
+    /// The requester kept it from being read by others as an answer.
+    pub private: bool,
+    pub good_answer_by: Option<i64>,
+    pub good_answer_at: Option<NaiveDateTime>,
 }
 
 /// A request as stored, with typed fields.
@@ -172,9 +176,21 @@ pub struct Request {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub private: bool,
+    /// The engineer who marked the resolution as a good answer, and when.
+    pub good_answer: Option<(UserId, DateTime<Utc>)>,
 }
 
 impl Request {
+    /// Whether everyone may read it as an answer.
+    pub fn is_answer(&self) -> bool {
+        crate::domain::knowledge::is_answer(self.state, self.private)
+    }
+
+    pub fn access(&self, actor: crate::domain::Actor) -> crate::domain::knowledge::Access {
+        crate::domain::knowledge::access(&self.facts(), self.private, actor)
+    }
+
     pub fn facts(&self) -> crate::domain::RequestFacts {
         crate::domain::RequestFacts {
             id: self.id,
@@ -205,6 +221,8 @@ impl TryFrom<RequestRow> for Request {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             closed_at: row.closed_at.map(utc),
+            private: row.private,
+            good_answer: row.good_answer_by.zip(row.good_answer_at).map(|(by, at)| (UserId(by), utc(at))),
         })
     }
 }
@@ -224,6 +242,7 @@ pub struct NewRequestRow<'a> {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub private: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -300,5 +319,30 @@ pub struct NewEventRow<'a> {
     pub related_request_id: Option<i64>,
     pub note: Option<&'a str>,
     pub request_version: i32,
+    pub goalkeeper_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = deflections)]
+pub struct DeflectionRow {
+    pub id: i64,
+    pub requester_id: i64,
+    pub answer_id: i64,
+    pub title: String,
+    pub category_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub at: NaiveDateTime,
+    pub goalkeeper_id: Option<i64>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = deflections)]
+pub struct NewDeflectionRow<'a> {
+    pub requester_id: i64,
+    pub answer_id: i64,
+    pub title: &'a str,
+    pub category_id: Option<i64>,
+    pub idempotency_key: Option<&'a str>,
+    pub at: NaiveDateTime,
     pub goalkeeper_id: Option<i64>,
 }

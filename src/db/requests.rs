@@ -21,6 +21,8 @@ pub struct NewRequest<'a> {
     pub requester: UserId,
     /// The same key from the same person files the request once.
     pub idempotency_key: Option<&'a str>,
+    /// Keep it from being read by others as an answer once resolved.
+    pub private: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,7 @@ pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -
                 version: 1,
                 created_at: naive(now),
                 updated_at: naive(now),
+                private: new.private,
             })
             .returning(requests::id)
             .get_result(conn)?;
@@ -108,6 +111,8 @@ pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -
                     idempotency_keys::created_at.eq(naive(now)),
                 ))
                 .execute(conn)?;
+            // Filed after all: the answer it was deflected to did not solve it.
+            super::knowledge::forget_deflection(conn, new.requester, key)?;
         }
         Ok((RequestId(id), true))
     })
@@ -270,7 +275,15 @@ fn record_milestones(
     }
     match kind {
         EventKind::Routed => diesel::update(this).set(requests::routed.eq(true)).execute(conn).map(|_| ()),
-        EventKind::Reopened => diesel::update(this).set(requests::reopened.eq(true)).execute(conn).map(|_| ()),
+        // The resolution did not hold, so a good-answer mark on it goes too.
+        EventKind::Reopened => diesel::update(this)
+            .set((
+                requests::reopened.eq(true),
+                requests::good_answer_by.eq(None::<i64>),
+                requests::good_answer_at.eq(None::<chrono::NaiveDateTime>),
+            ))
+            .execute(conn)
+            .map(|_| ()),
         _ => Ok(()),
     }
 }

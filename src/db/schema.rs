@@ -86,6 +86,9 @@ diesel::table! {
         close_goalkeeper -> Nullable<BigInt>,
         routed -> Bool,
         reopened -> Bool,
+        private -> Bool,
+        good_answer_by -> Nullable<BigInt>,
+        good_answer_at -> Nullable<Timestamp>,
     }
 }
 
@@ -165,12 +168,27 @@ diesel::table! {
 
 diesel::table! {
     // The searchable text of each request, kept in step by triggers (see the search migration);
-    // PostgreSQL adds a generated `document` tsvector that queries reach through raw SQL.
+    // PostgreSQL adds generated `document` and `answer_document` tsvectors that queries reach through raw SQL.
     request_text (id) {
         id -> BigInt,
         title -> Text,
         description -> Text,
         notes -> Text,
+        resolution -> Text,
+    }
+}
+
+diesel::table! {
+    // A request an existing answer solved before it was filed.
+    deflections (id) {
+        id -> BigInt,
+        requester_id -> BigInt,
+        answer_id -> BigInt,
+        title -> Text,
+        category_id -> Nullable<BigInt>,
+        idempotency_key -> Nullable<Text>,
+        at -> Timestamp,
+        goalkeeper_id -> Nullable<BigInt>,
     }
 }
 
@@ -194,4 +212,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     handover_notes,
     routing_advice,
     request_text,
+    deflections,
 );

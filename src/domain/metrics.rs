@@ -268,6 +268,20 @@ pub struct WeekFigures {
     pub reopen_rate: Rate,
     /// Engineer id → routed events in the week that targeted them.
     pub routed_load: BTreeMap<i64, usize>,
+    /// Would-be requests an existing answer solved before they were filed, in the week.
+    pub deflected: usize,
+    /// Deflected / (deflected + filed): the share of the week's questions answered by the
+    /// team's knowledge instead of by a person.
+    pub deflection_rate: Rate,
+}
+
+impl WeekFigures {
+    /// Adds the deflections recorded at these moments that fall in the week.
+    pub fn with_deflections(mut self, deflected_at: &[DateTime<Utc>], week: (DateTime<Utc>, DateTime<Utc>)) -> Self {
+        self.deflected = deflected_at.iter().filter(|at| within(**at, week)).count();
+        self.deflection_rate = Rate::new(self.deflected, self.deflected + self.intake);
+        self
+    }
 }
 
 /// Computes a week's figures from the histories of (at least) every request filed, closed or
@@ -608,6 +622,19 @@ mod tests {
         assert_eq!(figures.shield_rate.share, None);
         assert_eq!(figures.reopen_rate.share, None);
         assert_eq!(figures.intake, 0);
+        assert_eq!(figures.deflection_rate.share, None);
+    }
+
+    #[test]
+    fn deflections_count_in_their_week_beside_the_intake() {
+        let (from, to) = week48();
+        let filed = history(1, State::New, from + Duration::hours(3), vec![]);
+        let deflected = [from + Duration::hours(1), to - Duration::seconds(1), to, from - Duration::seconds(1)];
+        let figures =
+            week_figures(&[filed], (from, to), &OfficeHours::default()).with_deflections(&deflected, (from, to));
+        assert_eq!(figures.deflected, 2);
+        assert_eq!(figures.deflection_rate, Rate::new(2, 3));
+        assert_eq!(figures.deflection_rate.share, Some(2.0 / 3.0));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod ids;
+pub mod knowledge;
 pub mod metrics;
 pub mod office;
 pub mod rotation;

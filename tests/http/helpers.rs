@@ -249,11 +249,18 @@ impl Browser {
         self.file_with(&[("title", title)]).await
     }
 
-    /// Files a request, overriding the default fields with `fields`.
+    /// Files a request, overriding the default fields with `fields`. The form says the answers
+    /// for its title were seen already (as the filing page's script does), so no check step
+    /// comes in between; `("checked", "")` asks for it.
     pub async fn file_with(&self, fields: &[(&str, &str)]) -> i64 {
         self.get("/requests/new").await;
-        let mut form: Vec<(&str, &str)> =
-            vec![("title", "Need help"), ("description", "Details here."), ("category", "1"), ("urgency", "normal")];
+        let mut form: Vec<(&str, &str)> = vec![
+            ("title", "Need help"),
+            ("description", "Details here."),
+            ("category", "1"),
+            ("urgency", "normal"),
+            ("checked", "1"),
+        ];
         for (name, value) in fields {
             form.retain(|(n, _)| n != name);
             form.push((name, value));

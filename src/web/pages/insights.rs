@@ -67,6 +67,8 @@ pub struct WeekRow {
     pub none: usize,
     pub shield: String,
     pub reopen: String,
+    pub deflected: usize,
+    pub deflection: String,
 }
 
 pub struct HeatCell {
@@ -167,22 +169,29 @@ pub async fn page(
     let window = (end - Duration::weeks(CONCENTRATION_WEEKS), end);
 
     let office = team.office.clone();
-    let (summaries, routings, people, categories, rotation_size, matrix) = state
+    let (summaries, routings, deflected, people, categories, rotation_size, matrix) = state
         .db(move |conn| {
             let summaries: Vec<RequestSummary> =
                 store::summaries(conn, start, end)?.into_iter().map(|(s, _)| s).collect();
             let routings = store::routings(conn, start, end)?;
+            let deflected = crate::db::knowledge::deflected_between(conn, start, end)?;
             let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
             let categories: BTreeMap<i64, String> =
                 catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
             let roster = rotation::roster(conn, now)?;
             let size = roster.size_before(end);
             let matrix = store::coverage(conn, window.0, window.1)?;
-            Ok((summaries, routings, people, categories, size, matrix))
+            Ok((summaries, routings, deflected, people, categories, size, matrix))
         })
         .await?;
-    let figures: Vec<(IsoWeek, WeekFigures)> =
-        weeks.iter().map(|w| (*w, metrics::week_figures_from(&summaries, &routings, w.bounds(tz), &office))).collect();
+    let figures: Vec<(IsoWeek, WeekFigures)> = weeks
+        .iter()
+        .map(|w| {
+            let bounds = w.bounds(tz);
+            let figures = metrics::week_figures_from(&summaries, &routings, bounds, &office);
+            (*w, figures.with_deflections(&deflected, bounds))
+        })
+        .collect();
     let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"));
 
     let rows = figures
@@ -203,6 +212,8 @@ pub async fn page(
                 none: tier("none"),
                 shield: rate_text(&f.shield_rate),
                 reopen: rate_text(&f.reopen_rate),
+                deflected: f.deflected,
+                deflection: rate_text(&f.deflection_rate),
             }
         })
         .collect();

@@ -1,6 +1,7 @@
 //! Page handlers, one module per area.
 
 pub mod admin;
+pub mod answers;
 pub mod auth;
 pub mod exports;
 pub mod insights;
@@ -48,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/static/app.css", web::get().to(stylesheet))
+        .route("/static/suggest.js", web::get().to(answers::script))
         .route("/setup", web::get().to(auth::setup_page))
         .route("/setup", web::post().to(auth::setup))
         .route("/login", web::get().to(auth::login_page))
@@ -59,6 +61,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/requests", web::post().to(requests::create))
         .route("/requests/{id}", web::get().to(requests::show))
         .route("/requests/{id}/{action}", web::post().to(requests::act))
+        .route("/answers", web::get().to(answers::index))
+        .route("/answers/suggest", web::get().to(answers::suggest))
+        .route("/answers/{id}", web::get().to(answers::show))
+        .route("/answers/{id}/solved", web::post().to(answers::solved))
+        .route("/answers/{id}/good", web::post().to(answers::mark))
         .route("/rotation", web::get().to(rotation::page))
         .route("/rotation.ics", web::get().to(rotation::team_feed))
         .route("/rotation/overrides", web::post().to(rotation::add_cover))

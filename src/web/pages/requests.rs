@@ -122,6 +122,19 @@ pub struct NewRequestForm {
     pub service: String,
     pub urgency: String,
     pub idempotency_key: String,
+    /// `on` when ticked: once resolved it is not shown to others as an answer.
+    pub private: String,
+    /// `1` once the person has seen the answers that match the title (the check step, or the
+    /// form's script showing them as the title was typed).
+    pub checked: String,
+    /// `check`: only look for answers, file nothing.
+    pub step: String,
+}
+
+impl NewRequestForm {
+    pub fn is_private(&self) -> bool {
+        self.private == "on"
+    }
 }
 
 pub struct Choice {
@@ -138,6 +151,10 @@ struct NewRequestPage {
     categories: Vec<Choice>,
     services: Vec<Choice>,
     urgencies: Vec<Choice>,
+    /// Answers that may already solve it, from the check step.
+    suggestions: Vec<super::answers::Suggestion>,
+    /// The check step ran (so "no answers" can be said).
+    checked_now: bool,
 }
 
 async fn new_request_page(
@@ -146,6 +163,17 @@ async fn new_request_page(
     form: NewRequestForm,
     errors: FieldErrors,
     status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    form_with_suggestions(state, user, form, errors, status, None).await
+}
+
+async fn form_with_suggestions(
+    state: &AppState,
+    user: &CurrentUser,
+    form: NewRequestForm,
+    errors: FieldErrors,
+    status: StatusCode,
+    suggestions: Option<Vec<super::answers::Suggestion>>,
 ) -> Result<HttpResponse, AppError> {
     let (categories, services): (Vec<Category>, Vec<Service>) =
         state.db(|conn| Ok((catalog::categories(conn)?, catalog::services(conn)?))).await?;
@@ -167,6 +195,8 @@ async fn new_request_page(
             })
             .collect(),
         urgencies: Urgency::ALL.iter().map(|u| Choice { value: u.as_str().into(), label: u.label().into() }).collect(),
+        checked_now: suggestions.is_some(),
+        suggestions: suggestions.unwrap_or_default(),
     };
     render(status, &page)
 }
@@ -181,7 +211,7 @@ pub async fn new_page(state: web::Data<AppState>, user: CurrentUser) -> Result<H
 }
 
 /// An idempotency key as the form sends it: short and plain, or none at all.
-fn idempotency_key(raw: &str) -> Option<String> {
+pub fn idempotency_key(raw: &str) -> Option<String> {
     let key = raw.trim();
     let plain =
         !key.is_empty() && key.len() <= 100 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
@@ -191,10 +221,17 @@ fn idempotency_key(raw: &str) -> Option<String> {
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    CsrfForm(form): CsrfForm<NewRequestForm>,
+    CsrfForm(mut form): CsrfForm<NewRequestForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::default();
     let title = errors.check("title", Title::parse(&form.title));
+    if form.step == "check" {
+        // Only look for answers; the rest of the form may still be empty.
+        let Some(title) = title else {
+            return new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        };
+        return check_for_answers(&state, &user, form, &title).await;
+    }
     let description = errors.check("description", Description::parse(&form.description));
     let category = parse_id(&form.category).map(CategoryId);
     if category.is_none() {
@@ -216,7 +253,19 @@ pub async fn create(
     else {
         return new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
+    if form.checked != "1" {
+        // Before the final submit, the answers that match: the best interrupt is the one that
+        // never reaches the goalkeeper.
+        let lookup = title.as_str().to_owned();
+        let found =
+            state.db(move |conn| super::answers::suggestions_for(conn, &lookup, super::answers::SUGGESTIONS)).await?;
+        if !found.is_empty() {
+            form.checked = "1".into();
+            return form_with_suggestions(&state, &user, form, errors, StatusCode::OK, Some(found)).await;
+        }
+    }
     let key = idempotency_key(&form.idempotency_key);
+    let private = form.is_private();
     let requester = user.user.id;
     let now = state.now();
     let filed = state
@@ -229,6 +278,7 @@ pub async fn create(
                 urgency,
                 requester,
                 idempotency_key: key.as_deref(),
+                private,
             };
             match store::file(conn, &new, now) {
                 Ok(filed) => Ok(Ok(filed)),
@@ -255,6 +305,21 @@ pub async fn create(
     }
 }
 
+/// The check step: the form comes back with the answers that match its title.
+async fn check_for_answers(
+    state: &AppState,
+    user: &CurrentUser,
+    mut form: NewRequestForm,
+    title: &Title,
+) -> Result<HttpResponse, AppError> {
+    let lookup = title.as_str().to_owned();
+    let found =
+        state.db(move |conn| super::answers::suggestions_for(conn, &lookup, super::answers::SUGGESTIONS)).await?;
+    form.checked = "1".into();
+    form.step.clear();
+    form_with_suggestions(state, user, form, FieldErrors::default(), StatusCode::OK, Some(found)).await
+}
+
 // ---------------------------------------------------------------------------------------------
 // My requests
 
@@ -274,7 +339,19 @@ struct MinePage {
     layout: Layout,
     lines: Vec<RequestLine>,
     pager: Pager,
+    solved: Vec<SolvedLine>,
 }
+
+/// A problem an answer solved before it was filed.
+pub struct SolvedLine {
+    pub title: String,
+    pub answer_id: i64,
+    pub answer_title: String,
+    pub when: When,
+}
+
+/// How many of one's deflections "My requests" lists.
+const SOLVED_SHOWN: i64 = 10;
 
 pub async fn mine(
     state: web::Data<AppState>,
@@ -283,11 +360,16 @@ pub async fn mine(
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(query.page.as_deref());
     let me = user.user.id;
-    let (requests, total, names) = state
+    let (requests, total, names, deflections, answers) = state
         .db(move |conn| {
             let (requests, total) = store::filed_by(conn, me, page, PER_PAGE)?;
             let names = Directory::for_requests(conn, &requests)?;
-            Ok((requests, total, names))
+            let deflections =
+                if page == 1 { crate::db::knowledge::deflections_of(conn, me, SOLVED_SHOWN)? } else { Vec::new() };
+            let answer_ids: Vec<i64> = deflections.iter().map(|d| d.answer_id).collect();
+            let answers: HashMap<i64, String> =
+                store::by_ids(conn, &answer_ids)?.into_iter().map(|r| (r.id.0, r.title)).collect();
+            Ok((requests, total, names, deflections, answers))
         })
         .await?;
     let (now, tz) = (state.now(), state.team().await?.timezone());
@@ -295,6 +377,15 @@ pub async fn mine(
         layout: user.layout("My requests", "mine"),
         lines: requests.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
         pager: Pager::new(page, PER_PAGE, total, |p| format!("/requests/mine?page={p}")),
+        solved: deflections
+            .into_iter()
+            .map(|d| SolvedLine {
+                answer_title: answers.get(&d.answer_id).cloned().unwrap_or_else(|| format!("#{}", d.answer_id)),
+                answer_id: d.answer_id,
+                title: d.title,
+                when: When::new(crate::db::models::utc(d.at), now, tz),
+            })
+            .collect(),
     })
 }
 
@@ -437,6 +528,12 @@ struct RequestPage {
     draft: ActionForm,
     errors: FieldErrors,
     is_engineer: bool,
+    private: bool,
+    /// Resolved and not private: the team reads it as an answer.
+    is_answer: bool,
+    good_answer_by: Option<String>,
+    /// People whose problem this answer solved before they filed one.
+    helped: i64,
 }
 
 struct Loaded {
@@ -453,6 +550,7 @@ struct Loaded {
     similar: Vec<Request>,
     /// Requests closed as duplicates of this one.
     duplicates: Vec<i64>,
+    helped: i64,
 }
 
 /// Likely duplicates are looked for among the requests filed this recently.
@@ -495,7 +593,7 @@ async fn load_visible(
                 let people = history
                     .iter()
                     .flat_map(|e| [Some(e.actor), e.target, e.owner])
-                    .chain([Some(request.requester), request.owner])
+                    .chain([Some(request.requester), request.owner, request.good_answer.map(|(by, _)| by)])
                     .flatten();
                 let names = Directory::load(conn, people)?;
                 let mut similar = Vec::new();
@@ -505,14 +603,27 @@ async fn load_visible(
                     let recent = now - chrono::Duration::days(DUPLICATE_WINDOW_DAYS);
                     let from_id = store::first_id_since(conn, recent)?.unwrap_or(i64::MAX);
                     let (title, any) = (&request.title, crate::db::search::Match::Any);
-                    let hits = crate::db::search::search(conn, title, any, None, Some(from_id), 10)?;
+                    let everything = crate::db::search::Scope::Everything;
+                    let hits = crate::db::search::search(conn, title, any, everything, Some(from_id), 10)?;
                     let ids: Vec<i64> = hits.iter().map(|h| h.id).filter(|found| *found != id.0).collect();
                     let mut found = store::by_ids(conn, &ids)?;
                     found.sort_by_key(|r| ids.iter().position(|i| *i == r.id.0));
                     similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
                 }
                 let duplicates = store::duplicates_of(conn, id)?;
-                Ok(Loaded { request, history, names, engineers, experience, owned, advice, similar, duplicates })
+                let helped = crate::db::knowledge::helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0);
+                Ok(Loaded {
+                    request,
+                    history,
+                    names,
+                    engineers,
+                    experience,
+                    owned,
+                    advice,
+                    similar,
+                    duplicates,
+                    helped,
+                })
             })
         })
         .await
@@ -538,7 +649,7 @@ async fn page_with(
     status: StatusCode,
     look_for_similar: bool,
 ) -> Result<HttpResponse, AppError> {
-    let Loaded { request, history, names, engineers, experience, owned, advice, similar, duplicates } =
+    let Loaded { request, history, names, engineers, experience, owned, advice, similar, duplicates, helped } =
         load_visible(state, user, id, look_for_similar).await?;
     let engineer_name = |id: i64| {
         engineers.iter().find(|e| e.id.0 == id).map(|e| e.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
@@ -580,6 +691,10 @@ async fn page_with(
         draft,
         errors,
         is_engineer: user.is_engineer(),
+        private: request.private,
+        is_answer: request.is_answer(),
+        good_answer_by: request.good_answer.map(|(by, _)| names.user(Some(by))),
+        helped,
     };
     render(status, &page)
 }

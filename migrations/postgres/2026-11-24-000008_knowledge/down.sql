@@ -1,0 +1,19 @@
+CREATE OR REPLACE FUNCTION request_text_from_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE request_text SET notes = notes || E'\n' || NEW.note WHERE id = NEW.request_id;
+    RETURN NEW;
+END;
+$$;
+ALTER TABLE request_text DROP COLUMN answer_document, DROP COLUMN document;
+UPDATE request_text SET notes = notes || E'\n' || resolution WHERE resolution <> '';
+ALTER TABLE request_text DROP COLUMN resolution;
+ALTER TABLE request_text ADD COLUMN document tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', title), 'A')
+    || setweight(to_tsvector('english', description), 'B')
+    || setweight(to_tsvector('english', notes), 'C')
+) STORED;
+CREATE INDEX request_text_document ON request_text USING GIN (document);
+
+DROP TABLE deflections;
+DROP INDEX requests_good_answers;
+ALTER TABLE requests DROP COLUMN good_answer_at, DROP COLUMN good_answer_by, DROP COLUMN private;
