@@ -7,6 +7,7 @@ mod support;
 mod admin;
 mod auth;
 mod insights;
+mod knowledge;
 mod requests;
 mod rotation;
 mod search;
