@@ -1,5 +1,6 @@
 //! End to end in real headless Chromium, driven through chromedriver: set up the admin, file a
-//! request as a requester, take and resolve it as an engineer, see it resolved as the requester.
+//! request as a requester, take and resolve it as an engineer, see it resolved as the requester,
+//! and see it suggested as an answer while typing the next request's title.
 
 mod support;
 
@@ -198,7 +199,7 @@ async fn file_take_and_resolve_in_a_real_browser() {
         .await
         .expect("urgency choice");
     screenshot(&client, "new-request").await;
-    click(&client, "form[action='/requests'] button[type=submit]").await;
+    click(&client, "form[action='/requests'] button[value=file]").await;
     expect_text(&client, "filed. The goalkeeper will pick it up.").await;
     let request_path = client.current_url().await.expect("url").path().to_owned();
     assert!(request_path.starts_with("/requests/"), "{request_path}");
@@ -237,5 +238,17 @@ async fn file_take_and_resolve_in_a_real_browser() {
     let outcome = expect_text(&client, "The disk was full; freed space and restarted the primary.").await;
     assert!(outcome.contains("Resolved"), "{outcome}");
     screenshot(&client, "resolved-requester").await;
+
+    // Next time, the answer shows up as the title is typed, and solves it without a request.
+    client.goto(&server.url("/requests/new")).await.expect("new request");
+    fill(&client, "#title", "staging database read-only again").await;
+    expect_text(&client, "Answers that may already solve it").await;
+    expect_text(&client, "The disk was full; freed space and restarted the primary.").await;
+    screenshot(&client, "suggestions").await;
+    click(&client, "#suggestions button[formaction$='/solved']").await;
+    expect_text(&client, "Glad that solved it.").await;
+    expect_path(&client, &request_path.replace("/requests/", "/answers/")).await;
+    client.goto(&server.url("/requests/mine")).await.expect("my requests");
+    expect_text(&client, "Solved by the team's answers").await;
     client.close().await.expect("close browser");
 }

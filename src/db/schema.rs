@@ -175,6 +175,8 @@ diesel::table! {
         description -> Text,
         notes -> Text,
         resolution -> Text,
+        // Markers for the index: `goodanswer`.
+        tags -> Text,
     }
 }
 

@@ -126,7 +126,7 @@ pub fn search(
                 "(?3 IS NULL OR r.requester_id = ?3)"
             };
             let sql = format!(
-                "SELECT c.id, -bm25(request_fts, 10.0, 4.0, 1.0, 4.0) * (CASE WHEN c.good THEN ?6 ELSE 1.0 END) AS rank, \
+                "SELECT c.id, -bm25(request_fts, 10.0, 4.0, 1.0, 4.0, 0.0) * (CASE WHEN c.good THEN ?6 ELSE 1.0 END) AS rank, \
                  snippet(request_fts, -1, char(2), char(3), '…', 16) AS snippet \
                  FROM request_fts JOIN ( \
                    SELECT id, MAX(good) AS good FROM ( \
@@ -135,19 +135,19 @@ pub fn search(
                        WHERE request_fts MATCH ?1 AND request_fts.rowid >= ?2 AND {filter} \
                        ORDER BY request_fts.rowid DESC LIMIT ?4) \
                      UNION ALL \
-                     SELECT * FROM (SELECT r.id, 1 AS good FROM requests r \
-                       WHERE r.good_answer_at IS NOT NULL AND r.id >= ?2 AND {filter} \
-                       AND EXISTS (SELECT 1 FROM request_fts WHERE request_fts MATCH ?1 AND request_fts.rowid = r.id) \
-                       ORDER BY r.good_answer_at DESC LIMIT ?7) \
+                     SELECT * FROM (SELECT request_fts.rowid AS id, 1 AS good \
+                       FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
+                       WHERE request_fts MATCH ?8 AND request_fts.rowid >= ?2 AND {filter} \
+                       ORDER BY request_fts.rowid DESC LIMIT ?7) \
                    ) GROUP BY id \
                  ) c ON c.id = request_fts.rowid \
                  WHERE request_fts MATCH ?1 \
                  ORDER BY rank DESC, c.id DESC LIMIT ?5"
             );
-            let mut matching = fts5_query(&words, mode);
-            if answers {
-                matching = format!("{{title description resolution}} : ({matching})");
-            }
+            // The words never match the index's markers; good answers are the matches marked so.
+            let columns = if answers { "title description resolution" } else { "title description notes resolution" };
+            let matching = format!("{{{columns}}} : ({})", fts5_query(&words, mode));
+            let good_matching = format!("({matching}) AND tags : goodanswer");
             diesel::sql_query(sql)
                 .bind::<Text, _>(matching)
                 .bind::<BigInt, _>(from_id)
@@ -156,6 +156,7 @@ pub fn search(
                 .bind::<BigInt, _>(limit)
                 .bind::<Double, _>(boost)
                 .bind::<BigInt, _>(GOOD_CANDIDATES)
+                .bind::<Text, _>(good_matching)
                 .load(inner)
         }
         DbConnection::Pg(inner) => {

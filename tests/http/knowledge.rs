@@ -163,6 +163,7 @@ backend_test! {
         assert_eq!(suggested(&alice, "printer jams").await, vec![older, newer], "the good answer first");
         assert!(alice.get(&format!("/answers/{older}")).await.body.contains("marked as a good answer by Gina"));
         assert!(alice.get("/answers").await.body.contains(&format!("/answers/{older}\"")));
+        assert!(gina.get("/search?q=goodanswer").await.body.contains("Nothing matches"), "the index's markers are not words");
         let search = gina.get("/search?q=printer").await.body;
         assert!(search.find(&format!("/requests/{older}\"")) < search.find(&format!("/requests/{newer}\"")));
 

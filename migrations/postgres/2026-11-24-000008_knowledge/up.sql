@@ -28,6 +28,9 @@ CREATE INDEX deflections_answer ON deflections (answer_id);
 -- a second tsvector. Earlier resolutions of a reopened request move to the notes.
 ALTER TABLE request_text DROP COLUMN document;
 ALTER TABLE request_text ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+-- Markers for the search index (`goodanswer`); SQLite's FTS5 index reads them, and they are kept
+-- here too so both backends hold the same data.
+ALTER TABLE request_text ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 WITH latest AS (
     SELECT DISTINCT ON (request_id) request_id, id, note FROM events
     WHERE kind = 'resolved' AND note IS NOT NULL
@@ -62,6 +65,24 @@ BEGIN
         WHERE id = NEW.request_id;
     ELSE
         UPDATE request_text SET notes = notes || E'\n' || NEW.note WHERE id = NEW.request_id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION request_text_from_request() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO request_text (id, title, description, tags)
+        VALUES (NEW.id, NEW.title, NEW.description, CASE WHEN NEW.good_answer_at IS NULL THEN '' ELSE 'goodanswer' END);
+    ELSE
+        IF NEW.title IS DISTINCT FROM OLD.title OR NEW.description IS DISTINCT FROM OLD.description THEN
+            UPDATE request_text SET title = NEW.title, description = NEW.description WHERE id = NEW.id;
+        END IF;
+        IF (NEW.good_answer_at IS NULL) <> (OLD.good_answer_at IS NULL) THEN
+            UPDATE request_text SET tags = CASE WHEN NEW.good_answer_at IS NULL THEN '' ELSE 'goodanswer' END
+            WHERE id = NEW.id;
+        END IF;
     END IF;
     RETURN NEW;
 END;
