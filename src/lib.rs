@@ -6,6 +6,7 @@ pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod export;
+pub mod matching;
 pub mod report;
 pub mod seed;
 pub mod web;

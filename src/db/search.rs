@@ -1,28 +1,48 @@
 //! Full-text search: SQLite's FTS5 and PostgreSQL's tsvector over each request's title,
-//! description and notes. The SQL differs per backend, so this is the one place that matches
-//! on the connection.
+//! description, notes and resolution. The SQL differs per backend, so this is the one place that
+//! matches on the connection; ranking is the database's, snippets are ours (`crate::snippet`).
 
 use super::DbConnection;
+use super::schema::request_text;
 use crate::domain::UserId;
+use crate::matching::Matcher;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use std::collections::HashMap;
 
-/// How many of the most recent matches are ranked.
-const CANDIDATES: i64 = 500;
+/// How many of the most recent matches are ranked; fewer of one person's own requests, which
+/// are scattered through a large history and people look for among their recent ones.
+const CANDIDATES: i64 = 300;
+const OWN_CANDIDATES: i64 = 100;
 
-/// Marks the start and end of a matched word in a snippet.
-pub const MARK_START: char = '\u{2}';
-pub const MARK_END: char = '\u{3}';
+/// Words of a snippet.
+const SNIPPET_WORDS: usize = 24;
 
 #[derive(Debug, Clone, QueryableByName)]
-pub struct Hit {
+struct Candidate {
     #[diesel(sql_type = BigInt)]
+    id: i64,
+    /// Marked as a good answer.
+    #[diesel(sql_type = Bool)]
+    good: bool,
+}
+
+/// How much a match in each field counts: the title most, notes (comments, questions) least.
+const TITLE_WEIGHT: f64 = 10.0;
+const BODY_WEIGHT: f64 = 4.0;
+const NOTES_WEIGHT: f64 = 1.0;
+
+/// Word rarity is counted up to this many requests: beyond it a word is simply common.
+const RARITY_CAP: i64 = 10_000;
+
+/// A request that matched, with the snippet to show for it.
+#[derive(Debug, Clone)]
+pub struct Hit {
     pub id: i64,
-    /// Higher is better on both backends.
-    #[diesel(sql_type = Double)]
+    /// Higher is better.
     pub rank: f64,
-    #[diesel(sql_type = Text)]
-    pub snippet: String,
+    /// The snippet as (text, matched) parts.
+    pub parts: Vec<(String, bool)>,
 }
 
 /// Words too common to say anything about what a request is about. PostgreSQL's English
@@ -93,9 +113,9 @@ fn tsquery(words: &[String], mode: Match) -> String {
 /// findable however old it is.
 const GOOD_CANDIDATES: i64 = 200;
 
-/// The best matches for `query` among the requests of `scope`. `from_id` skips older requests
-/// (ids grow with time), which keeps ranking cheap where only recent requests matter. Good
-/// answers rank higher (see `domain::knowledge::GOOD_ANSWER_BOOST`).
+/// The best matches for `query` among the requests of `scope`, best first. `from_id` skips
+/// older requests (ids grow with time), which keeps ranking cheap where only recent requests
+/// matter. Good answers rank higher (see `domain::knowledge::GOOD_ANSWER_BOOST`).
 pub fn search(
     conn: &mut DbConnection,
     query: &str,
@@ -104,20 +124,128 @@ pub fn search(
     from_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<Hit>> {
-    let from_id = from_id.unwrap_or(0);
     let words = words(query, mode);
     if words.is_empty() {
         return Ok(Vec::new());
     }
+    let candidates = candidates(conn, &words, mode, scope, from_id.unwrap_or(0))?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let texts: HashMap<i64, TextRow> = request_text::table
+        .filter(request_text::id.eq_any(&ids))
+        .select(TextRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let total: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).first(conn)?;
+    let total = total.unwrap_or(0) as f64;
+    let idf = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let typed = mode == Match::All && i + 1 == words.len();
+            let found = requests_with(conn, word, typed, scope)? as f64;
+            // BM25's inverse document frequency.
+            Ok((1.0 + (total - found + 0.5) / (found + 0.5)).ln())
+        })
+        .collect::<QueryResult<Vec<f64>>>()?;
+    let matcher = Matcher::new(&words, mode == Match::All);
+    let fields = |text: &TextRow| -> Vec<(String, f64)> {
+        let mut fields = vec![(text.title.clone(), TITLE_WEIGHT), (text.description.clone(), BODY_WEIGHT)];
+        // Comments and questions are not part of an answer.
+        if scope != Scope::Answers {
+            fields.push((text.notes.clone(), NOTES_WEIGHT));
+        }
+        fields.push((text.resolution.clone(), BODY_WEIGHT));
+        fields
+    };
+    let boost = crate::domain::knowledge::GOOD_ANSWER_BOOST;
+    let mut ranked: Vec<(f64, i64, Vec<(String, f64)>)> = candidates
+        .iter()
+        .filter_map(|c| {
+            let fields = fields(texts.get(&c.id)?);
+            let borrowed: Vec<(&str, f64)> = fields.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+            let score = matcher.score(&borrowed, &idf) * if c.good { boost } else { 1.0 };
+            Some((score, c.id, fields))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    ranked.truncate(limit.max(0) as usize);
+    Ok(ranked
+        .into_iter()
+        .map(|(rank, id, fields)| {
+            let texts: Vec<&str> = fields.iter().map(|(t, _)| t.as_str()).collect();
+            Hit { id, rank, parts: matcher.snippet(&texts, SNIPPET_WORDS) }
+        })
+        .collect())
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = request_text)]
+struct TextRow {
+    id: i64,
+    title: String,
+    description: String,
+    notes: String,
+    resolution: String,
+}
+
+/// The columns a scope searches, as an FTS5 column filter.
+fn fts5_columns(scope: Scope) -> &'static str {
+    // The words never match the index's markers (`tags`).
+    if scope == Scope::Answers { "{title description resolution}" } else { "{title description notes resolution}" }
+}
+
+/// How many requests contain `word` (up to `RARITY_CAP`).
+fn requests_with(conn: &mut DbConnection, word: &str, typed: bool, scope: Scope) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        found: i64,
+    }
+    let words = [word.to_owned()];
+    let mode = if typed { Match::All } else { Match::Any };
+    let counted: Count = match conn {
+        DbConnection::Sqlite(inner) => diesel::sql_query(
+            "SELECT count(*) AS found FROM (SELECT rowid FROM request_fts WHERE request_fts MATCH ?1 LIMIT ?2)",
+        )
+        .bind::<Text, _>(format!("{} : ({})", fts5_columns(scope), fts5_query(&words, mode)))
+        .bind::<BigInt, _>(RARITY_CAP)
+        .get_result(inner)?,
+        DbConnection::Pg(inner) => {
+            let document = if scope == Scope::Answers { "answer_document" } else { "document" };
+            diesel::sql_query(format!(
+                "SELECT count(*) AS found FROM (SELECT 1 FROM request_text \
+                 WHERE {document} @@ to_tsquery('english', $1) LIMIT $2) x"
+            ))
+            .bind::<Text, _>(tsquery(&words, mode))
+            .bind::<BigInt, _>(RARITY_CAP)
+            .get_result(inner)?
+        }
+    };
+    Ok(counted.found)
+}
+
+/// The requests worth ranking: the most recent matches, and the most recent good answers among
+/// the matches (a good answer stays findable however old it is). Scoring every match of common
+/// words in a large history is what made search slow, and recent requests are what people look
+/// for.
+fn candidates(
+    conn: &mut DbConnection,
+    words: &[String],
+    mode: Match,
+    scope: Scope,
+    from_id: i64,
+) -> QueryResult<Vec<Candidate>> {
     let requester = match scope {
         Scope::FiledBy(person) => Some(person.0),
         Scope::Everything | Scope::Answers => None,
     };
+    let recent = if requester.is_some() { OWN_CANDIDATES } else { CANDIDATES };
     let answers = scope == Scope::Answers;
-    let boost = crate::domain::knowledge::GOOD_ANSWER_BOOST;
-    // Only the most recent matches are ranked, and the good answers among the matches: scoring
-    // every match of common words in a large history is what made search slow, and recent
-    // requests are what people look for.
     match conn {
         DbConnection::Sqlite(inner) => {
             let filter = if answers {
@@ -125,104 +253,54 @@ pub fn search(
             } else {
                 "(?3 IS NULL OR r.requester_id = ?3)"
             };
+            // FTS5 reads the matches newest first and stops at the limit.
             let sql = format!(
-                "SELECT c.id, -bm25(request_fts, 10.0, 4.0, 1.0, 4.0, 0.0) * (CASE WHEN c.good THEN ?6 ELSE 1.0 END) AS rank, \
-                 snippet(request_fts, -1, char(2), char(3), '…', 16) AS snippet \
-                 FROM request_fts JOIN ( \
-                   SELECT id, MAX(good) AS good FROM ( \
-                     SELECT * FROM (SELECT request_fts.rowid AS id, r.good_answer_at IS NOT NULL AS good \
-                       FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
-                       WHERE request_fts MATCH ?1 AND request_fts.rowid >= ?2 AND {filter} \
-                       ORDER BY request_fts.rowid DESC LIMIT ?4) \
-                     UNION ALL \
-                     SELECT * FROM (SELECT request_fts.rowid AS id, 1 AS good \
-                       FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
-                       WHERE request_fts MATCH ?8 AND request_fts.rowid >= ?2 AND {filter} \
-                       ORDER BY request_fts.rowid DESC LIMIT ?7) \
-                   ) GROUP BY id \
-                 ) c ON c.id = request_fts.rowid \
-                 WHERE request_fts MATCH ?1 \
-                 ORDER BY rank DESC, c.id DESC LIMIT ?5"
+                "SELECT * FROM (SELECT request_fts.rowid AS id, r.good_answer_at IS NOT NULL AS good \
+                   FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
+                   WHERE request_fts MATCH ?1 AND request_fts.rowid >= ?2 AND {filter} \
+                   ORDER BY request_fts.rowid DESC LIMIT ?4) \
+                 UNION \
+                 SELECT * FROM (SELECT request_fts.rowid AS id, TRUE AS good \
+                   FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
+                   WHERE request_fts MATCH ?5 AND request_fts.rowid >= ?2 AND {filter} \
+                   ORDER BY request_fts.rowid DESC LIMIT ?6)"
             );
-            // The words never match the index's markers; good answers are the matches marked so.
-            let columns = if answers { "title description resolution" } else { "title description notes resolution" };
-            let matching = format!("{{{columns}}} : ({})", fts5_query(&words, mode));
+            let matching = format!("{} : ({})", fts5_columns(scope), fts5_query(words, mode));
             let good_matching = format!("({matching}) AND tags : goodanswer");
             diesel::sql_query(sql)
                 .bind::<Text, _>(matching)
                 .bind::<BigInt, _>(from_id)
                 .bind::<Nullable<BigInt>, _>(requester)
-                .bind::<BigInt, _>(CANDIDATES)
-                .bind::<BigInt, _>(limit)
-                .bind::<Double, _>(boost)
-                .bind::<BigInt, _>(GOOD_CANDIDATES)
+                .bind::<BigInt, _>(recent)
                 .bind::<Text, _>(good_matching)
+                .bind::<BigInt, _>(GOOD_CANDIDATES)
                 .load(inner)
         }
         DbConnection::Pg(inner) => {
-            let (document, text, filter) = if answers {
-                (
-                    "answer_document",
-                    "t.title || ' — ' || t.description || ' ' || t.resolution",
-                    "$2::bigint IS NULL AND r.state = 'resolved' AND NOT r.private",
-                )
+            let (document, filter) = if answers {
+                ("answer_document", "$2::bigint IS NULL AND r.state = 'resolved' AND NOT r.private")
             } else {
-                (
-                    "document",
-                    "t.title || ' — ' || t.description || ' ' || t.notes || ' ' || t.resolution",
-                    "($2::bigint IS NULL OR r.requester_id = $2)",
-                )
+                ("document", "($2::bigint IS NULL OR r.requester_id = $2)")
             };
             let sql = format!(
-                "SELECT t.id, ts_rank(t.{document}, q)::float8 * (CASE WHEN c.good THEN $6 ELSE 1.0 END) AS rank, \
-                 ts_headline('english', {text}, q, \
-                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=24, MinWords=10') AS snippet \
-                 FROM ( \
-                   SELECT id, bool_or(good) AS good FROM ( \
-                     (SELECT t.id, r.good_answer_at IS NOT NULL AS good \
-                       FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
-                       WHERE t.{document} @@ q AND t.id >= $3 AND {filter} \
-                       ORDER BY t.id DESC LIMIT $4) \
-                     UNION ALL \
-                     (SELECT r.id, true FROM requests r JOIN request_text t ON t.id = r.id, to_tsquery('english', $1) q \
-                       WHERE r.good_answer_at IS NOT NULL AND r.id >= $3 AND {filter} AND t.{document} @@ q \
-                       ORDER BY r.good_answer_at DESC LIMIT $7) \
-                   ) u GROUP BY id \
-                 ) c JOIN request_text t ON t.id = c.id, to_tsquery('english', $1) q \
-                 ORDER BY rank DESC, t.id DESC LIMIT $5"
+                "(SELECT t.id, r.good_answer_at IS NOT NULL AS good \
+                   FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
+                   WHERE t.{document} @@ q AND t.id >= $3 AND {filter} \
+                   ORDER BY t.id DESC LIMIT $4) \
+                 UNION \
+                 (SELECT r.id, true AS good FROM requests r JOIN request_text t ON t.id = r.id, to_tsquery('english', $1) q \
+                   WHERE r.good_answer_at IS NOT NULL AND r.id >= $3 AND {filter} AND t.{document} @@ q \
+                   ORDER BY r.id DESC LIMIT $5)"
             );
             diesel::sql_query(sql)
-                .bind::<Text, _>(tsquery(&words, mode))
+                .bind::<Text, _>(tsquery(words, mode))
                 .bind::<Nullable<BigInt>, _>(requester)
                 .bind::<BigInt, _>(from_id)
-                .bind::<BigInt, _>(CANDIDATES)
-                .bind::<BigInt, _>(limit)
-                .bind::<Double, _>(boost)
+                .bind::<BigInt, _>(recent)
                 .bind::<BigInt, _>(GOOD_CANDIDATES)
                 .load(inner)
         }
     }
-}
-
-/// A snippet as (text, matched) parts, for templates to mark without raw HTML.
-pub fn snippet_parts(snippet: &str) -> Vec<(String, bool)> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut marked = false;
-    for c in snippet.chars() {
-        if c == MARK_START || c == MARK_END {
-            if !current.is_empty() {
-                parts.push((std::mem::take(&mut current), marked));
-            }
-            marked = c == MARK_START;
-        } else {
-            current.push(c);
-        }
-    }
-    if !current.is_empty() {
-        parts.push((current, marked));
-    }
-    parts
 }
 
 #[cfg(test)]
@@ -239,13 +317,5 @@ mod tests {
         assert_eq!(tsquery(&words("disk full", Match::Any), Match::Any), "disk | full");
         assert!(words("  ,,, ", Match::All).is_empty());
         assert!(words("how do I", Match::Any).is_empty());
-    }
-
-    #[test]
-    fn snippets_split_into_marked_parts() {
-        assert_eq!(
-            snippet_parts("the \u{2}disk\u{3} is full"),
-            vec![("the ".to_owned(), false), ("disk".to_owned(), true), (" is full".to_owned(), false)]
-        );
     }
 }

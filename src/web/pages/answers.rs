@@ -158,7 +158,7 @@ pub async fn index(
                     .filter_map(|hit| {
                         let r = found.get(&hit.id).filter(|r| r.is_answer())?;
                         let count = helped.get(&hit.id).copied().unwrap_or(0);
-                        Some(line(r, count, search::snippet_parts(&hit.snippet)))
+                        Some(line(r, count, hit.parts.clone()))
                     })
                     .collect();
                 Ok((results, Vec::new(), Vec::new()))

@@ -87,7 +87,7 @@ pub async fn page(
                 }
                 Some(Found {
                     line: RequestLine::new(request, names, now, tz),
-                    parts: search::snippet_parts(&hit.snippet),
+                    parts: hit.parts.clone(),
                     answer: access == Access::Answer,
                 })
             })
