@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 /// How many of the most recent matches are ranked; fewer of one person's own requests, which
 /// are scattered through a large history and people look for among their recent ones.
-const CANDIDATES: i64 = 300;
-const OWN_CANDIDATES: i64 = 100;
+const CANDIDATES: i64 = 200;
+const OWN_CANDIDATES: i64 = 50;
 
 /// Words of a snippet.
 const SNIPPET_WORDS: usize = 24;
@@ -33,7 +33,7 @@ const BODY_WEIGHT: f64 = 4.0;
 const NOTES_WEIGHT: f64 = 1.0;
 
 /// Word rarity is counted up to this many requests: beyond it a word is simply common.
-const RARITY_CAP: i64 = 10_000;
+const RARITY_CAP: i64 = 2_000;
 
 /// A request that matched, with the snippet to show for it.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ fn tsquery(words: &[String], mode: Match) -> String {
 
 /// How many good answers are candidates besides the most recent matches: a good answer stays
 /// findable however old it is.
-const GOOD_CANDIDATES: i64 = 200;
+const GOOD_CANDIDATES: i64 = 50;
 
 /// The best matches for `query` among the requests of `scope`, best first. `from_id` skips
 /// older requests (ids grow with time), which keeps ranking cheap where only recent requests
@@ -128,7 +128,10 @@ pub fn search(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let candidates = candidates(conn, &words, mode, scope, from_id.unwrap_or(0))?;
+    let mut candidates = candidates(conn, &words, mode, scope, from_id.unwrap_or(0))?;
+    // A recent good answer comes twice; once is enough.
+    candidates.sort_by(|a, b| b.id.cmp(&a.id).then(b.good.cmp(&a.good)));
+    candidates.dedup_by_key(|c| c.id);
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
@@ -140,18 +143,23 @@ pub fn search(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    let total: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).first(conn)?;
-    let total = total.unwrap_or(0) as f64;
-    let idf = words
-        .iter()
-        .enumerate()
-        .map(|(i, word)| {
-            let typed = mode == Match::All && i + 1 == words.len();
-            let found = requests_with(conn, word, typed, scope)? as f64;
-            // BM25's inverse document frequency.
-            Ok((1.0 + (total - found + 0.5) / (found + 0.5)).ln())
-        })
-        .collect::<QueryResult<Vec<f64>>>()?;
+    // Which words are rare matters when any word may match; when every word must, each
+    // candidate has them all and rarity changes little.
+    let idf = match mode {
+        Match::All => vec![1.0; words.len()],
+        Match::Any => {
+            let total: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).first(conn)?;
+            let total = total.unwrap_or(0) as f64;
+            words
+                .iter()
+                .map(|word| {
+                    let found = requests_with(conn, word, scope)? as f64;
+                    // BM25's inverse document frequency.
+                    Ok((1.0 + (total - found + 0.5) / (found + 0.5)).ln())
+                })
+                .collect::<QueryResult<Vec<f64>>>()?
+        }
+    };
     let matcher = Matcher::new(&words, mode == Match::All);
     let fields = |text: &TextRow| -> Vec<(String, f64)> {
         let mut fields = vec![(text.title.clone(), TITLE_WEIGHT), (text.description.clone(), BODY_WEIGHT)];
@@ -200,14 +208,14 @@ fn fts5_columns(scope: Scope) -> &'static str {
 }
 
 /// How many requests contain `word` (up to `RARITY_CAP`).
-fn requests_with(conn: &mut DbConnection, word: &str, typed: bool, scope: Scope) -> QueryResult<i64> {
+fn requests_with(conn: &mut DbConnection, word: &str, scope: Scope) -> QueryResult<i64> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = BigInt)]
         found: i64,
     }
     let words = [word.to_owned()];
-    let mode = if typed { Match::All } else { Match::Any };
+    let mode = Match::Any;
     let counted: Count = match conn {
         DbConnection::Sqlite(inner) => diesel::sql_query(
             "SELECT count(*) AS found FROM (SELECT rowid FROM request_fts WHERE request_fts MATCH ?1 LIMIT ?2)",
@@ -244,7 +252,8 @@ fn candidates(
         Scope::FiledBy(person) => Some(person.0),
         Scope::Everything | Scope::Answers => None,
     };
-    let recent = if requester.is_some() { OWN_CANDIDATES } else { CANDIDATES };
+    // One's own requests get no good-answer boost, so no good-answer candidates either.
+    let (recent, good) = if requester.is_some() { (OWN_CANDIDATES, 0) } else { (CANDIDATES, GOOD_CANDIDATES) };
     let answers = scope == Scope::Answers;
     match conn {
         DbConnection::Sqlite(inner) => {
@@ -259,7 +268,7 @@ fn candidates(
                    FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
                    WHERE request_fts MATCH ?1 AND request_fts.rowid >= ?2 AND {filter} \
                    ORDER BY request_fts.rowid DESC LIMIT ?4) \
-                 UNION \
+                 UNION ALL \
                  SELECT * FROM (SELECT request_fts.rowid AS id, TRUE AS good \
                    FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
                    WHERE request_fts MATCH ?5 AND request_fts.rowid >= ?2 AND {filter} \
@@ -273,7 +282,7 @@ fn candidates(
                 .bind::<Nullable<BigInt>, _>(requester)
                 .bind::<BigInt, _>(recent)
                 .bind::<Text, _>(good_matching)
-                .bind::<BigInt, _>(GOOD_CANDIDATES)
+                .bind::<BigInt, _>(good)
                 .load(inner)
         }
         DbConnection::Pg(inner) => {
@@ -287,7 +296,7 @@ fn candidates(
                    FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
                    WHERE t.{document} @@ q AND t.id >= $3 AND {filter} \
                    ORDER BY t.id DESC LIMIT $4) \
-                 UNION \
+                 UNION ALL \
                  (SELECT r.id, true AS good FROM requests r JOIN request_text t ON t.id = r.id, to_tsquery('english', $1) q \
                    WHERE r.good_answer_at IS NOT NULL AND r.id >= $3 AND {filter} AND t.{document} @@ q \
                    ORDER BY r.id DESC LIMIT $5)"
@@ -297,7 +306,7 @@ fn candidates(
                 .bind::<Nullable<BigInt>, _>(requester)
                 .bind::<BigInt, _>(from_id)
                 .bind::<BigInt, _>(recent)
-                .bind::<BigInt, _>(GOOD_CANDIDATES)
+                .bind::<BigInt, _>(good)
                 .load(inner)
         }
     }
