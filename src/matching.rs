@@ -8,6 +8,9 @@ use std::collections::HashSet;
 /// Term-frequency saturation, as in BM25: a second mention counts less than the first.
 const SATURATION: f64 = 1.2;
 
+/// How many leading letters a word shares with its stem, for a cheap first check.
+const LEADING: usize = 3;
+
 /// Finds the words of a query in texts.
 pub struct Matcher {
     stemmer: Stemmer,
@@ -36,6 +39,15 @@ impl Matcher {
 
     /// Which query word `word` matches, if any.
     fn matches(&self, word: &str) -> Option<usize> {
+        // Stemming only trims endings: a word that does not begin like any query word (or the
+        // typed prefix) cannot match, and most words of a text are skipped without stemming.
+        let begins_like = |other: &str| {
+            let mut ours = word.chars().flat_map(char::to_lowercase);
+            other.chars().take(LEADING).all(|c| ours.next() == Some(c))
+        };
+        if !self.stems.iter().chain(self.prefix.iter()).any(|s| begins_like(s)) {
+            return None;
+        }
         let lower = word.to_lowercase();
         let stem = self.stemmer.stem(&lower);
         if let Some(index) = self.stems.iter().position(|s| *s == stem) {

@@ -15,6 +15,10 @@ use std::collections::HashMap;
 const CANDIDATES: i64 = 200;
 const OWN_CANDIDATES: i64 = 50;
 
+/// The candidates are looked for among this many of the most recent matches: one person's
+/// requests are a small share of a large history, and a bounded look keeps search fast.
+const RECENT_MATCHES: i64 = 2_000;
+
 /// Words of a snippet.
 const SNIPPET_WORDS: usize = 24;
 
@@ -264,10 +268,10 @@ fn candidates(
             };
             // FTS5 reads the matches newest first and stops at the limit.
             let sql = format!(
-                "SELECT * FROM (SELECT request_fts.rowid AS id, r.good_answer_at IS NOT NULL AS good \
-                   FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
-                   WHERE request_fts MATCH ?1 AND request_fts.rowid >= ?2 AND {filter} \
-                   ORDER BY request_fts.rowid DESC LIMIT ?4) \
+                "SELECT * FROM (SELECT m.id, r.good_answer_at IS NOT NULL AS good \
+                   FROM (SELECT rowid AS id FROM request_fts WHERE request_fts MATCH ?1 AND rowid >= ?2 \
+                     ORDER BY rowid DESC LIMIT ?7) m JOIN requests r ON r.id = m.id \
+                   WHERE {filter} ORDER BY m.id DESC LIMIT ?4) \
                  UNION ALL \
                  SELECT * FROM (SELECT request_fts.rowid AS id, TRUE AS good \
                    FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
@@ -283,6 +287,7 @@ fn candidates(
                 .bind::<BigInt, _>(recent)
                 .bind::<Text, _>(good_matching)
                 .bind::<BigInt, _>(good)
+                .bind::<BigInt, _>(RECENT_MATCHES)
                 .load(inner)
         }
         DbConnection::Pg(inner) => {
@@ -292,10 +297,11 @@ fn candidates(
                 ("document", "($2::bigint IS NULL OR r.requester_id = $2)")
             };
             let sql = format!(
-                "(SELECT t.id, r.good_answer_at IS NOT NULL AS good \
-                   FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
-                   WHERE t.{document} @@ q AND t.id >= $3 AND {filter} \
-                   ORDER BY t.id DESC LIMIT $4) \
+                "(SELECT m.id, r.good_answer_at IS NOT NULL AS good \
+                   FROM (SELECT t.id FROM request_text t, to_tsquery('english', $1) q \
+                     WHERE t.{document} @@ q AND t.id >= $3 ORDER BY t.id DESC LIMIT $6) m \
+                   JOIN requests r ON r.id = m.id \
+                   WHERE {filter} ORDER BY m.id DESC LIMIT $4) \
                  UNION ALL \
                  (SELECT r.id, true AS good FROM requests r JOIN request_text t ON t.id = r.id, to_tsquery('english', $1) q \
                    WHERE r.good_answer_at IS NOT NULL AND r.id >= $3 AND {filter} AND t.{document} @@ q \
@@ -307,6 +313,7 @@ fn candidates(
                 .bind::<BigInt, _>(from_id)
                 .bind::<BigInt, _>(recent)
                 .bind::<BigInt, _>(good)
+                .bind::<BigInt, _>(RECENT_MATCHES)
                 .load(inner)
         }
     }
