@@ -165,32 +165,23 @@ pub fn search(
         }
     };
     let matcher = Matcher::new(&words, mode == Match::All);
-    let fields = |text: &TextRow| -> Vec<(String, f64)> {
-        let mut fields = vec![(text.title.clone(), TITLE_WEIGHT), (text.description.clone(), BODY_WEIGHT)];
-        // Comments and questions are not part of an answer.
-        if scope != Scope::Answers {
-            fields.push((text.notes.clone(), NOTES_WEIGHT));
-        }
-        fields.push((text.resolution.clone(), BODY_WEIGHT));
-        fields
-    };
+    let fields = |text| fields(text, scope);
     let boost = crate::domain::knowledge::GOOD_ANSWER_BOOST;
-    let mut ranked: Vec<(f64, i64, Vec<(String, f64)>)> = candidates
+    let mut ranked: Vec<(f64, &TextRow)> = candidates
         .iter()
         .filter_map(|c| {
-            let fields = fields(texts.get(&c.id)?);
-            let borrowed: Vec<(&str, f64)> = fields.iter().map(|(t, w)| (t.as_str(), *w)).collect();
-            let score = matcher.score(&borrowed, &idf) * if c.good { boost } else { 1.0 };
-            Some((score, c.id, fields))
+            let text = texts.get(&c.id)?;
+            let score = matcher.score(&fields(text), &idf) * if c.good { boost } else { 1.0 };
+            Some((score, text))
         })
         .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.id.cmp(&a.1.id)));
     ranked.truncate(limit.max(0) as usize);
     Ok(ranked
         .into_iter()
-        .map(|(rank, id, fields)| {
-            let texts: Vec<&str> = fields.iter().map(|(t, _)| t.as_str()).collect();
-            Hit { id, rank, parts: matcher.snippet(&texts, SNIPPET_WORDS) }
+        .map(|(rank, text)| {
+            let shown: Vec<&str> = fields(text).into_iter().map(|(t, _)| t).collect();
+            Hit { id: text.id, rank, parts: matcher.snippet(&shown, SNIPPET_WORDS) }
         })
         .collect())
 }
@@ -203,6 +194,17 @@ struct TextRow {
     description: String,
     notes: String,
     resolution: String,
+}
+
+/// The texts a scope searches, with how much a match in each counts.
+fn fields(text: &TextRow, scope: Scope) -> Vec<(&str, f64)> {
+    let mut fields = vec![(text.title.as_str(), TITLE_WEIGHT), (text.description.as_str(), BODY_WEIGHT)];
+    // Comments and questions are not part of an answer.
+    if scope != Scope::Answers {
+        fields.push((text.notes.as_str(), NOTES_WEIGHT));
+    }
+    fields.push((text.resolution.as_str(), BODY_WEIGHT));
+    fields
 }
 
 /// The columns a scope searches, as an FTS5 column filter.
