@@ -1,6 +1,7 @@
 //! Full-text search: SQLite's FTS5 and PostgreSQL's tsvector over each request's title,
 //! description, notes and resolution. The SQL differs per backend, so this is the one place that
-//! matches on the connection; ranking is the database's, snippets are ours (`crate::snippet`).
+//! matches on the connection. The databases find the candidates; the ranking and the snippets
+//! are ours (`crate::matching`), the same for both.
 
 use super::DbConnection;
 use super::schema::request_text;
@@ -11,7 +12,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use std::collections::HashMap;
 
 /// How many of the most recent matches are ranked; fewer of one person's own requests, which
-/// are scattered through a large history and people look for among their recent ones.
+/// people look for among their recent ones.
 const CANDIDATES: i64 = 200;
 const OWN_CANDIDATES: i64 = 50;
 
