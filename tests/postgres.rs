@@ -187,7 +187,7 @@ fn copy_moves_a_sqlite_history_to_postgres() {
             urgency: Urgency::Normal,
             requester: rita,
             idempotency_key: Some(&format!("key-{n}")),
-            private: false,
+            private: n % 10 == 9,
         };
         store::file(conn, &new, now).expect("file").0
     };
@@ -196,8 +196,18 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     // The first request is a duplicate of a later one: links must survive the copy.
     store::apply(&mut conn, ids[0], 1, engineer, Action::Duplicate { of: ids[29], note: None }, now)
         .expect("duplicate");
-    store::apply(&mut conn, ids[1], 1, engineer, Action::Resolve { note: Note::parse("done").expect("note") }, now)
-        .expect("resolve");
+    let resolution = Note::parse("Restarted the flux capacitor.").expect("note");
+    store::apply(&mut conn, ids[1], 1, engineer, Action::Resolve { note: resolution }, now).expect("resolve");
+    // A good answer that solved someone's problem before they filed it.
+    goalkeeper::db::knowledge::mark_good_answer(&mut conn, ids[1], engineer, true, now).expect("good answer");
+    let deflection = goalkeeper::db::knowledge::NewDeflection {
+        requester: rita,
+        answer: ids[1],
+        title: "Flux capacitor again",
+        category: None,
+        idempotency_key: None,
+    };
+    goalkeeper::db::knowledge::record_deflection(&mut conn, &deflection, now).expect("deflection");
     let source_history = store::history(&mut conn, ids[1]).expect("history");
     // The rota and the handover notes come along too.
     let plan = goalkeeper::domain::rotation::RotationPlan {
@@ -228,6 +238,21 @@ fn copy_moves_a_sqlite_history_to_postgres() {
         "{copied:?}"
     );
     assert_eq!(store::history(&mut pg, ids[1]).expect("history"), source_history, "events keep ids and timestamps");
+    // The search text is rebuilt on the target: the answer is found by its resolution.
+    let scope = goalkeeper::db::search::Scope::Answers;
+    let found =
+        goalkeeper::db::search::search(&mut pg, "flux capacitor", goalkeeper::db::search::Match::Any, scope, None, 5)
+            .expect("search");
+    assert_eq!(found.iter().map(|h| h.id).collect::<Vec<_>>(), vec![ids[1].0]);
+    let private: i64 = {
+        use diesel::prelude::*;
+        goalkeeper::db::schema::requests::table
+            .filter(goalkeeper::db::schema::requests::private.eq(true))
+            .count()
+            .get_result(&mut pg)
+            .expect("private")
+    };
+    assert_eq!(private, 3, "private flags come along");
     assert_eq!(store::get(&mut pg, ids[0]).expect("get").expect("request").duplicate_of, Some(ids[29]));
     let next = person(&mut pg, "new@example.com", Role::Requester);
     assert_eq!(next, UserId(3), "sequences continue after the copied ids");
