@@ -2,7 +2,7 @@
 //! solved before they were filed).
 
 use super::models::{DeflectionRow, Event, NewDeflectionRow, Request, RequestRow, naive, utc};
-use super::schema::{deflections, idempotency_keys, request_text, requests};
+use super::schema::{deflections, request_text, requests};
 use super::{DbConnection, requests as store, write_transaction};
 use crate::domain::knowledge::{self, Access};
 use crate::domain::{Actor, CategoryId, EventKind, RequestId, State, UserId};
@@ -165,13 +165,8 @@ pub fn record_deflection(
             return Err(DeflectError::NotAnAnswer);
         }
         if let Some(key) = new.idempotency_key {
-            let filed: Option<i64> = idempotency_keys::table
-                .find((new.requester.0, key))
-                .select(idempotency_keys::request_id)
-                .first(conn)
-                .optional()?;
-            if let Some(id) = filed {
-                return Err(DeflectError::AlreadyFiled(RequestId(id)));
+            if let Some(id) = store::filed_with_key(conn, new.requester, key)? {
+                return Err(DeflectError::AlreadyFiled(id));
             }
             let earlier: i64 = deflections::table
                 .filter(deflections::requester_id.eq(new.requester.0))

@@ -249,6 +249,47 @@ pub fn corrupt(what: &str, value: &str) -> diesel::result::Error {
     diesel::result::Error::DeserializationError(format!("unexpected {what} {value:?} in the database").into())
 }
 
+/// An operation's error that is either its own refusal (an unknown category, a conflict, a
+/// rule of the domain) or a database failure.
+pub trait Refusal: Sized {
+    /// The database failure it is, or the refusal itself.
+    fn database_failure(self) -> Result<diesel::result::Error, Self>;
+}
+
+macro_rules! refusals {
+    ($($error:ty),*) => {$(
+        impl Refusal for $error {
+            fn database_failure(self) -> Result<diesel::result::Error, Self> {
+                match self {
+                    Self::Db(e) => Ok(e),
+                    refusal => Err(refusal),
+                }
+            }
+        }
+    )*};
+}
+
+refusals!(
+    requests::FileError,
+    requests::ApplyError,
+    knowledge::MarkError,
+    knowledge::DeflectError,
+    users::UserError,
+    catalog::CatalogError
+);
+
+/// Sets a database failure apart (it becomes an error page) from the refusals the caller
+/// answers itself.
+pub fn refusals<T, E: Refusal>(result: Result<T, E>) -> QueryResult<Result<T, E>> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) => match e.database_failure() {
+            Ok(failure) => Err(failure),
+            Err(refusal) => Ok(Err(refusal)),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

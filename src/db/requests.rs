@@ -39,15 +39,10 @@ pub enum FileError {
 /// Returns the request and whether it was created now.
 pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<(RequestId, bool), FileError> {
     write_transaction(conn, |conn| {
-        if let Some(key) = new.idempotency_key {
-            let earlier: Option<i64> = idempotency_keys::table
-                .find((new.requester.0, key))
-                .select(idempotency_keys::request_id)
-                .first(conn)
-                .optional()?;
-            if let Some(id) = earlier {
-                return Ok((RequestId(id), false));
-            }
+        if let Some(key) = new.idempotency_key
+            && let Some(id) = filed_with_key(conn, new.requester, key)?
+        {
+            return Ok((id, false));
         }
         let category_usable: Option<bool> =
             categories::table.find(new.category.0).select(categories::archived.eq(false)).first(conn).optional()?;
@@ -116,6 +111,13 @@ pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -
         }
         Ok((RequestId(id), true))
     })
+}
+
+/// The request this person filed with this idempotency key, if any.
+pub fn filed_with_key(conn: &mut DbConnection, requester: UserId, key: &str) -> QueryResult<Option<RequestId>> {
+    let filed: Option<i64> =
+        idempotency_keys::table.find((requester.0, key)).select(idempotency_keys::request_id).first(conn).optional()?;
+    Ok(filed.map(RequestId))
 }
 
 pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request>> {

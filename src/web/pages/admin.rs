@@ -145,12 +145,7 @@ async fn change_user(
     done: String,
     change: impl FnOnce(&mut crate::db::DbConnection) -> Result<(), UserError> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let outcome = state
-        .db(move |conn| match change(conn) {
-            Err(UserError::Db(e)) => Err(e.into()),
-            other => Ok(other),
-        })
-        .await?;
+    let outcome = state.db(move |conn| Ok(crate::db::refusals(change(conn))?)).await?;
     match outcome {
         Ok(()) => {
             admin.flash(done);
@@ -381,10 +376,7 @@ async fn save_entry(
                     }
                 }
             };
-            match result {
-                Err(CatalogError::Db(e)) => Err(e.into()),
-                other => Ok(other),
-            }
+            Ok(crate::db::refusals(result)?)
         })
         .await?;
     match outcome {

@@ -5,7 +5,7 @@
 use super::parse_id;
 use super::requests::Directory;
 use crate::db::knowledge::{self as store, DeflectError, MarkError, NewDeflection};
-use crate::db::{DbConnection, requests as request_store, search};
+use crate::db::{DbConnection, refusals, requests as request_store, search};
 use crate::domain::knowledge::Access;
 use crate::domain::{CategoryId, RequestId};
 use crate::web::AppState;
@@ -276,10 +276,7 @@ pub async fn solved(
     let outcome = state
         .db(move |conn| {
             let new = NewDeflection { requester, answer: id, title: &title, category, idempotency_key: key.as_deref() };
-            match store::record_deflection(conn, &new, now) {
-                Err(DeflectError::Db(e)) => Err(e.into()),
-                other => Ok(other),
-            }
+            Ok(refusals(store::record_deflection(conn, &new, now))?)
         })
         .await?;
     match outcome {
@@ -315,12 +312,7 @@ pub async fn mark(
     user.require_engineer()?;
     let good = form.good == "yes";
     let (actor, now) = (user.actor(), state.now());
-    let outcome = state
-        .db(move |conn| match store::mark_good_answer(conn, id, actor, good, now) {
-            Err(MarkError::Db(e)) => Err(e.into()),
-            other => Ok(other),
-        })
-        .await?;
+    let outcome = state.db(move |conn| Ok(refusals(store::mark_good_answer(conn, id, actor, good, now))?)).await?;
     match outcome {
         Ok(_) => {
             user.flash(if good {

@@ -280,11 +280,7 @@ pub async fn create(
                 idempotency_key: key.as_deref(),
                 private,
             };
-            match store::file(conn, &new, now) {
-                Ok(filed) => Ok(Ok(filed)),
-                Err(FileError::Db(e)) => Err(e.into()),
-                Err(other) => Ok(Err(other)),
-            }
+            Ok(crate::db::refusals(store::file(conn, &new, now))?)
         })
         .await?;
     match filed {
@@ -843,12 +839,8 @@ pub async fn act(
     let actor = user.actor();
     let now = state.now();
     let routed = action.clone();
-    let outcome = state
-        .db(move |conn| match store::apply(conn, id, version, actor, action, now) {
-            Err(ApplyError::Db(e)) => Err(e.into()),
-            other => Ok(other),
-        })
-        .await?;
+    let outcome =
+        state.db(move |conn| Ok(crate::db::refusals(store::apply(conn, id, version, actor, action, now))?)).await?;
     match outcome {
         Ok(request) => {
             if let (Action::Route { to, .. }, Some(expert)) = (&routed, parse_id(&form.advised_expert)) {
