@@ -1,8 +1,8 @@
 //! CSV exports of requests and events (columns documented in docs/export.md). Cells that a
 //! spreadsheet would run as a formula are neutralised.
 
-use crate::db::models::{EventRow, RequestRow, utc};
-use crate::db::schema::{events, requests, services, users};
+use crate::db::models::{DeflectionRow, EventRow, RequestRow, utc};
+use crate::db::schema::{deflections, events, requests, services, users};
 use crate::db::{DbConnection, catalog};
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
@@ -46,6 +46,9 @@ pub const EVENT_COLUMNS: [&str; 15] = [
     "request_version",
     "note",
 ];
+
+pub const DEFLECTION_COLUMNS: [&str; 9] =
+    ["id", "at", "requester_id", "requester", "answer_id", "answer_title", "title", "category", "goalkeeper_id"];
 
 /// A cell a spreadsheet would read as a formula gets a leading apostrophe.
 pub fn neutralise(cell: &str) -> String {
@@ -179,6 +182,50 @@ pub fn events_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc
                     opt(e.goalkeeper_id),
                     e.request_version.to_string(),
                     e.note.unwrap_or_default(),
+                ],
+            )?;
+        }
+    }
+    Ok(out.into_inner()?)
+}
+
+/// The problems an answer solved before they were filed, in `[from, to)`.
+pub fn deflections_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+    let names = names(conn)?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(DEFLECTION_COLUMNS)?;
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<DeflectionRow> = deflections::table
+            .filter(deflections::at.ge(from.naive_utc()))
+            .filter(deflections::at.lt(to.naive_utc()))
+            .filter(deflections::id.gt(after))
+            .order(deflections::id)
+            .limit(CHUNK)
+            .select(DeflectionRow::as_select())
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let answer_ids: Vec<i64> = rows.iter().map(|d| d.answer_id).collect();
+        let answers: HashMap<i64, String> = requests::table
+            .filter(requests::id.eq_any(&answer_ids))
+            .select((requests::id, requests::title))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .collect();
+        for d in rows {
+            write_row(
+                &mut out,
+                &[
+                    d.id.to_string(),
+                    time(d.at),
+                    d.requester_id.to_string(),
+                    names.people.get(&d.requester_id).map(|p| p.0.clone()).unwrap_or_default(),
+                    d.answer_id.to_string(),
+                    answers.get(&d.answer_id).cloned().unwrap_or_default(),
+                    d.title,
+                    d.category_id.and_then(|c| names.categories.get(&c)).cloned().unwrap_or_default(),
+                    opt(d.goalkeeper_id),
                 ],
             )?;
         }

@@ -113,6 +113,9 @@ backend_test! {
         assert!(!gina.get("/queue").await.body.contains("disk full on the build server"));
         assert!(bob.get("/requests/mine").await.body.contains("Solved by the team's answers"));
         assert!(gina.get(&format!("/answers/{answer}")).await.body.contains("helped 1 person"));
+        let csv = gina.get("/export/deflections.csv?from=2020-01-01&to=2030-01-01").await.body;
+        assert!(csv.lines().nth(1).is_some_and(|row| row.contains(",disk full on the build server,")), "{csv}");
+        assert_eq!(bob.get("/export/deflections.csv").await.status, StatusCode::FORBIDDEN);
 
         // Counted in the weekly report (JSON, Markdown) and the insights.
         let week = IsoWeek::containing(goalkeeper::domain::Clock::now(&*app.clock), chrono_tz::Tz::UTC);

@@ -67,6 +67,14 @@ pub async fn requests(
     download(&state, &user, &query, "requests.csv", crate::export::requests_csv).await
 }
 
+pub async fn deflections(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<Period>,
+) -> Result<HttpResponse, AppError> {
+    download(&state, &user, &query, "deflections.csv", crate::export::deflections_csv).await
+}
+
 pub async fn events(
     state: web::Data<AppState>,
     user: CurrentUser,

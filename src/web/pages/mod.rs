@@ -82,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/search", web::get().to(search::page))
         .route("/export/requests.csv", web::get().to(exports::requests))
         .route("/export/events.csv", web::get().to(exports::events))
+        .route("/export/deflections.csv", web::get().to(exports::deflections))
         .route("/admin/users", web::get().to(admin::users))
         .route("/admin/users", web::post().to(admin::add_user))
         .route("/admin/users/{id}/role", web::post().to(admin::change_role))
