@@ -20,6 +20,18 @@ pub struct Matcher {
     prefix: Option<String>,
 }
 
+/// How rare each of `words` query words is among documents (which of the words each holds):
+/// BM25's inverse document frequency.
+pub fn rarity(documents: &[Vec<bool>], words: usize) -> Vec<f64> {
+    let total = documents.len() as f64;
+    (0..words)
+        .map(|i| {
+            let holding = documents.iter().filter(|d| d.get(i).copied().unwrap_or(false)).count() as f64;
+            (1.0 + (total - holding + 0.5) / (holding + 0.5)).ln()
+        })
+        .collect()
+}
+
 /// A word of a text: where it is, and which query word it matches.
 struct Word {
     start: usize,
@@ -55,6 +67,17 @@ impl Matcher {
         }
         let typed = self.prefix.as_ref().is_some_and(|p| lower.starts_with(p.as_str()));
         typed.then(|| self.stems.len().saturating_sub(1))
+    }
+
+    /// Which query words occur anywhere in `fields`.
+    pub fn present(&self, fields: &[(&str, f64)]) -> Vec<bool> {
+        let mut present = vec![false; self.stems.len()];
+        for (text, _) in fields {
+            for index in self.words(text).into_iter().filter_map(|w| w.matched) {
+                present[index] = true;
+            }
+        }
+        present
     }
 
     /// How well `fields` (text, weight) match: for each query word, its rarity (`idf`, one per
@@ -166,6 +189,15 @@ mod tests {
         let once = matcher.score(&[("VPN", 10.0)], &idf);
         assert!(again > once && again < 2.0 * once, "repetition saturates");
         assert_eq!(matcher.score(&[("nothing", 10.0)], &idf), 0.0);
+    }
+
+    #[test]
+    fn words_few_documents_hold_are_rarer() {
+        let documents = vec![vec![true, true], vec![false, true], vec![false, true], vec![false, true]];
+        let idf = rarity(&documents, 2);
+        assert!(idf[0] > idf[1] && idf[1] > 0.0, "{idf:?}");
+        let matcher = Matcher::new(&words(&["vpn", "team"]), false);
+        assert_eq!(matcher.present(&[("the Team", 1.0), ("", 1.0)]), vec![false, true]);
     }
 
     #[test]

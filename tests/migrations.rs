@@ -204,6 +204,8 @@ fn postgres_migrations_go_up_down_up_and_match_the_schema() {
         let mut expected = expected_indexes();
         expected.insert("request_text_document".into());
         expected.insert("request_text_answer".into());
+        expected.insert("request_text_good".into());
+        expected.insert("request_text_good_answer".into());
         assert_eq!(indexes, expected);
     }));
     conn.batch_execute(&format!("SET search_path TO public; DROP SCHEMA {schema} CASCADE")).expect("clean up");

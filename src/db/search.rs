@@ -6,7 +6,7 @@
 use super::DbConnection;
 use super::schema::request_text;
 use crate::domain::UserId;
-use crate::matching::Matcher;
+use crate::matching::{self, Matcher};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use std::collections::HashMap;
@@ -36,9 +36,6 @@ struct Candidate {
 const TITLE_WEIGHT: f64 = 10.0;
 const BODY_WEIGHT: f64 = 4.0;
 const NOTES_WEIGHT: f64 = 1.0;
-
-/// Word rarity is counted up to this many requests: beyond it a word is simply common.
-const RARITY_CAP: i64 = 2_000;
 
 /// A request that matched, with the snippet to show for it.
 #[derive(Debug, Clone)]
@@ -148,25 +145,19 @@ pub fn search(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    // Which words are rare matters when any word may match; when every word must, each
-    // candidate has them all and rarity changes little.
+    let matcher = Matcher::new(&words, mode == Match::All);
+    let fields = |text| fields(text, scope);
+    // Which words are rare matters when any word may match (when every word must, each
+    // candidate has them all). Rarity is counted among the candidates: asking the database how
+    // many requests hold each word cost more than the whole search.
     let idf = match mode {
         Match::All => vec![1.0; words.len()],
         Match::Any => {
-            let total: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).first(conn)?;
-            let total = total.unwrap_or(0) as f64;
-            words
-                .iter()
-                .map(|word| {
-                    let found = requests_with(conn, word, scope)? as f64;
-                    // BM25's inverse document frequency.
-                    Ok((1.0 + (total - found + 0.5) / (found + 0.5)).ln())
-                })
-                .collect::<QueryResult<Vec<f64>>>()?
+            let holding: Vec<Vec<bool>> =
+                candidates.iter().filter_map(|c| texts.get(&c.id)).map(|t| matcher.present(&fields(t))).collect();
+            matching::rarity(&holding, words.len())
         }
     };
-    let matcher = Matcher::new(&words, mode == Match::All);
-    let fields = |text| fields(text, scope);
     let boost = crate::domain::knowledge::GOOD_ANSWER_BOOST;
     let mut ranked: Vec<(f64, &TextRow)> = candidates
         .iter()
@@ -212,36 +203,6 @@ fn fields(text: &TextRow, scope: Scope) -> Vec<(&str, f64)> {
 fn fts5_columns(scope: Scope) -> &'static str {
     // The words never match the index's markers (`tags`).
     if scope == Scope::Answers { "{title description resolution}" } else { "{title description notes resolution}" }
-}
-
-/// How many requests contain `word` (up to `RARITY_CAP`).
-fn requests_with(conn: &mut DbConnection, word: &str, scope: Scope) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        found: i64,
-    }
-    let words = [word.to_owned()];
-    let mode = Match::Any;
-    let counted: Count = match conn {
-        DbConnection::Sqlite(inner) => diesel::sql_query(
-            "SELECT count(*) AS found FROM (SELECT rowid FROM request_fts WHERE request_fts MATCH ?1 LIMIT ?2)",
-        )
-        .bind::<Text, _>(format!("{} : ({})", fts5_columns(scope), fts5_query(&words, mode)))
-        .bind::<BigInt, _>(RARITY_CAP)
-        .get_result(inner)?,
-        DbConnection::Pg(inner) => {
-            let document = if scope == Scope::Answers { "answer_document" } else { "document" };
-            diesel::sql_query(format!(
-                "SELECT count(*) AS found FROM (SELECT 1 FROM request_text \
-                 WHERE {document} @@ to_tsquery('english', $1) LIMIT $2) x"
-            ))
-            .bind::<Text, _>(tsquery(&words, mode))
-            .bind::<BigInt, _>(RARITY_CAP)
-            .get_result(inner)?
-        }
-    };
-    Ok(counted.found)
 }
 
 /// The requests worth ranking: the most recent matches, and the most recent good answers among
@@ -306,9 +267,9 @@ fn candidates(
                    JOIN requests r ON r.id = m.id \
                    WHERE {filter} ORDER BY m.id DESC LIMIT $4) \
                  UNION ALL \
-                 (SELECT r.id, true AS good FROM requests r JOIN request_text t ON t.id = r.id, to_tsquery('english', $1) q \
-                   WHERE r.good_answer_at IS NOT NULL AND r.id >= $3 AND {filter} AND t.{document} @@ q \
-                   ORDER BY r.id DESC LIMIT $5)"
+                 (SELECT t.id, true AS good FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
+                   WHERE t.tags = 'goodanswer' AND t.{document} @@ q AND t.id >= $3 AND {filter} \
+                   ORDER BY t.id DESC LIMIT $5)"
             );
             diesel::sql_query(sql)
                 .bind::<Text, _>(tsquery(words, mode))
