@@ -4,21 +4,23 @@
 //! are ours (`crate::matching`), the same for both.
 
 use super::DbConnection;
-use super::schema::request_text;
+use super::schema::{request_text, requests};
 use crate::domain::UserId;
 use crate::matching::{self, Matcher};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use std::collections::HashMap;
 
-/// How many of the most recent matches are ranked; fewer of one person's own requests, which
-/// people look for among their recent ones.
+/// How many of the most recent matches are ranked.
 const CANDIDATES: i64 = 200;
-const OWN_CANDIDATES: i64 = 50;
 
-/// The candidates are looked for among this many of the most recent matches: one person's
-/// requests are a small share of a large history, and a bounded look keeps search fast.
+/// The candidates are looked for among this many of the most recent matches, which bounds the
+/// work when few of the matches are answers.
 const RECENT_MATCHES: i64 = 2_000;
+
+/// One person's own requests are searched among their most recent ones: read by key and matched
+/// here, which costs the same however large the whole history is.
+const OWN_RECENT: i64 = 500;
 
 /// Words of a snippet.
 const SNIPPET_WORDS: usize = 24;
@@ -82,7 +84,7 @@ pub enum Match {
 pub enum Scope {
     /// Every request, all of its text: engineers.
     Everything,
-    /// One person's own requests, all of their text.
+    /// One person's own requests (their most recent ones), all of their text.
     FiledBy(UserId),
     /// The team's answers (resolved, not private), by their title, description and resolution
     /// only: comments and questions are not part of an answer, so they neither match nor show.
@@ -130,7 +132,11 @@ pub fn search(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let mut candidates = candidates(conn, &words, mode, scope, from_id.unwrap_or(0))?;
+    let from_id = from_id.unwrap_or(0);
+    let mut candidates = match scope {
+        Scope::FiledBy(person) => own_recent(conn, person, from_id)?,
+        Scope::Everything | Scope::Answers => candidates(conn, &words, mode, scope, from_id)?,
+    };
     // A recent good answer comes twice; once is enough.
     candidates.sort_by(|a, b| b.id.cmp(&a.id).then(b.good.cmp(&a.good)));
     candidates.dedup_by_key(|c| c.id);
@@ -147,6 +153,18 @@ pub fn search(
         .collect();
     let matcher = Matcher::new(&words, mode == Match::All);
     let fields = |text| fields(text, scope);
+    if let Scope::FiledBy(_) = scope {
+        // Read by key, not found by the index: keep the ones that match.
+        candidates.retain(|c| {
+            texts.get(&c.id).is_some_and(|t| {
+                let present = matcher.present(&fields(t));
+                match mode {
+                    Match::All => present.iter().all(|p| *p),
+                    Match::Any => present.iter().any(|p| *p),
+                }
+            })
+        });
+    }
     // Which words are rare matters when any word may match (when every word must, each
     // candidate has them all). Rarity is counted among the candidates: asking the database how
     // many requests hold each word cost more than the whole search.
@@ -205,6 +223,18 @@ fn fts5_columns(scope: Scope) -> &'static str {
     if scope == Scope::Answers { "{title description resolution}" } else { "{title description notes resolution}" }
 }
 
+/// One person's most recent requests.
+fn own_recent(conn: &mut DbConnection, person: UserId, from_id: i64) -> QueryResult<Vec<Candidate>> {
+    let ids: Vec<i64> = requests::table
+        .filter(requests::requester_id.eq(person.0))
+        .filter(requests::id.ge(from_id))
+        .order(requests::id.desc())
+        .limit(OWN_RECENT)
+        .select(requests::id)
+        .load(conn)?;
+    Ok(ids.into_iter().map(|id| Candidate { id, good: false }).collect())
+}
+
 /// The requests worth ranking: the most recent matches, and the most recent good answers among
 /// the matches (a good answer stays findable however old it is). Scoring every match of common
 /// words in a large history is what made search slow, and recent requests are what people look
@@ -216,67 +246,51 @@ fn candidates(
     scope: Scope,
     from_id: i64,
 ) -> QueryResult<Vec<Candidate>> {
-    let requester = match scope {
-        Scope::FiledBy(person) => Some(person.0),
-        Scope::Everything | Scope::Answers => None,
-    };
-    // One's own requests get no good-answer boost, so no good-answer candidates either.
-    let (recent, good) = if requester.is_some() { (OWN_CANDIDATES, 0) } else { (CANDIDATES, GOOD_CANDIDATES) };
-    let answers = scope == Scope::Answers;
+    let filter = if scope == Scope::Answers { "r.state = 'resolved' AND NOT r.private" } else { "TRUE" };
     match conn {
         DbConnection::Sqlite(inner) => {
-            let filter = if answers {
-                "?3 IS NULL AND r.state = 'resolved' AND NOT r.private"
-            } else {
-                "(?3 IS NULL OR r.requester_id = ?3)"
-            };
             // FTS5 reads the matches newest first and stops at the limit.
             let sql = format!(
                 "SELECT * FROM (SELECT m.id, r.good_answer_at IS NOT NULL AS good \
                    FROM (SELECT rowid AS id FROM request_fts WHERE request_fts MATCH ?1 AND rowid >= ?2 \
-                     ORDER BY rowid DESC LIMIT ?7) m JOIN requests r ON r.id = m.id \
-                   WHERE {filter} ORDER BY m.id DESC LIMIT ?4) \
+                     ORDER BY rowid DESC LIMIT ?6) m JOIN requests r ON r.id = m.id \
+                   WHERE {filter} ORDER BY m.id DESC LIMIT ?3) \
                  UNION ALL \
                  SELECT * FROM (SELECT request_fts.rowid AS id, TRUE AS good \
                    FROM request_fts JOIN requests r ON r.id = request_fts.rowid \
-                   WHERE request_fts MATCH ?5 AND request_fts.rowid >= ?2 AND {filter} \
-                   ORDER BY request_fts.rowid DESC LIMIT ?6)"
+                   WHERE request_fts MATCH ?4 AND request_fts.rowid >= ?2 AND {filter} \
+                   ORDER BY request_fts.rowid DESC LIMIT ?5)"
             );
             let matching = format!("{} : ({})", fts5_columns(scope), fts5_query(words, mode));
             let good_matching = format!("({matching}) AND tags : goodanswer");
             diesel::sql_query(sql)
                 .bind::<Text, _>(matching)
                 .bind::<BigInt, _>(from_id)
-                .bind::<Nullable<BigInt>, _>(requester)
-                .bind::<BigInt, _>(recent)
+                .bind::<BigInt, _>(CANDIDATES)
                 .bind::<Text, _>(good_matching)
-                .bind::<BigInt, _>(good)
+                .bind::<BigInt, _>(GOOD_CANDIDATES)
                 .bind::<BigInt, _>(RECENT_MATCHES)
                 .load(inner)
         }
         DbConnection::Pg(inner) => {
-            let (document, filter) = if answers {
-                ("answer_document", "$2::bigint IS NULL AND r.state = 'resolved' AND NOT r.private")
-            } else {
-                ("document", "($2::bigint IS NULL OR r.requester_id = $2)")
-            };
+            let document = if scope == Scope::Answers { "answer_document" } else { "document" };
+            // The good answers that match come from partial GIN indexes over them alone.
             let sql = format!(
                 "(SELECT m.id, r.good_answer_at IS NOT NULL AS good \
                    FROM (SELECT t.id FROM request_text t, to_tsquery('english', $1) q \
-                     WHERE t.{document} @@ q AND t.id >= $3 ORDER BY t.id DESC LIMIT $6) m \
+                     WHERE t.{document} @@ q AND t.id >= $2 ORDER BY t.id DESC LIMIT $5) m \
                    JOIN requests r ON r.id = m.id \
-                   WHERE {filter} ORDER BY m.id DESC LIMIT $4) \
+                   WHERE {filter} ORDER BY m.id DESC LIMIT $3) \
                  UNION ALL \
                  (SELECT t.id, true AS good FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
-                   WHERE t.tags = 'goodanswer' AND t.{document} @@ q AND t.id >= $3 AND {filter} \
-                   ORDER BY t.id DESC LIMIT $5)"
+                   WHERE t.tags = 'goodanswer' AND t.{document} @@ q AND t.id >= $2 AND {filter} \
+                   ORDER BY t.id DESC LIMIT $4)"
             );
             diesel::sql_query(sql)
                 .bind::<Text, _>(tsquery(words, mode))
-                .bind::<Nullable<BigInt>, _>(requester)
                 .bind::<BigInt, _>(from_id)
-                .bind::<BigInt, _>(recent)
-                .bind::<BigInt, _>(good)
+                .bind::<BigInt, _>(CANDIDATES)
+                .bind::<BigInt, _>(GOOD_CANDIDATES)
                 .bind::<BigInt, _>(RECENT_MATCHES)
                 .load(inner)
         }
