@@ -256,9 +256,7 @@ pub async fn create(
     if form.checked != "1" {
         // Before the final submit, the answers that match: the best interrupt is the one that
         // never reaches the goalkeeper.
-        let lookup = title.as_str().to_owned();
-        let found =
-            state.db(move |conn| super::answers::suggestions_for(conn, &lookup, super::answers::SUGGESTIONS)).await?;
+        let found = answers_for(&state, &title).await?;
         if !found.is_empty() {
             form.checked = "1".into();
             return form_with_suggestions(&state, &user, form, errors, StatusCode::OK, Some(found)).await;
@@ -301,6 +299,12 @@ pub async fn create(
     }
 }
 
+/// The answers that may already solve what `title` asks.
+async fn answers_for(state: &AppState, title: &Title) -> Result<Vec<super::answers::Suggestion>, AppError> {
+    let lookup = title.as_str().to_owned();
+    state.db(move |conn| super::answers::suggestions_for(conn, &lookup, super::answers::SUGGESTIONS)).await
+}
+
 /// The check step: the form comes back with the answers that match its title.
 async fn check_for_answers(
     state: &AppState,
@@ -308,9 +312,7 @@ async fn check_for_answers(
     mut form: NewRequestForm,
     title: &Title,
 ) -> Result<HttpResponse, AppError> {
-    let lookup = title.as_str().to_owned();
-    let found =
-        state.db(move |conn| super::answers::suggestions_for(conn, &lookup, super::answers::SUGGESTIONS)).await?;
+    let found = answers_for(state, title).await?;
     form.checked = "1".into();
     form.step.clear();
     form_with_suggestions(state, user, form, FieldErrors::default(), StatusCode::OK, Some(found)).await
