@@ -15,8 +15,10 @@ backend_test! {
         assert_eq!(found.status, StatusCode::OK);
         assert!(found.body.contains(&format!("/requests/{vpn}")) && !found.body.contains(&format!("/requests/{disk}\"")));
         assert!(found.body.contains("<mark>access</mark>") || found.body.contains("<mark>point</mark>"), "{}", found.body);
-        let prefix = gina.get("/search?q=build+ag").await;
+        let prefix = gina.get("/search?q=build+age").await;
         assert!(prefix.body.contains(&format!("/requests/{disk}")), "the last word matches as a prefix");
+        let short = gina.get("/search?q=build+g").await;
+        assert!(short.status.is_success() && !short.body.contains(&format!("/requests/{disk}")), "one letter is not a prefix");
         let title = gina.get("/search?q=dropping").await;
         assert!(title.body.contains(&format!("/requests/{vpn}")));
         assert!(gina.get("/search?q=%22%29%28*+OR").await.status.is_success(), "query syntax is not passed through");
