@@ -131,6 +131,27 @@ pub fn mark_good_answer(
     })
 }
 
+/// Makes a request private (or shares it again). Its requester and engineers may; a private
+/// request is no good answer, so the mark goes with it.
+pub fn set_private(conn: &mut DbConnection, id: RequestId, actor: Actor, private: bool) -> Result<Request, MarkError> {
+    write_transaction(conn, |conn| {
+        store::get(conn, id)?.filter(|r| r.access(actor) == Access::Full).ok_or(MarkError::NotFound)?;
+        let this = requests::table.filter(requests::id.eq(id.0));
+        if private {
+            diesel::update(this)
+                .set((
+                    requests::private.eq(true),
+                    requests::good_answer_by.eq(None::<i64>),
+                    requests::good_answer_at.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        } else {
+            diesel::update(this).set(requests::private.eq(false)).execute(conn)?;
+        }
+        store::get(conn, id)?.ok_or(MarkError::NotFound)
+    })
+}
+
 pub struct NewDeflection<'a> {
     pub requester: UserId,
     pub answer: RequestId,

@@ -59,6 +59,16 @@ backend_test! {
         assert!(gina.get("/search?q=payroll").await.body.contains(&format!("/requests/{private}")));
         assert!(alice.get(&format!("/requests/{private}")).await.body.contains("Private"));
 
+        // The requester can change their mind, both ways.
+        assert_eq!(bob.post(&format!("/requests/{public}/visibility"), &[("private", "on")]).await.status, StatusCode::NOT_FOUND);
+        let hidden = alice.post(&format!("/requests/{public}/visibility"), &[("private", "on")]).await;
+        assert_eq!(hidden.status, StatusCode::SEE_OTHER);
+        assert_eq!(bob.get(&format!("/answers/{public}")).await.status, StatusCode::NOT_FOUND);
+        assert!(suggested(&bob, "vpn keepalive").await.is_empty());
+        assert!(bob.get("/search?q=keepalive").await.body.contains("Nothing matches"));
+        alice.post(&format!("/requests/{public}/visibility"), &[("private", "")]).await;
+        assert_eq!(suggested(&bob, "vpn keepalive").await, vec![public]);
+
         // Exports are for engineers; theirs say which requests are private.
         assert_eq!(bob.get("/export/requests.csv").await.status, StatusCode::FORBIDDEN);
         let csv = gina.get("/export/requests.csv?from=2020-01-01&to=2030-01-01").await.body;

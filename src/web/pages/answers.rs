@@ -328,6 +328,39 @@ pub async fn mark(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VisibilityForm {
+    /// `on` makes the request private; anything else shares it as an answer once resolved.
+    pub private: String,
+}
+
+/// `POST /requests/{id}/visibility`: the requester (or an engineer) makes a request private, or
+/// shares it with the team again.
+pub async fn visibility(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<VisibilityForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = answer_id(&path)?;
+    let private = form.private == "on";
+    let actor = user.actor();
+    let outcome = state.db(move |conn| Ok(refusals(store::set_private(conn, id, actor, private))?)).await?;
+    match outcome {
+        Ok(_) => {
+            user.flash(if private {
+                format!("#{id} is private: only you and the engineers can read it.")
+            } else {
+                format!("#{id} is shared: once resolved, the team can read it as an answer.")
+            });
+            Ok(see_other(&format!("/requests/{id}")))
+        }
+        Err(MarkError::NotAllowed(why)) => Err(AppError::Forbidden(why.into())),
+        Err(_) => Err(AppError::NotFound),
+    }
+}
+
 /// `GET /static/suggest.js`: the filing form's progressive enhancement.
 pub async fn script() -> HttpResponse {
     HttpResponse::Ok()

@@ -60,6 +60,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/requests/mine", web::get().to(requests::mine))
         .route("/requests", web::post().to(requests::create))
         .route("/requests/{id}", web::get().to(requests::show))
+        // Before the triage actions, which take any name after the id.
+        .route("/requests/{id}/visibility", web::post().to(answers::visibility))
         .route("/requests/{id}/{action}", web::post().to(requests::act))
         .route("/answers", web::get().to(answers::index))
         .route("/answers/suggest", web::get().to(answers::suggest))
