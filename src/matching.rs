@@ -20,8 +20,8 @@ pub struct Matcher {
     prefix: Option<String>,
 }
 
-/// How rare each of `words` query words is among documents (which of the words each holds):
-/// BM25's inverse document frequency.
+/// How rare each of the `words` query words is among documents, given which of them each
+/// document holds: BM25's inverse document frequency.
 pub fn rarity(documents: &[Vec<bool>], words: usize) -> Vec<f64> {
     let total = documents.len() as f64;
     (0..words)

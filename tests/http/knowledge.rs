@@ -58,6 +58,8 @@ backend_test! {
         assert!(alice.get("/search?q=payroll").await.body.contains(&format!("/requests/{private}")));
         assert!(gina.get("/search?q=payroll").await.body.contains(&format!("/requests/{private}")));
         assert!(alice.get(&format!("/requests/{private}")).await.body.contains("Private"));
+        let own = alice.get(&format!("/answers/{private}")).await;
+        assert!(own.status.is_success() && own.body.contains("the team does not see it as an answer"));
 
         // The requester can change their mind, both ways.
         assert_eq!(bob.post(&format!("/requests/{public}/visibility"), &[("private", "on")]).await.status, StatusCode::NOT_FOUND);

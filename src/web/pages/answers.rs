@@ -197,6 +197,8 @@ struct AnswerPage {
     helped: i64,
     /// The reader may open the whole request (its requester, or an engineer).
     full_access: bool,
+    /// Only its requester and engineers can read it.
+    private: bool,
     is_engineer: bool,
 }
 
@@ -244,6 +246,7 @@ pub async fn show(
         good_by: request.good_answer.map(|(by, _)| names.user(Some(by))),
         helped: answer.helped,
         full_access: request.access(user.actor()) == Access::Full,
+        private: request.private,
         is_engineer: user.is_engineer(),
     })
 }
