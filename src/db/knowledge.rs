@@ -3,7 +3,7 @@
 
 use super::models::{DeflectionRow, Event, NewDeflectionRow, Request, RequestRow, naive, utc};
 use super::schema::{deflections, request_text, requests};
-use super::{DbConnection, requests as store, write_transaction};
+use super::{DbConnection, read_transaction, requests as store, write_transaction};
 use crate::domain::knowledge::{self, Access};
 use crate::domain::{Actor, CategoryId, EventKind, RequestId, State, UserId};
 use chrono::{DateTime, Utc};
@@ -23,13 +23,15 @@ pub struct Answer {
 
 /// The answer `id`, if `reader` may read it as one (or the whole request).
 pub fn answer(conn: &mut DbConnection, id: RequestId, reader: Actor) -> QueryResult<Option<Answer>> {
-    let Some(request) = store::get(conn, id)? else { return Ok(None) };
-    if request.access(reader) == Access::None || request.state != State::Resolved {
-        return Ok(None);
-    }
-    let resolution = store::history(conn, id)?.into_iter().rev().find(|e| e.kind == EventKind::Resolved);
-    let helped = helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0);
-    Ok(Some(Answer { request, resolution, helped }))
+    read_transaction(conn, |conn| {
+        let Some(request) = store::get(conn, id)? else { return Ok(None) };
+        if request.access(reader) == Access::None || request.state != State::Resolved {
+            return Ok(None);
+        }
+        let resolution = store::history(conn, id)?.into_iter().rev().find(|e| e.kind == EventKind::Resolved);
+        let helped = helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0);
+        Ok(Some(Answer { request, resolution, helped }))
+    })
 }
 
 /// The resolution in force of each of these requests (an empty text for none).

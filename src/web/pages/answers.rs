@@ -46,6 +46,10 @@ fn preview(text: &str, limit: usize) -> String {
 
 /// Up to `limit` answers that look like what `title` asks, best first.
 pub fn suggestions_for(conn: &mut DbConnection, title: &str, limit: i64) -> Result<Vec<Suggestion>, AppError> {
+    crate::db::read_transaction(conn, |conn| find_suggestions(conn, title, limit))
+}
+
+fn find_suggestions(conn: &mut DbConnection, title: &str, limit: i64) -> Result<Vec<Suggestion>, AppError> {
     // A few more than shown: answers that say the same thing are shown once.
     let hits = search::search(conn, title, search::Match::Any, search::Scope::Answers, None, limit * 3)?;
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
