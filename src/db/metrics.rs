@@ -1,6 +1,5 @@
 //! Reading histories for the metrics, and the handover notes.
 
-use super::models::RequestRow;
 use super::models::{naive, utc};
 use super::schema::{events, handover_notes, requests, services, users};
 use super::{DbConnection, corrupt, write_transaction};
@@ -102,6 +101,25 @@ pub fn coverage(
 
 /// The summaries (and titles) of every request filed, closed or first triaged in `[from, to)`:
 /// one row each, from the columns kept in step with the history.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = requests)]
+struct SummaryRow {
+    id: i64,
+    title: String,
+    category_id: i64,
+    service_id: Option<i64>,
+    state: String,
+    created_at: chrono::NaiveDateTime,
+    closed_at: Option<chrono::NaiveDateTime>,
+    closed_by: Option<i64>,
+    first_response_at: Option<chrono::NaiveDateTime>,
+    first_triage_at: Option<chrono::NaiveDateTime>,
+    first_triage_goalkeeper: Option<i64>,
+    close_goalkeeper: Option<i64>,
+    routed: bool,
+    reopened: bool,
+}
+
 pub fn summaries(
     conn: &mut DbConnection,
     from: DateTime<Utc>,
@@ -110,7 +128,8 @@ pub fn summaries(
     let tiers: HashMap<i64, String> =
         services::table.select((services::id, services::tier)).load(conn)?.into_iter().collect();
     let (from, to) = (naive(from), naive(to));
-    let rows: Vec<RequestRow> = requests::table
+    // Only the columns the summary needs: descriptions are long and many rows are read.
+    let rows: Vec<SummaryRow> = requests::table
         .filter(
             requests::created_at
                 .ge(from)
@@ -118,7 +137,7 @@ pub fn summaries(
                 .or(requests::closed_at.ge(from).and(requests::closed_at.lt(to)))
                 .or(requests::first_triage_at.ge(from).and(requests::first_triage_at.lt(to))),
         )
-        .select(RequestRow::as_select())
+        .select(SummaryRow::as_select())
         .load(conn)?;
     rows.into_iter()
         .map(|r| {

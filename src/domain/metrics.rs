@@ -161,7 +161,22 @@ pub struct Percentiles {
 impl Percentiles {
     pub fn of(spans: &[(DateTime<Utc>, DateTime<Utc>)], office: &OfficeHours) -> Self {
         let mut calendar: Vec<Duration> = spans.iter().map(|(from, to)| *to - *from).collect();
-        let mut in_office: Vec<Duration> = spans.iter().map(|(from, to)| office.office_duration(*from, *to)).collect();
+        // One calendar of office windows for all the spans, unless they stretch over years.
+        let start = spans.iter().map(|(from, _)| *from).min();
+        let end = spans.iter().map(|(_, to)| *to).max();
+        let windows = start
+            .zip(end)
+            .filter(|(start, end)| *end - *start < Duration::days(MAX_CALENDAR_DAYS))
+            .map(|(start, end)| office.calendar(start, end));
+        let mut in_office: Vec<Duration> = spans
+            .iter()
+            .map(|(from, to)| {
+                windows
+                    .as_ref()
+                    .and_then(|w| w.office_duration(*from, *to))
+                    .unwrap_or_else(|| office.office_duration(*from, *to))
+            })
+            .collect();
         calendar.sort();
         in_office.sort();
         let seconds = |d: Option<Duration>| d.map(|d| d.num_seconds());
@@ -174,6 +189,9 @@ impl Percentiles {
         }
     }
 }
+
+/// Spans over a longer stretch are measured day by day instead of through one calendar.
+const MAX_CALENDAR_DAYS: i64 = 3 * 366;
 
 /// An ISO week (Monday to Monday) in the team's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

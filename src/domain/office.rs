@@ -66,9 +66,57 @@ impl OfficeHours {
         total
     }
 
+    /// The office windows around `[from, to)`, for measuring many spans inside it at once.
+    pub fn calendar(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> OfficeCalendar {
+        let first = from.with_timezone(&self.timezone).date_naive() - Duration::days(1);
+        let last = to.with_timezone(&self.timezone).date_naive() + Duration::days(1);
+        let mut windows = Vec::new();
+        let mut before = vec![Duration::zero()];
+        let mut day = first;
+        while day <= last {
+            if let Some((open, close)) = self.window(day) {
+                let total = before.last().copied().unwrap_or_else(Duration::zero);
+                before.push(total + (close - open));
+                windows.push((open, close));
+            }
+            day += Duration::days(1);
+        }
+        OfficeCalendar { windows, before, from, to }
+    }
+
     /// Length of one office day, for targets given in office days.
     pub fn day_length(&self) -> Duration {
         if self.end > self.start { self.end - self.start } else { Duration::zero() }
+    }
+}
+
+/// Office windows over a stretch of time, in order, with the office time before each: the office
+/// time of a span inside the stretch is then two binary searches instead of a walk over its days.
+pub struct OfficeCalendar {
+    windows: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// `before[i]`: office time in the windows before window `i`.
+    before: Vec<Duration>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+impl OfficeCalendar {
+    /// Office time from the start of the stretch up to `at`.
+    fn up_to(&self, at: DateTime<Utc>) -> Duration {
+        let index = self.windows.partition_point(|(_, close)| *close <= at);
+        let full = self.before[index];
+        match self.windows.get(index) {
+            Some((open, _)) if at > *open => full + (at - *open),
+            _ => full,
+        }
+    }
+
+    /// How much of `[from, to)` falls inside office hours; `None` outside the stretch.
+    pub fn office_duration(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<Duration> {
+        if from < self.from || to > self.to {
+            return None;
+        }
+        Some(if to <= from { Duration::zero() } else { self.up_to(to) - self.up_to(from) })
     }
 }
 
@@ -123,6 +171,24 @@ mod tests {
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_calendar_measures_like_the_walk_over_days() {
+        let mut office = OfficeHours { timezone: chrono_tz::Europe::Stockholm, ..OfficeHours::default() };
+        office.holidays.insert(NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default());
+        let (from, to) = (utc(2026, 3, 20, 0, 0), utc(2026, 4, 10, 0, 0));
+        let calendar = office.calendar(from, to);
+        // Spans across nights, weekends, the holiday and the change to summer time (29 March).
+        let mut seed = 7u64;
+        for _ in 0..2_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let start = from + Duration::seconds((seed >> 33) as i64 % (20 * 86_400));
+            let end = start + Duration::seconds((seed >> 13) as i64 % (9 * 86_400)) - Duration::seconds(3_600);
+            let end = end.min(to);
+            assert_eq!(calendar.office_duration(start, end), Some(office.office_duration(start, end)), "{start} {end}");
+        }
+        assert_eq!(calendar.office_duration(from - Duration::days(1), to), None, "outside the stretch");
     }
 
     #[test]
