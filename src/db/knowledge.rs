@@ -122,15 +122,18 @@ pub fn mark_good_answer(
             if !actor.role.is_engineer() {
                 return Err(MarkError::NotAllowed("Only engineers mark good answers."));
             }
-            diesel::update(this)
-                .set((
-                    requests::good_answer_by.eq(None::<i64>),
-                    requests::good_answer_at.eq(None::<chrono::NaiveDateTime>),
-                ))
-                .execute(conn)?;
+            clear_good_answer(conn, id)?;
         }
         store::get(conn, id)?.ok_or(MarkError::NotFound)
     })
+}
+
+/// Removes a good-answer mark, if there is one.
+pub fn clear_good_answer(conn: &mut DbConnection, id: RequestId) -> QueryResult<()> {
+    diesel::update(requests::table.filter(requests::id.eq(id.0)))
+        .set((requests::good_answer_by.eq(None::<i64>), requests::good_answer_at.eq(None::<chrono::NaiveDateTime>)))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Makes a request private (or shares it again). Its requester and engineers may; a private
@@ -139,16 +142,9 @@ pub fn set_private(conn: &mut DbConnection, id: RequestId, actor: Actor, private
     write_transaction(conn, |conn| {
         store::get(conn, id)?.filter(|r| r.access(actor) == Access::Full).ok_or(MarkError::NotFound)?;
         let this = requests::table.filter(requests::id.eq(id.0));
+        diesel::update(this).set(requests::private.eq(private)).execute(conn)?;
         if private {
-            diesel::update(this)
-                .set((
-                    requests::private.eq(true),
-                    requests::good_answer_by.eq(None::<i64>),
-                    requests::good_answer_at.eq(None::<chrono::NaiveDateTime>),
-                ))
-                .execute(conn)?;
-        } else {
-            diesel::update(this).set(requests::private.eq(false)).execute(conn)?;
+            clear_good_answer(conn, id)?;
         }
         store::get(conn, id)?.ok_or(MarkError::NotFound)
     })

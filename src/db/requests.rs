@@ -277,15 +277,11 @@ fn record_milestones(
     }
     match kind {
         EventKind::Routed => diesel::update(this).set(requests::routed.eq(true)).execute(conn).map(|_| ()),
-        // The resolution did not hold, so a good-answer mark on it goes too.
-        EventKind::Reopened => diesel::update(this)
-            .set((
-                requests::reopened.eq(true),
-                requests::good_answer_by.eq(None::<i64>),
-                requests::good_answer_at.eq(None::<chrono::NaiveDateTime>),
-            ))
-            .execute(conn)
-            .map(|_| ()),
+        EventKind::Reopened => {
+            diesel::update(this).set(requests::reopened.eq(true)).execute(conn)?;
+            // The resolution did not hold, so a good-answer mark on it goes too.
+            super::knowledge::clear_good_answer(conn, id)
+        }
         _ => Ok(()),
     }
 }
