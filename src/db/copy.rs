@@ -2,6 +2,7 @@
 //! embedded SQLite file to PostgreSQL), keeping ids and timestamps.
 
 use super::models::{CategoryRow, DeflectionRow, EventRow, RequestRow, ServiceRow, UserRow};
+use super::rotation::{OverrideRow, VersionRow};
 use super::schema::*;
 use super::{DbConnection, write_transaction};
 use diesel::connection::SimpleConnection;
@@ -60,32 +61,6 @@ struct IdempotencyRow {
     user_id: i64,
     key: String,
     request_id: i64,
-    created_at: chrono::NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = rotation_versions)]
-struct RotationVersionRow {
-    id: i64,
-    effective_from: chrono::NaiveDateTime,
-    anchor_date: String,
-    handover_time: String,
-    timezone: String,
-    engineers: String,
-    created_by: i64,
-    created_at: chrono::NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = rotation_overrides)]
-struct RotationOverrideRow {
-    id: i64,
-    engineer_id: i64,
-    replaces_id: Option<i64>,
-    starts_at: chrono::NaiveDateTime,
-    ends_at: chrono::NaiveDateTime,
-    note: String,
-    created_by: i64,
     created_at: chrono::NaiveDateTime,
 }
 
@@ -315,13 +290,11 @@ pub fn copy(
         )?;
 
         // Small tables, copied whole.
-        let versions: Vec<RotationVersionRow> =
-            rotation_versions::table.select(RotationVersionRow::as_select()).load(source)?;
+        let versions: Vec<VersionRow> = rotation_versions::table.select(VersionRow::as_select()).load(source)?;
         for row in &versions {
             diesel::insert_into(rotation_versions::table).values(row).execute(target)?;
         }
-        let overrides: Vec<RotationOverrideRow> =
-            rotation_overrides::table.select(RotationOverrideRow::as_select()).load(source)?;
+        let overrides: Vec<OverrideRow> = rotation_overrides::table.select(OverrideRow::as_select()).load(source)?;
         for row in &overrides {
             diesel::insert_into(rotation_overrides::table).values(row).execute(target)?;
         }

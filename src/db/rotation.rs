@@ -12,17 +12,17 @@ use std::collections::HashSet;
 
 const TEAM_SETTINGS: &str = "team";
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rotation_versions)]
-struct VersionRow {
-    id: i64,
-    effective_from: chrono::NaiveDateTime,
-    anchor_date: String,
-    handover_time: String,
-    timezone: String,
-    engineers: String,
-    created_by: i64,
-    created_at: chrono::NaiveDateTime,
+pub struct VersionRow {
+    pub id: i64,
+    pub effective_from: chrono::NaiveDateTime,
+    pub anchor_date: String,
+    pub handover_time: String,
+    pub timezone: String,
+    pub engineers: String,
+    pub created_by: i64,
+    pub created_at: chrono::NaiveDateTime,
 }
 
 /// A stored rotation version with who made it.
@@ -62,7 +62,7 @@ impl TryFrom<VersionRow> for VersionRecord {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rotation_overrides)]
 pub struct OverrideRow {
     pub id: i64,
