@@ -2,7 +2,7 @@
 //! solved before they were filed).
 
 use super::models::{DeflectionRow, Event, NewDeflectionRow, Request, RequestRow, naive, utc};
-use super::schema::{deflections, request_text, requests};
+use super::schema::{deflections, requests};
 use super::{DbConnection, read_transaction, requests as store, write_transaction};
 use crate::domain::knowledge::{self, Access};
 use crate::domain::{Actor, CategoryId, EventKind, RequestId, State, UserId};
@@ -32,15 +32,6 @@ pub fn answer(conn: &mut DbConnection, id: RequestId, reader: Actor) -> QueryRes
         let helped = helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0);
         Ok(Some(Answer { request, resolution, helped }))
     })
-}
-
-/// The resolution in force of each of these requests (an empty text for none).
-pub fn resolutions(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
-    let rows: Vec<(i64, String)> = request_text::table
-        .filter(request_text::id.eq_any(ids))
-        .select((request_text::id, request_text::resolution))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
 }
 
 /// How many deflections each of these answers has.
@@ -178,8 +169,8 @@ pub fn record_deflection(
     now: DateTime<Utc>,
 ) -> Result<bool, DeflectError> {
     let recorded = write_transaction(conn, |conn| {
-        let reader = Actor { id: new.requester, role: crate::domain::Role::Requester };
-        let usable = store::get(conn, new.answer)?.is_some_and(|r| r.is_answer() || r.access(reader) == Access::Full);
+        // An answer, or their own resolved request.
+        let usable = store::get(conn, new.answer)?.is_some_and(|r| r.is_answer() || r.requester == new.requester);
         if !usable {
             return Err(DeflectError::NotAnAnswer);
         }

@@ -47,6 +47,8 @@ pub struct Hit {
     pub rank: f64,
     /// The snippet as (text, matched) parts.
     pub parts: Vec<(String, bool)>,
+    /// The resolution in force, for showing a match as an answer.
+    pub resolution: String,
 }
 
 /// Words too common to say anything about what a request is about. PostgreSQL's English
@@ -207,7 +209,8 @@ pub fn search(
         .into_iter()
         .map(|(rank, text)| {
             let shown: Vec<&str> = fields(text).into_iter().map(|(t, _)| t).collect();
-            Hit { id: text.id, rank, parts: matcher.snippet(&shown, SNIPPET_WORDS) }
+            let parts = matcher.snippet(&shown, SNIPPET_WORDS);
+            Hit { id: text.id, rank, parts, resolution: text.resolution.clone() }
         })
         .collect())
 }

@@ -58,22 +58,21 @@ fn find_suggestions(conn: &mut DbConnection, title: &str, limit: i64) -> Result<
     }
     let requests: HashMap<i64, crate::db::models::Request> =
         request_store::by_ids(conn, &ids)?.into_iter().map(|r| (r.id.0, r)).collect();
-    let resolutions = store::resolutions(conn, &ids)?;
     let helped = store::helped(conn, &ids)?;
     let names = Directory::load(conn, [])?;
     let mut said = std::collections::HashSet::new();
-    Ok(ids
+    Ok(hits
         .iter()
-        .filter_map(|id| requests.get(id))
-        .filter(|r| r.is_answer())
-        .filter(|r| said.insert(resolutions.get(&r.id.0).map(|text| text.trim().to_lowercase())))
+        .filter_map(|hit| Some((hit, requests.get(&hit.id)?)))
+        .filter(|(_, r)| r.is_answer())
+        .filter(|(hit, _)| said.insert(hit.resolution.trim().to_lowercase()))
         .take(limit as usize)
-        .map(|r| Suggestion {
+        .map(|(hit, r)| Suggestion {
             id: r.id.0,
             url: format!("/answers/{}", r.id),
             title: r.title.clone(),
             category: names.category(r.category),
-            resolution: preview(resolutions.get(&r.id.0).map(String::as_str).unwrap_or(""), RESOLUTION_PREVIEW),
+            resolution: preview(&hit.resolution, RESOLUTION_PREVIEW),
             good: r.good_answer.is_some(),
             helped: helped.get(&r.id.0).copied().unwrap_or(0),
         })
