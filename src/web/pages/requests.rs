@@ -609,7 +609,12 @@ async fn load_visible(
                     similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
                 }
                 let duplicates = store::duplicates_of(conn, id)?;
-                let helped = crate::db::knowledge::helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0);
+                // Only answers help anyone: no query for the other requests.
+                let helped = if request.is_answer() {
+                    crate::db::knowledge::helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0)
+                } else {
+                    0
+                };
                 Ok(Loaded {
                     request,
                     history,
