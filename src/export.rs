@@ -29,13 +29,14 @@ pub const REQUEST_COLUMNS: [&str; 16] = [
     "private",
 ];
 
-pub const EVENT_COLUMNS: [&str; 15] = [
+pub const EVENT_COLUMNS: [&str; 16] = [
     "id",
     "request_id",
     "at",
     "kind",
     "actor_id",
     "actor",
+    "actor_role",
     "actor_is_engineer",
     "from_state",
     "to_state",
@@ -163,7 +164,9 @@ pub fn events_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc
             .select(EventRow::as_select())
             .load(conn)?;
         for e in rows {
-            let (actor, engineer) = names.people.get(&e.actor_id).cloned().unwrap_or_default();
+            let actor = names.people.get(&e.actor_id).map(|p| p.0.clone()).unwrap_or_default();
+            // The role the actor had when the event happened, never today's.
+            let engineer = crate::domain::Role::parse(&e.actor_role).is_ok_and(|r| r.is_engineer());
             write_row(
                 &mut out,
                 &[
@@ -173,6 +176,7 @@ pub fn events_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc
                     e.kind,
                     e.actor_id.to_string(),
                     actor,
+                    e.actor_role,
                     engineer.to_string(),
                     e.from_state.unwrap_or_default(),
                     e.to_state,

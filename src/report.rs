@@ -5,13 +5,13 @@ use crate::db::{DbConnection, catalog, knowledge, metrics as store, requests as 
 use crate::domain::UserId;
 use crate::domain::metrics::{self, Concentration, IsoWeek, Rate, WeekFigures};
 use crate::domain::office::TeamSettings;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The knowledge-concentration window: the 12 weeks before the end of the selected week.
-pub const CONCENTRATION_WEEKS: i64 = 12;
+/// The knowledge-concentration window: the 12 local ISO weeks up to and including the selected one.
+pub const CONCENTRATION_WEEKS: u32 = 12;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Named {
@@ -100,7 +100,7 @@ pub fn weekly(
     let bounds = week.bounds(tz);
     let previous = week.previous();
     let previous_bounds = previous.bounds(tz);
-    let window = (bounds.1 - Duration::weeks(CONCENTRATION_WEEKS), bounds.1);
+    let window = week.window(CONCENTRATION_WEEKS, tz);
 
     let rows = store::summaries(conn, previous_bounds.0, bounds.1)?;
     let routings = store::routings(conn, previous_bounds.0, bounds.1)?;
@@ -121,11 +121,11 @@ pub fn weekly(
     let category_name = |id: i64| categories.get(&id).cloned().unwrap_or_else(|| format!("category #{id}"));
 
     let roster = rotation::roster(conn, now)?;
-    let middle = bounds.0 + Duration::days(3) + Duration::hours(12);
-    let duty = roster.scheduled_shift(middle);
-    let goalkeeper = duty.as_ref().map(|s| Named { id: s.engineer.0, name: name(s.engineer.0) });
-    let next_goalkeeper =
-        duty.and_then(|s| roster.scheduled_shift(s.end)).map(|s| Named { id: s.engineer.0, name: name(s.engineer.0) });
+    let goalkeeper_of = |week: IsoWeek| {
+        let (from, to) = week.bounds(tz);
+        roster.longest_on_duty(from, to).map(|g| Named { id: g.0, name: name(g.0) })
+    };
+    let (goalkeeper, next_goalkeeper) = (goalkeeper_of(week), goalkeeper_of(week.next()));
     let rotation_size = roster.size_before(bounds.1);
 
     let merge = |now: &BTreeMap<i64, usize>, before: &BTreeMap<i64, usize>, label: &dyn Fn(i64) -> String| {
@@ -172,19 +172,17 @@ pub fn weekly(
     let recurring_topics =
         metrics::recurring_topics(titles, 2).into_iter().map(|(word, requests)| Topic { word, requests }).collect();
 
-    let open_filter = request_store::QueueFilter::default();
-    let (open, _) = request_store::queue(conn, &open_filter, 1, 200)?;
-    let mut open_requests: Vec<OpenRequest> = open
+    // Every open request, oldest first.
+    let open_requests: Vec<OpenRequest> = request_store::open_now(conn)?
         .into_iter()
         .map(|r| OpenRequest {
             id: r.id.0,
             title: r.title,
             state: r.state.as_str().to_owned(),
             owner: r.owner.map(|o| name(o.0)),
-            age_seconds: (now - r.created_at).num_seconds(),
+            age_seconds: (now - r.filed_at).num_seconds(),
         })
         .collect();
-    open_requests.sort_by_key(|r| std::cmp::Reverse(r.age_seconds));
 
     let notes = store::notes(conn, &week.to_string())?.map(|(text, by, at)| Notes { text, by: name(by.0), at });
     Ok(WeeklyReport {

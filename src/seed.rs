@@ -5,7 +5,7 @@
 
 use crate::auth::hash_password;
 use crate::db::{self, DbConnection, catalog, rotation, users};
-use crate::domain::metrics::{History, MetricEvent};
+use crate::domain::metrics::{self, History, MetricEvent};
 use crate::domain::rotation::{Roster, RotationPlan, RotationVersion};
 use crate::domain::{CategoryId, EventKind, Password, RequestId, Role, State, Tier, Urgency, UserId};
 use anyhow::bail;
@@ -353,7 +353,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     // Two silos: Dana answers the database questions, Victor calls the vendors.
     let expert_for = |category: usize, rng: &mut StdRng, goalkeeper: i64| -> i64 {
         let silo = match category {
-            5 if rng.random_bool(0.85) => Some(engineers[2].0),
+            5 if rng.random_bool(0.9) => Some(engineers[2].0),
             3 if rng.random_bool(0.8) => Some(engineers[5].0),
             _ => None,
         };
@@ -390,7 +390,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
              first_response_at, first_triage_at, first_triage_goalkeeper, close_goalkeeper, routed, reopened, \
              private, good_answer_by, good_answer_at) VALUES {};\n\
              INSERT INTO events (id, request_id, actor_id, at, kind, from_state, to_state, owner_id, target_id, \
-             related_request_id, note, request_version, goalkeeper_id) VALUES {};",
+             related_request_id, note, request_version, goalkeeper_id, actor_role) VALUES {};",
             requests.trim_end_matches(','),
             events.trim_end_matches(',')
         );
@@ -609,17 +609,34 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 Some(&answer),
             );
         }
+        // Some requesters say thanks on the closed request: a comment, which closes nothing.
+        if let Some(closed) = events.last().filter(|e| e.kind == EventKind::Resolved).map(|e| (e.at, e.to, e.owner))
+            && rng.random_bool(0.1)
+        {
+            let (closed_at, state, owner) = closed;
+            let thanks = closed_at + Duration::hours(rng.random_range(1..96));
+            step(
+                &mut events,
+                EventKind::Commented,
+                thanks,
+                requester,
+                state,
+                state,
+                owner,
+                None,
+                Some("Thanks, works now!"),
+            );
+        }
         // The future has not happened yet: recent requests stay open.
         events.retain(|e| e.at <= now);
-        let last =
-            events.last().map(|e| (e.to, e.owner, e.at, e.related)).unwrap_or((State::New, None, filed_at, None));
-        let (state, owner, updated, related) = last;
-        let closed_at = state.is_final().then_some(updated);
-        let closer = if state.is_final() { events.last().map(|e| e.actor) } else { None };
+        let last = events.last().map(|e| (e.to, e.owner, e.at)).unwrap_or((State::New, None, filed_at));
+        let (state, owner, updated) = last;
+        let close = events.iter().rev().find(|e| state.is_final() && metrics::CLOSES.contains(&e.kind));
+        let closer = close.map(|e| e.actor);
         // A few requesters keep their requests private; engineers vouch for some resolutions.
         let private = rng.random_bool(0.05);
         let good_answer = (state == State::Resolved && !private && rng.random_bool(0.04))
-            .then(|| (closer.unwrap_or(gk), (updated + Duration::hours(1)).min(now)));
+            .then(|| (closer.unwrap_or(gk), (close.map_or(updated, |e| e.at) + Duration::hours(1)).min(now)));
         // Before filing, some people find an earlier answer to the same question that solves it.
         let asked_at = filed_at - Duration::minutes(3);
         if rng.random_bool(0.08) {
@@ -659,6 +676,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                     by_engineer: e.actor != requester,
                     target: e.target.map(UserId),
                     goalkeeper: keeper(e.at).map(UserId),
+                    related: e.related.map(RequestId),
                 })
                 .collect(),
         }
@@ -673,14 +691,14 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
             sql_text(urgency.as_str()),
             sql_text(state.as_str()),
             sql_opt(owner),
-            sql_opt(if state == State::Rejected { related } else { None }),
+            sql_opt(summary.duplicate_of.map(|r| r.0)),
             Tier::rank(tier),
             urgency.rank(),
             events.len(),
             sql_time(filed_at),
             sql_time(updated),
-            closed_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
-            sql_opt(closer),
+            summary.closed_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
+            sql_opt(summary.closed_by.map(|u| u.0)),
             summary.first_response_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
             summary.first_triage_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
             sql_opt(summary.first_triage_goalkeeper.map(|g| g.0)),
@@ -695,7 +713,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
             event_id += 1;
             let _ = write!(
                 event_sql,
-                "({event_id},{id},{},{},{},{},{},{},{},{},{},{},{}),",
+                "({event_id},{id},{},{},{},{},{},{},{},{},{},{},{},{}),",
                 e.actor,
                 sql_time(e.at),
                 sql_text(e.kind.as_str()),
@@ -707,6 +725,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 e.note.as_deref().map(sql_text).unwrap_or_else(|| "NULL".into()),
                 version + 1,
                 sql_opt(keeper(e.at)),
+                sql_text(if e.actor == requester { Role::Requester.as_str() } else { Role::Engineer.as_str() }),
             );
             pending_events += 1;
         }

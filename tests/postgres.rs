@@ -186,6 +186,7 @@ fn copy_moves_a_sqlite_history_to_postgres() {
             service: None,
             urgency: Urgency::Normal,
             requester: rita,
+            requester_role: Role::Requester,
             idempotency_key: Some(&format!("key-{n}")),
             private: n % 10 == 9,
         };

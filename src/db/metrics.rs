@@ -1,27 +1,65 @@
 //! Reading histories for the metrics, and the handover notes.
 
 use super::models::{naive, utc};
-use super::schema::{events, handover_notes, requests, services, users};
+use super::schema::{events, handover_notes, requests, services};
 use super::{DbConnection, corrupt, write_transaction};
 use crate::domain::metrics::{History, MetricEvent, RequestSummary};
 use crate::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// Ids per query: well under SQLite's limit on bound parameters.
 const CHUNK: usize = 5_000;
+
+/// What the metrics read of each event, in the order of the `events` table's columns named in
+/// [`metric_event_columns`].
+pub type MetricEventFields = (i64, String, chrono::NaiveDateTime, i64, String, Option<i64>, Option<i64>, Option<i64>);
+
+/// The columns behind [`MetricEventFields`].
+#[allow(clippy::type_complexity)]
+pub fn metric_event_columns() -> (
+    events::request_id,
+    events::kind,
+    events::at,
+    events::actor_id,
+    events::actor_role,
+    events::target_id,
+    events::goalkeeper_id,
+    events::related_request_id,
+) {
+    (
+        events::request_id,
+        events::kind,
+        events::at,
+        events::actor_id,
+        events::actor_role,
+        events::target_id,
+        events::goalkeeper_id,
+        events::related_request_id,
+    )
+}
+
+/// One event as the metrics see it: whether its actor was an engineer is their role then.
+pub fn metric_event(fields: MetricEventFields) -> QueryResult<(i64, MetricEvent)> {
+    let (request, kind, at, actor, role, target, goalkeeper, related) = fields;
+    let role = Role::parse(&role).map_err(|_| corrupt("role", &role))?;
+    let event = MetricEvent {
+        kind: EventKind::parse(&kind).map_err(|_| corrupt("event kind", &kind))?,
+        at: utc(at),
+        actor: UserId(actor),
+        by_engineer: role.is_engineer(),
+        target: target.map(UserId),
+        goalkeeper: goalkeeper.map(UserId),
+        related: related.map(RequestId),
+    };
+    Ok((request, event))
+}
 
 /// The full histories of these requests.
 pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Vec<History>> {
     let tiers: HashMap<i64, String> =
         services::table.select((services::id, services::tier)).load(conn)?.into_iter().collect();
-    let engineers: HashSet<i64> = users::table
-        .filter(users::role.eq_any([Role::Engineer.as_str(), Role::Admin.as_str()]))
-        .select(users::id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect();
     let ids: Vec<i64> = ids.iter().copied().collect();
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
@@ -31,29 +69,15 @@ pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Ve
             .order(requests::id)
             .select((requests::id, requests::category_id, requests::service_id, requests::state, requests::created_at))
             .load(conn)?;
-        type EventFields = (i64, String, chrono::NaiveDateTime, i64, Option<i64>, Option<i64>);
-        let all_events: Vec<EventFields> = events::table
+        let all_events: Vec<MetricEventFields> = events::table
             .filter(events::request_id.eq_any(chunk))
             .order((events::request_id, events::id))
-            .select((
-                events::request_id,
-                events::kind,
-                events::at,
-                events::actor_id,
-                events::target_id,
-                events::goalkeeper_id,
-            ))
+            .select(metric_event_columns())
             .load(conn)?;
         let mut by_request: HashMap<i64, Vec<MetricEvent>> = HashMap::new();
-        for (request, kind, at, actor, target, goalkeeper) in all_events {
-            by_request.entry(request).or_default().push(MetricEvent {
-                kind: EventKind::parse(&kind).map_err(|_| corrupt("event kind", &kind))?,
-                at: utc(at),
-                actor: UserId(actor),
-                by_engineer: engineers.contains(&actor),
-                target: target.map(UserId),
-                goalkeeper: goalkeeper.map(UserId),
-            });
+        for fields in all_events {
+            let (request, event) = metric_event(fields)?;
+            by_request.entry(request).or_default().push(event);
         }
         for (id, category, service, state, created_at) in rows {
             let tier = service
@@ -116,6 +140,7 @@ struct SummaryRow {
     first_triage_at: Option<chrono::NaiveDateTime>,
     first_triage_goalkeeper: Option<i64>,
     close_goalkeeper: Option<i64>,
+    duplicate_of: Option<i64>,
     routed: bool,
     reopened: bool,
 }
@@ -159,6 +184,7 @@ pub fn summaries(
                 closed_at: r.closed_at.filter(|_| state.is_final()).map(utc),
                 closed_by: r.closed_by.map(UserId),
                 close_goalkeeper: r.close_goalkeeper.map(UserId),
+                duplicate_of: r.duplicate_of.map(RequestId),
                 routed: r.routed,
                 reopened: r.reopened,
             };

@@ -261,6 +261,7 @@ pub struct EventRow {
     pub note: Option<String>,
     pub request_version: i32,
     pub goalkeeper_id: Option<i64>,
+    pub actor_role: String,
 }
 
 /// One immutable entry in a request's history.
@@ -269,6 +270,8 @@ pub struct Event {
     pub id: crate::domain::EventId,
     pub request: RequestId,
     pub actor: UserId,
+    /// The actor's role when the event happened.
+    pub actor_role: Role,
     pub at: DateTime<Utc>,
     pub kind: EventKind,
     pub from_state: Option<State>,
@@ -291,6 +294,7 @@ impl TryFrom<EventRow> for Event {
             id: crate::domain::EventId(row.id),
             request: RequestId(row.request_id),
             actor: UserId(row.actor_id),
+            actor_role: Role::parse(&row.actor_role).map_err(|_| corrupt("role", &row.actor_role))?,
             at: utc(row.at),
             kind: EventKind::parse(&row.kind).map_err(|_| corrupt("event kind", &row.kind))?,
             from_state: row.from_state.as_deref().map(state).transpose()?,
@@ -320,6 +324,7 @@ pub struct NewEventRow<'a> {
     pub note: Option<&'a str>,
     pub request_version: i32,
     pub goalkeeper_id: Option<i64>,
+    pub actor_role: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -1,12 +1,13 @@
 //! Requests and their history. Every change writes its event in the same transaction.
 
+use super::metrics::{MetricEventFields, metric_event, metric_event_columns};
 use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, RequestRow, naive};
 use super::schema::{categories, events, idempotency_keys, requests, services};
 use super::{DbConnection, write_transaction};
-use crate::domain::metrics;
+use crate::domain::metrics::History;
 use crate::domain::{
-    Action, Actor, CategoryId, Description, EventKind, RequestId, ServiceId, State, Tier, Title, TriageError, Urgency,
-    UserId, triage,
+    Action, Actor, CategoryId, Description, EventKind, RequestId, Role, ServiceId, State, Tier, Title, TriageError,
+    Urgency, UserId, triage,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -19,6 +20,8 @@ pub struct NewRequest<'a> {
     pub service: Option<ServiceId>,
     pub urgency: Urgency,
     pub requester: UserId,
+    /// The requester's role now, recorded on the `filed` event.
+    pub requester_role: Role,
     /// The same key from the same person files the request once.
     pub idempotency_key: Option<&'a str>,
     /// Keep it from being read by others as an answer once resolved.
@@ -95,6 +98,7 @@ pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -
                 note: None,
                 request_version: 1,
                 goalkeeper_id: super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0),
+                actor_role: new.requester_role.as_str(),
             })
             .execute(conn)?;
         if let Some(key) = new.idempotency_key {
@@ -211,20 +215,13 @@ pub fn apply(
             }
         }
         let change = triage::decide(&facts, actor, action, now)?;
-        let closed_at = if change.to.is_final() { Some(naive(now)) } else { None };
-        let duplicate_of = if change.to.is_final() { change.related.map(|r| r.0) } else { None };
         let new_version = seen_version + 1;
         let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
-        let final_close = change.to.is_final();
         let updated =
             diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
                 .set((
                     requests::state.eq(change.to.as_str()),
                     requests::owner_id.eq(change.owner.map(|o| o.0)),
-                    requests::duplicate_of.eq(duplicate_of),
-                    requests::closed_at.eq(closed_at),
-                    requests::closed_by.eq(final_close.then_some(actor.id.0)),
-                    requests::close_goalkeeper.eq(if final_close { goalkeeper } else { None }),
                     requests::version.eq(new_version),
                     requests::updated_at.eq(naive(now)),
                 ))
@@ -247,43 +244,56 @@ pub fn apply(
                 note: change.note.as_deref(),
                 request_version: new_version,
                 goalkeeper_id: goalkeeper,
+                actor_role: actor.role.as_str(),
             })
             .execute(conn)?;
-        record_milestones(conn, id, change.kind, actor, goalkeeper, now)?;
+        refresh_summary(conn, id)?;
+        if change.kind == EventKind::Reopened {
+            // The resolution did not hold, so a good-answer mark on it goes too.
+            super::knowledge::clear_good_answer(conn, id)?;
+        }
         get(conn, id)?.ok_or(ApplyError::NotFound)
     })
 }
 
-/// Keeps the moments the metrics read from a request (`domain::metrics::RequestSummary`) in
-/// step with its history, in the transaction of the event that changes them.
-fn record_milestones(
-    conn: &mut DbConnection,
-    id: RequestId,
-    kind: EventKind,
-    actor: Actor,
-    goalkeeper: Option<i64>,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    let this = requests::table.filter(requests::id.eq(id.0));
-    if actor.role.is_engineer() && metrics::RESPONSES.contains(&kind) {
-        diesel::update(this.filter(requests::first_response_at.is_null()))
-            .set(requests::first_response_at.eq(naive(now)))
-            .execute(conn)?;
-    }
-    if metrics::TRIAGE_DECISIONS.contains(&kind) {
-        diesel::update(this.filter(requests::first_triage_at.is_null()))
-            .set((requests::first_triage_at.eq(naive(now)), requests::first_triage_goalkeeper.eq(goalkeeper)))
-            .execute(conn)?;
-    }
-    match kind {
-        EventKind::Routed => diesel::update(this).set(requests::routed.eq(true)).execute(conn).map(|_| ()),
-        EventKind::Reopened => {
-            diesel::update(this).set(requests::reopened.eq(true)).execute(conn)?;
-            // The resolution did not hold, so a good-answer mark on it goes too.
-            super::knowledge::clear_good_answer(conn, id)
-        }
-        _ => Ok(()),
-    }
+/// Writes the request's summary columns (`domain::metrics::RequestSummary`: its final close,
+/// closer, duplicate link, first response and triage, routed, reopened) as the pure function of
+/// its events that [`History::summary`] defines, in the transaction of the event that changed
+/// them: the stored figures and the events cannot disagree.
+pub fn refresh_summary(conn: &mut DbConnection, id: RequestId) -> QueryResult<()> {
+    let (category, state, created_at): (i64, String, chrono::NaiveDateTime) = requests::table
+        .find(id.0)
+        .select((requests::category_id, requests::state, requests::created_at))
+        .first(conn)?;
+    let rows: Vec<MetricEventFields> = events::table
+        .filter(events::request_id.eq(id.0))
+        .order(events::id)
+        .select(metric_event_columns())
+        .load(conn)?;
+    let events = rows.into_iter().map(|fields| metric_event(fields).map(|(_, e)| e)).collect::<QueryResult<_>>()?;
+    let history = History {
+        id,
+        category: CategoryId(category),
+        tier: None,
+        state: State::parse(&state).map_err(|_| super::corrupt("state", &state))?,
+        filed_at: super::models::utc(created_at),
+        events,
+    };
+    let summary = history.summary();
+    diesel::update(requests::table.find(id.0))
+        .set((
+            requests::closed_at.eq(summary.closed_at.map(naive)),
+            requests::closed_by.eq(summary.closed_by.map(|u| u.0)),
+            requests::close_goalkeeper.eq(summary.close_goalkeeper.map(|u| u.0)),
+            requests::duplicate_of.eq(summary.duplicate_of.map(|r| r.0)),
+            requests::first_response_at.eq(summary.first_response_at.map(naive)),
+            requests::first_triage_at.eq(summary.first_triage_at.map(naive)),
+            requests::first_triage_goalkeeper.eq(summary.first_triage_goalkeeper.map(|u| u.0)),
+            requests::routed.eq(summary.routed),
+            requests::reopened.eq(summary.reopened),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Who a queue shows.
@@ -362,6 +372,36 @@ pub fn queue(
         .load(conn)?;
     let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
     Ok((requests, total))
+}
+
+/// One request still open, as the weekly report lists it.
+pub struct OpenRequest {
+    pub id: RequestId,
+    pub title: String,
+    pub state: State,
+    pub owner: Option<UserId>,
+    pub filed_at: DateTime<Utc>,
+}
+
+/// Every request open now, oldest first: the whole list, never a page of it.
+pub fn open_now(conn: &mut DbConnection) -> QueryResult<Vec<OpenRequest>> {
+    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(i64, String, String, Option<i64>, chrono::NaiveDateTime)> = requests::table
+        .filter(requests::state.eq_any(open))
+        .order((requests::created_at.asc(), requests::id.asc()))
+        .select((requests::id, requests::title, requests::state, requests::owner_id, requests::created_at))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, title, state, owner, filed)| {
+            Ok(OpenRequest {
+                id: RequestId(id),
+                title,
+                state: State::parse(&state).map_err(|_| super::corrupt("state", &state))?,
+                owner: owner.map(UserId),
+                filed_at: super::models::utc(filed),
+            })
+        })
+        .collect()
 }
 
 /// One page of a requester's own requests, newest first.

@@ -107,6 +107,8 @@ diesel::table! {
         note -> Nullable<Text>,
         request_version -> Integer,
         goalkeeper_id -> Nullable<BigInt>,
+        // The actor's role when the event happened (metrics and exports never use today's role).
+        actor_role -> Text,
     }
 }
 

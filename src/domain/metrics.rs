@@ -21,6 +21,8 @@ pub struct MetricEvent {
     pub target: Option<UserId>,
     /// Who was goalkeeper at that moment.
     pub goalkeeper: Option<UserId>,
+    /// The original, on a close as a duplicate.
+    pub related: Option<RequestId>,
 }
 
 /// A request and its whole history, events in order.
@@ -43,6 +45,8 @@ pub const RESPONSES: [EventKind; 6] = [
     EventKind::Resolved,
     EventKind::Rejected,
 ];
+/// The only kinds that close a request.
+pub const CLOSES: [EventKind; 2] = [EventKind::Resolved, EventKind::Rejected];
 /// The kinds of the first triage decision.
 pub const TRIAGE_DECISIONS: [EventKind; 4] =
     [EventKind::Taken, EventKind::Routed, EventKind::Resolved, EventKind::Rejected];
@@ -58,12 +62,13 @@ impl History {
         self.events.iter().find(|e| TRIAGE_DECISIONS.contains(&e.kind))
     }
 
-    /// The last resolved or rejected event, for a request that is closed now.
+    /// The last resolved or rejected event, for a request that is closed now. Only these two
+    /// kinds close: a comment or any other event after them changes nothing here.
     pub fn final_close(&self) -> Option<&MetricEvent> {
         if !self.state.is_final() {
             return None;
         }
-        self.events.iter().rev().find(|e| matches!(e.kind, EventKind::Resolved | EventKind::Rejected))
+        self.events.iter().rev().find(|e| CLOSES.contains(&e.kind))
     }
 
     pub fn was_routed(&self) -> bool {
@@ -107,6 +112,8 @@ pub struct RequestSummary {
     pub closed_by: Option<UserId>,
     /// The goalkeeper recorded on the final close.
     pub close_goalkeeper: Option<UserId>,
+    /// The original, when the final close is a close as a duplicate.
+    pub duplicate_of: Option<RequestId>,
     pub routed: bool,
     pub reopened: bool,
 }
@@ -127,6 +134,7 @@ impl History {
             closed_at: close.map(|e| e.at),
             closed_by: close.map(|e| e.actor),
             close_goalkeeper: close.and_then(|e| e.goalkeeper),
+            duplicate_of: close.and_then(|e| e.related),
             routed: self.was_routed(),
             reopened: self.was_reopened(),
         }
@@ -201,10 +209,14 @@ pub struct IsoWeek {
 }
 
 impl IsoWeek {
-    /// Parses `YYYY-Www`.
+    /// Parses `YYYY-Www`, for a year from 1000 to 9999: far enough from the calendar's ends
+    /// that the weeks around it (the windows and the week before or after) exist too.
     pub fn parse(raw: &str) -> Option<Self> {
         let (year, week) = raw.trim().split_once("-W")?;
-        let (year, week) = (year.parse().ok()?, week.parse().ok()?);
+        let (year, week): (i32, u32) = (year.parse().ok()?, week.parse().ok()?);
+        if !(1000..=9999).contains(&year) {
+            return None;
+        }
         NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)?;
         Some(IsoWeek { year, week })
     }
@@ -233,6 +245,15 @@ impl IsoWeek {
         let iso = (self.monday() + Duration::days(7)).iso_week();
         IsoWeek { year: iso.year(), week: iso.week() }
     }
+
+    /// The window of `weeks` local ISO weeks ending with this one: from Monday 00:00 local of
+    /// the first to Monday 00:00 local after this one, whatever DST does in between.
+    pub fn window(self, weeks: u32, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        let back = i64::from(weeks.saturating_sub(1));
+        let first = self.monday() - Duration::days(7 * back);
+        let start = first.and_hms_opt(0, 0, 0).unwrap_or_default();
+        (local_instant(tz, start), self.bounds(tz).1)
+    }
 }
 
 impl std::fmt::Display for IsoWeek {
@@ -245,16 +266,26 @@ fn within(at: DateTime<Utc>, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> bool
     from <= at && at < to
 }
 
-/// How the requests closed in a week were closed.
+/// How the requests closed in a week were closed: each falls in the first bucket that fits, in
+/// the order rejected, after routing, by the goalkeeper alone, otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClosedBreakdown {
-    /// Resolved by the goalkeeper of the moment with no routing.
+    /// Resolved, never routed, by the goalkeeper recorded on the first triage decision (the
+    /// shield rate's rule).
     pub by_goalkeeper_alone: usize,
     /// Resolved after being routed to a teammate.
     pub after_routing: usize,
     pub rejected: usize,
     /// Resolved by someone else without routing (e.g. taken directly by a teammate).
     pub other: usize,
+}
+
+impl RequestSummary {
+    /// The shield rate's rule: never routed, and closed by the goalkeeper recorded on the first
+    /// triage decision.
+    pub fn shielded(&self) -> bool {
+        !self.routed && self.first_triage_goalkeeper.is_some() && self.closed_by == self.first_triage_goalkeeper
+    }
 }
 
 /// A share with its numerator and denominator; no figure when the denominator is zero.
@@ -341,7 +372,7 @@ pub fn week_figures_from(
             &mut figures.closed.rejected
         } else if r.routed {
             &mut figures.closed.after_routing
-        } else if r.close_goalkeeper.is_some() && r.close_goalkeeper == r.closed_by {
+        } else if r.shielded() {
             &mut figures.closed.by_goalkeeper_alone
         } else {
             &mut figures.closed.other
@@ -355,10 +386,7 @@ pub fn week_figures_from(
         .iter()
         .filter(|r| r.state.is_final() && r.first_triage_at.is_some_and(|at| within(at, week)))
         .collect();
-    let shielded = triaged
-        .iter()
-        .filter(|r| !r.routed && r.first_triage_goalkeeper.is_some() && r.closed_by == r.first_triage_goalkeeper)
-        .count();
+    let shielded = triaged.iter().filter(|r| r.shielded()).count();
     figures.shield_rate = Rate::new(shielded, triaged.len());
 
     for (at, target) in routings {
@@ -408,8 +436,13 @@ impl Concentration {
                 .count()
         });
         let entropy = (total > 0 && rotation_size >= 2).then(|| {
-            let h: f64 =
-                counts.iter().map(|(_, c)| *c as f64 / total as f64).filter(|p| *p > 0.0).map(|p| -p * p.ln()).sum();
+            // p · ln(1/p) is +0 for p = 1, where −p · ln p would be −0 and print as "-0.00".
+            let h: f64 = counts
+                .iter()
+                .map(|(_, c)| *c as f64 / total as f64)
+                .filter(|p| *p > 0.0)
+                .map(|p| p * (1.0 / p).ln())
+                .fold(0.0, |sum, term| sum + term);
             h / (rotation_size as f64).ln()
         });
         let top_share = top.filter(|_| total > 0).map(|(_, c)| c as f64 / total as f64);
@@ -521,7 +554,15 @@ mod tests {
     }
 
     fn event(kind: EventKind, when: DateTime<Utc>, actor: UserId) -> MetricEvent {
-        MetricEvent { kind, at: when, actor, by_engineer: actor != REQUESTER, target: None, goalkeeper: Some(GK) }
+        MetricEvent {
+            kind,
+            at: when,
+            actor,
+            by_engineer: actor != REQUESTER,
+            target: None,
+            goalkeeper: Some(GK),
+            related: None,
+        }
     }
 
     fn history(id: i64, state: State, filed: DateTime<Utc>, events: Vec<MetricEvent>) -> History {
@@ -701,6 +742,91 @@ mod tests {
         assert_eq!(figures.intake_by_tier.get("important"), Some(&4));
         assert_eq!(figures.time_to_triage.count, 4);
         assert_eq!(figures.time_to_triage.p50_seconds, Some(600), "10, 10, 20, 30 minutes: rank 2");
+    }
+
+    #[test]
+    fn a_comment_after_the_close_is_no_close() {
+        let mut duplicate = event(EventKind::Rejected, at(24, 10, 0), GK);
+        duplicate.related = Some(RequestId(7));
+        let h = history(
+            1,
+            State::Rejected,
+            at(24, 9, 0),
+            vec![
+                event(EventKind::Filed, at(24, 9, 0), REQUESTER),
+                duplicate,
+                event(EventKind::Commented, at(30, 12, 0), REQUESTER),
+                event(EventKind::Commented, at(30, 13, 0), MATE),
+            ],
+        );
+        let summary = h.summary();
+        assert_eq!(summary.closed_at, Some(at(24, 10, 0)));
+        assert_eq!(summary.closed_by, Some(GK));
+        assert_eq!(summary.duplicate_of, Some(RequestId(7)));
+        assert_eq!(summary.first_response_at, Some(at(24, 10, 0)));
+    }
+
+    #[test]
+    fn the_closed_breakdown_follows_the_shield_rule_across_a_handover() {
+        // Gina (GK) takes it in her week; after the handover MATE is goalkeeper and Gina closes
+        // it: she is still the goalkeeper of its first triage decision, so it is hers alone.
+        let mut taken = event(EventKind::Taken, at(24, 9, 10), GK);
+        taken.goalkeeper = Some(GK);
+        let mut resolved = event(EventKind::Resolved, at(25, 10, 0), GK);
+        resolved.goalkeeper = Some(MATE);
+        let kept = history(
+            1,
+            State::Resolved,
+            at(24, 9, 0),
+            vec![event(EventKind::Filed, at(24, 9, 0), REQUESTER), taken.clone(), resolved],
+        );
+        // And one the new goalkeeper closes: not the first triage's goalkeeper, so "otherwise".
+        let mut by_new = event(EventKind::Resolved, at(25, 11, 0), MATE);
+        by_new.goalkeeper = Some(MATE);
+        let handed = history(
+            2,
+            State::Resolved,
+            at(24, 9, 0),
+            vec![event(EventKind::Filed, at(24, 9, 0), REQUESTER), taken, by_new],
+        );
+        let figures = week_figures(&[kept, handed], week48(), &OfficeHours::default());
+        assert_eq!(figures.closed, ClosedBreakdown { by_goalkeeper_alone: 1, after_routing: 0, rejected: 0, other: 1 });
+        assert_eq!(figures.shield_rate, Rate::new(1, 2), "the same rule, the same request");
+    }
+
+    #[test]
+    fn a_lone_handler_has_a_spread_of_plus_zero() {
+        let lone = Concentration::of(3, BTreeMap::from([(10, 4)]), 4);
+        let entropy = lone.normalized_entropy.unwrap_or(f64::NAN);
+        assert_eq!(entropy, 0.0);
+        assert!(entropy.is_sign_positive(), "{entropy:.2}");
+        assert_eq!(format!("{entropy:.2}"), "0.00");
+    }
+
+    #[test]
+    fn a_window_of_weeks_starts_at_monday_midnight_local_whatever_dst_does() {
+        let stockholm = chrono_tz::Europe::Stockholm;
+        // Clocks go back on 25 October 2026: 2026-W48's 12 weeks start on Monday 7 September
+        // 00:00 CEST (22:00 UTC the day before) and end on Monday 30 November 00:00 CET.
+        let (start, end) = IsoWeek { year: 2026, week: 48 }.window(12, stockholm);
+        assert_eq!(start, Utc.with_ymd_and_hms(2026, 9, 6, 22, 0, 0).single().unwrap_or_default());
+        assert_eq!(end, Utc.with_ymd_and_hms(2026, 11, 29, 23, 0, 0).single().unwrap_or_default());
+        assert_ne!(end - start, Duration::weeks(12), "one hour longer than 12 × 168 h");
+        // Across spring: 2026-W20's window starts on Monday 23 February 00:00 CET.
+        let (start, _) = IsoWeek { year: 2026, week: 20 }.window(12, stockholm);
+        assert_eq!(start, Utc.with_ymd_and_hms(2026, 2, 22, 23, 0, 0).single().unwrap_or_default());
+        assert_eq!(
+            IsoWeek { year: 2026, week: 48 }.window(1, stockholm),
+            IsoWeek { year: 2026, week: 48 }.bounds(stockholm)
+        );
+    }
+
+    #[test]
+    fn weeks_far_outside_the_calendar_are_not_weeks() {
+        assert_eq!(IsoWeek::parse("262143-W01"), None);
+        assert_eq!(IsoWeek::parse("262142-W52"), None);
+        assert_eq!(IsoWeek::parse("-5-W01"), None);
+        assert!(IsoWeek::parse("9999-W52").is_some_and(|w| w.next().year == 10000));
     }
 
     #[test]

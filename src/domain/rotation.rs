@@ -241,6 +241,21 @@ impl Roster {
         shifts
     }
 
+    /// The engineer on duty for the longest time within `[from, to)`, overrides (swaps,
+    /// covers) applied; on a tie, the one who was on duty first.
+    pub fn longest_on_duty(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<UserId> {
+        let mut time: Vec<(UserId, Duration)> = Vec::new();
+        for shift in self.schedule(from, to) {
+            let length = shift.end - shift.start;
+            match time.iter_mut().find(|(engineer, _)| *engineer == shift.engineer) {
+                Some((_, total)) => *total += length,
+                None => time.push((shift.engineer, length)),
+            }
+        }
+        // `max_by_key` keeps the last of equals; reversed, that is the first on duty.
+        time.into_iter().rev().max_by_key(|(_, total)| *total).map(|(engineer, _)| engineer)
+    }
+
     fn next_version_start(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.versions.iter().map(|v| v.effective_from).find(|start| *start > after)
     }
@@ -286,6 +301,22 @@ mod tests {
         assert_eq!(r.goalkeeper_at(utc(2026, 3, 16, 10, 0)), Some(CAI));
         assert_eq!(r.goalkeeper_at(utc(2026, 3, 23, 10, 0)), Some(ANA));
         assert_eq!(r.goalkeeper_at(utc(2026, 3, 1, 0, 0)), None, "before the rotation began");
+    }
+
+    #[test]
+    fn the_goalkeeper_of_a_week_is_who_was_on_duty_longest_covers_included() {
+        // ISO week 11 of 2026: Monday 9 March 00:00 to Monday 16 March 00:00 (UTC).
+        let week = (utc(2026, 3, 9, 0, 0), utc(2026, 3, 16, 0, 0));
+        let plain = roster(plan(Tz::UTC, vec![ANA, BEN, CAI]), vec![], utc(2026, 1, 1, 0, 0));
+        assert_eq!(plain.longest_on_duty(week.0, week.1), Some(BEN), "Ana has only Monday morning");
+        // Cai covers Tuesday to Saturday for Ben: four days against Ben's two days and 15 hours.
+        let cover = Override { id: 1, engineer: CAI, from: utc(2026, 3, 10, 0, 0), to: utc(2026, 3, 14, 0, 0) };
+        let covered = roster(plan(Tz::UTC, vec![ANA, BEN, CAI]), vec![cover], utc(2026, 1, 1, 0, 0));
+        assert_eq!(covered.longest_on_duty(week.0, week.1), Some(CAI));
+        // Before the rotation's first handover nobody is on duty.
+        assert_eq!(plain.longest_on_duty(utc(2026, 2, 23, 0, 0), utc(2026, 3, 2, 0, 0)), None);
+        // Equal time: the one on duty first.
+        assert_eq!(plain.longest_on_duty(utc(2026, 3, 9, 8, 0), utc(2026, 3, 9, 10, 0)), Some(ANA));
     }
 
     #[test]

@@ -7,12 +7,12 @@ use goalkeeper::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, Us
 use std::collections::{BTreeMap, HashMap};
 
 /// Seeds a small deterministic history straight into the test database.
-fn seed(app: &TestApp, requests: usize) {
+pub fn seed(app: &TestApp, requests: usize) {
     let mut conn = app.pool.get().expect("connection");
     goalkeeper::seed::run(&mut conn, Some(requests), 7, goalkeeper::domain::Clock::now(&*app.clock)).expect("seed");
 }
 
-async fn sign_in(app: &TestApp, email: &str) -> crate::helpers::Browser {
+pub async fn sign_in(app: &TestApp, email: &str) -> crate::helpers::Browser {
     let browser = app.browser();
     let response = browser.login(email, goalkeeper::seed::DEMO_PASSWORD).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "sign-in of {email}");
@@ -24,7 +24,7 @@ fn time(raw: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Rebuilds every request's history from the two CSV exports.
-fn histories_from_csv(requests_csv: &str, events_csv: &str) -> Vec<History> {
+pub fn histories_from_csv(requests_csv: &str, events_csv: &str) -> Vec<History> {
     let mut requests = csv::Reader::from_reader(requests_csv.as_bytes());
     let header = requests.headers().expect("header").clone();
     let column = |name: &str| header.iter().position(|h| h == name).expect("column");
@@ -63,6 +63,7 @@ fn histories_from_csv(requests_csv: &str, events_csv: &str) -> Vec<History> {
             by_engineer: &row[column("actor_is_engineer")] == "true",
             target: optional(&row[column("target_id")]),
             goalkeeper: optional(&row[column("goalkeeper_id")]),
+            related: row[column("related_request_id")].parse::<i64>().ok().map(RequestId),
         });
     }
     out.into_values().collect()

@@ -13,3 +13,4 @@ mod rotation;
 mod search;
 mod security;
 mod triage;
+mod truth;

@@ -137,7 +137,7 @@ pub async fn index(
     let text = typed(&query.q);
     let searched = !text.is_empty();
     let now = state.now();
-    let window = (now - Duration::weeks(crate::report::CONCENTRATION_WEEKS), now + Duration::seconds(1));
+    let window = (now - Duration::weeks(i64::from(crate::report::CONCENTRATION_WEEKS)), now + Duration::seconds(1));
     let lookup = text.clone();
     let (results, good, helpful) = state
         .db(move |conn| {

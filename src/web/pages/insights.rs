@@ -10,7 +10,6 @@ use crate::web::extract::CurrentUser;
 use crate::web::view::{Layout, ok};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::Duration;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -166,7 +165,7 @@ pub async fn page(
     weeks.reverse();
     let start = weeks[0].bounds(tz).0;
     let end = last.bounds(tz).1;
-    let window = (end - Duration::weeks(CONCENTRATION_WEEKS), end);
+    let window = last.window(CONCENTRATION_WEEKS, tz);
 
     let office = team.office.clone();
     let (summaries, routings, deflected, people, categories, rotation_size, matrix) = state

@@ -264,7 +264,7 @@ pub async fn create(
     }
     let key = idempotency_key(&form.idempotency_key);
     let private = form.is_private();
-    let requester = user.user.id;
+    let (requester, requester_role) = (user.user.id, user.user.role);
     let now = state.now();
     let filed = state
         .db(move |conn| {
@@ -275,6 +275,7 @@ pub async fn create(
                 service,
                 urgency,
                 requester,
+                requester_role,
                 idempotency_key: key.as_deref(),
                 private,
             };
@@ -554,8 +555,8 @@ struct Loaded {
 /// Likely duplicates are looked for among the requests filed this recently.
 const DUPLICATE_WINDOW_DAYS: i64 = 30;
 
-/// How far back routing advice looks, like the knowledge-concentration window.
-const ADVICE_WEEKS: i64 = crate::report::CONCENTRATION_WEEKS;
+/// How far back routing advice looks: the knowledge-concentration window ending this week.
+const ADVICE_WEEKS: u32 = crate::report::CONCENTRATION_WEEKS;
 
 /// Loads a request the user may see; another requester's request is "not found", exactly like
 /// a missing one.
@@ -567,6 +568,7 @@ async fn load_visible(
 ) -> Result<Loaded, AppError> {
     let actor = user.actor();
     let now = state.now();
+    let tz = state.team().await?.timezone();
     state
         .db(move |conn| {
             crate::db::read_transaction(conn, |conn| {
@@ -576,7 +578,7 @@ async fn load_visible(
                 let engineers = if actor.role.is_engineer() { users::engineers(conn)? } else { Vec::new() };
                 let (mut experience, mut owned, mut advice) = Default::default();
                 if actor.role.is_engineer() && !request.state.is_final() {
-                    let since = now - chrono::Duration::weeks(ADVICE_WEEKS);
+                    let since = metrics::IsoWeek::containing(now, tz).window(ADVICE_WEEKS, tz).0;
                     experience = crate::db::metrics::category_coverage(conn, request.category, since, now)?;
                     owned = crate::db::metrics::open_owned(conn)?;
                     let rotation_size = crate::db::rotation::roster(conn, now)?
