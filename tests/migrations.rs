@@ -1,6 +1,9 @@
 //! Both backends' migrations go up, down and up again, and end with the tables, columns,
 //! nullability and indexes that `src/db/schema.rs` describes.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
@@ -212,4 +215,89 @@ fn postgres_migrations_go_up_down_up_and_match_the_schema() {
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// A history as the earlier release wrote it: a requester's "thanks" after the close had
+/// re-stamped the close onto the comment, made the requester its closer and erased the
+/// duplicate link. (Written with the columns of migration 000008.)
+const DAMAGED_BY_A_COMMENT: &str = "
+INSERT INTO users (id, email, name, role, password_hash, disabled, created_at) VALUES
+    (1, 'rita@example.com', 'Rita', 'requester', 'x', FALSE, '2026-11-01 00:00:00'),
+    (2, 'gina@example.com', 'Gina', 'engineer', 'x', FALSE, '2026-11-01 00:00:00');
+INSERT INTO requests (id, title, description, category_id, urgency, state, requester_id, owner_id, duplicate_of,
+    tier_rank, urgency_rank, version, created_at, updated_at, closed_at, closed_by, first_response_at,
+    first_triage_at, first_triage_goalkeeper, close_goalkeeper, routed, reopened, private) VALUES
+    (1, 'Disk full', 'db-3', 1, 'normal', 'resolved', 1, 2, NULL, 3, 1, 3,
+     '2026-11-24 09:00:00', '2026-12-08 12:00:00', '2026-12-08 12:00:00', 1, '2026-11-24 09:30:00',
+     '2026-11-24 09:30:00', 2, NULL, FALSE, FALSE, FALSE),
+    (2, 'db-3 full', 'same', 1, 'normal', 'rejected', 1, 2, NULL, 3, 1, 3,
+     '2026-11-24 09:10:00', '2026-12-08 12:05:00', '2026-12-08 12:05:00', 1, '2026-11-24 10:00:00',
+     '2026-11-24 10:00:00', 2, NULL, FALSE, FALSE, FALSE);
+INSERT INTO events (id, request_id, actor_id, at, kind, from_state, to_state, owner_id, target_id,
+    related_request_id, note, request_version, goalkeeper_id) VALUES
+    (1, 1, 1, '2026-11-24 09:00:00', 'filed', NULL, 'new', NULL, NULL, NULL, NULL, 1, 2),
+    (2, 1, 2, '2026-11-24 09:30:00', 'resolved', 'new', 'resolved', 2, NULL, NULL, 'Rotated logs', 2, 2),
+    (3, 2, 1, '2026-11-24 09:10:00', 'filed', NULL, 'new', NULL, NULL, NULL, NULL, 1, 2),
+    (4, 2, 2, '2026-11-24 10:00:00', 'rejected', 'new', 'rejected', 2, NULL, 1, 'Same disk', 2, 2),
+    (5, 1, 1, '2026-12-08 12:00:00', 'commented', 'resolved', 'resolved', 2, NULL, NULL, 'thanks!', 3, NULL),
+    (6, 2, 1, '2026-12-08 12:05:00', 'commented', 'rejected', 'rejected', 2, NULL, NULL, 'thanks!', 3, NULL);
+";
+
+/// Runs the migrations before 000009 on `conn`, writes the damaged history, migrates to the
+/// end, and checks that every stored summary is the events' again.
+fn the_migration_repairs_a_damaged_history(mut conn: goalkeeper::db::DbConnection) {
+    use goalkeeper::db::DbConnection;
+    use goalkeeper::domain::metrics::History;
+    // Versions read `2026-11-24-000008` or `20261124000008`, depending on how they are shown.
+    let before_repair = |applied: Vec<String>| applied.iter().all(|v| v.replace('-', "").as_str() < "20261130");
+    match &mut conn {
+        DbConnection::Sqlite(inner) => {
+            while before_repair(vec![inner.run_next_migration(SQLITE_MIGRATIONS).expect("up").to_string()]) {}
+            inner.revert_last_migration(SQLITE_MIGRATIONS).expect("back to 000008");
+            inner.batch_execute(DAMAGED_BY_A_COMMENT).expect("old rows");
+        }
+        DbConnection::Pg(inner) => {
+            while before_repair(vec![inner.run_next_migration(POSTGRES_MIGRATIONS).expect("up").to_string()]) {}
+            inner.revert_last_migration(POSTGRES_MIGRATIONS).expect("back to 000008");
+            inner.batch_execute(DAMAGED_BY_A_COMMENT).expect("old rows");
+        }
+    }
+    goalkeeper::db::migrate(&mut conn).expect("migrate to the end");
+    let far = (chrono::DateTime::UNIX_EPOCH, chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(365 * 100));
+    let stored: Vec<_> = goalkeeper::db::metrics::summaries(&mut conn, far.0, far.1)
+        .expect("summaries")
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let ids = [1, 2].into_iter().collect();
+    let by_definition: Vec<_> =
+        goalkeeper::db::metrics::histories(&mut conn, &ids).expect("histories").iter().map(History::summary).collect();
+    assert_eq!(stored, by_definition);
+    let at = |raw: &str| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S").expect("time").and_utc();
+    assert_eq!(stored[0].closed_at, Some(at("2026-11-24 09:30:00")));
+    assert_eq!(stored[0].closed_by.map(|u| u.0), Some(2), "Gina handled it, not the requester who said thanks");
+    assert_eq!(stored[0].close_goalkeeper.map(|u| u.0), Some(2));
+    assert_eq!(stored[1].duplicate_of.map(|r| r.0), Some(1), "the duplicate link is back");
+    let roles: Vec<String> = {
+        use goalkeeper::db::schema::events;
+        events::table.order(events::id).select(events::actor_role).load(&mut conn).expect("roles")
+    };
+    assert_eq!(roles, ["requester", "engineer", "requester", "engineer", "requester", "requester"]);
+}
+
+#[test]
+fn sqlite_migration_repairs_summaries_a_comment_had_rewritten() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = goalkeeper::db::DatabaseUrl::Sqlite(dir.path().join("repair.db").to_string_lossy().into_owned());
+    the_migration_repairs_a_damaged_history(goalkeeper::db::connect(&url).expect("connect"));
+}
+
+#[test]
+fn postgres_migration_repairs_summaries_a_comment_had_rewritten() {
+    let Some(database) = support::PgDatabase::create() else {
+        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL to check the PostgreSQL migrations");
+        return;
+    };
+    let url = goalkeeper::db::DatabaseUrl::Postgres(database.url.clone());
+    the_migration_repairs_a_damaged_history(goalkeeper::db::connect(&url).expect("connect"));
 }

@@ -1,10 +1,10 @@
 use crate::backend_test;
 use crate::helpers::TestApp;
 use actix_web::http::StatusCode;
-use goalkeeper::domain::metrics::{self, History, IsoWeek, MetricEvent};
+use goalkeeper::domain::Role;
+use goalkeeper::domain::metrics::{self, History, IsoWeek};
 use goalkeeper::domain::office::OfficeHours;
-use goalkeeper::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, UserId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Seeds a small deterministic history straight into the test database.
 pub fn seed(app: &TestApp, requests: usize) {
@@ -19,56 +19,6 @@ pub async fn sign_in(app: &TestApp, email: &str) -> crate::helpers::Browser {
     browser
 }
 
-fn time(raw: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&chrono::Utc)).expect("an RFC 3339 time")
-}
-
-/// Rebuilds every request's history from the two CSV exports.
-pub fn histories_from_csv(requests_csv: &str, events_csv: &str) -> Vec<History> {
-    let mut requests = csv::Reader::from_reader(requests_csv.as_bytes());
-    let header = requests.headers().expect("header").clone();
-    let column = |name: &str| header.iter().position(|h| h == name).expect("column");
-    let (id, category, tier, state, created) =
-        (column("id"), column("category"), column("tier"), column("state"), column("created_at"));
-    let mut categories: HashMap<String, i64> = HashMap::new();
-    let mut out: BTreeMap<i64, History> = BTreeMap::new();
-    for row in requests.records() {
-        let row = row.expect("row");
-        let next = categories.len() as i64 + 1;
-        let category_id = *categories.entry(row[category].to_owned()).or_insert(next);
-        let request = row[id].parse().expect("id");
-        out.insert(
-            request,
-            History {
-                id: RequestId(request),
-                category: CategoryId(category_id),
-                tier: Tier::parse(&row[tier]).ok(),
-                state: State::parse(&row[state]).expect("state"),
-                filed_at: time(&row[created]),
-                events: Vec::new(),
-            },
-        );
-    }
-    let mut events = csv::Reader::from_reader(events_csv.as_bytes());
-    let header = events.headers().expect("header").clone();
-    let column = |name: &str| header.iter().position(|h| h == name).expect("column");
-    let optional = |raw: &str| raw.parse::<i64>().ok().map(UserId);
-    for row in events.records() {
-        let row = row.expect("row");
-        let request: i64 = row[column("request_id")].parse().expect("request id");
-        out.get_mut(&request).expect("a known request").events.push(MetricEvent {
-            kind: EventKind::parse(&row[column("kind")]).expect("kind"),
-            at: time(&row[column("at")]),
-            actor: UserId(row[column("actor_id")].parse().expect("actor")),
-            by_engineer: &row[column("actor_is_engineer")] == "true",
-            target: optional(&row[column("target_id")]),
-            goalkeeper: optional(&row[column("goalkeeper_id")]),
-            related: row[column("related_request_id")].parse::<i64>().ok().map(RequestId),
-        });
-    }
-    out.into_values().collect()
-}
-
 backend_test! {
     async fn the_json_report_agrees_with_the_csv_exports(app) {
         seed(&app, 400);
@@ -80,7 +30,7 @@ backend_test! {
         let period = "from=2020-01-01&to=2030-01-01";
         let requests_csv = gina.get(&format!("/export/requests.csv?{period}")).await.body;
         let events_csv = gina.get(&format!("/export/events.csv?{period}")).await.body;
-        let histories = histories_from_csv(&requests_csv, &events_csv);
+        let histories = crate::support::histories_from_csv(&requests_csv, &events_csv, &HashMap::new());
         assert_eq!(histories.len(), 400);
 
         let figures = metrics::week_figures(&histories, week.bounds(chrono_tz::Tz::UTC), &OfficeHours::default());

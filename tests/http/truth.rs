@@ -201,7 +201,7 @@ backend_test! {
         );
         // First response recomputed from the export is the engineer's take, 30 minutes in.
         let requests = gina.get("/export/requests.csv?from=2026-11-01&to=2026-12-31").await.body;
-        let histories = crate::insights::histories_from_csv(&requests, &csv);
+        let histories = crate::support::histories_from_csv(&requests, &csv, &std::collections::HashMap::new());
         assert_eq!(histories[0].time_to_first_response().map(|(a, b)| b - a), Some(Duration::minutes(30)));
         let stored_first_response = stored(&app, id).4.map(|t| t.and_utc());
         assert_eq!(stored_first_response, histories[0].first_response().map(|e| e.at));

@@ -141,3 +141,60 @@ pub fn with_database(url: &str, name: &str) -> String {
     };
     format!("{server}/{name}{query}")
 }
+
+fn csv_time(raw: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&chrono::Utc)).expect("an RFC 3339 time")
+}
+
+/// Rebuilds every request's history from the two CSV exports alone. Categories are named in
+/// the export: `category_ids` gives their ids where known; others are numbered in order.
+pub fn histories_from_csv(
+    requests_csv: &str,
+    events_csv: &str,
+    category_ids: &std::collections::HashMap<String, i64>,
+) -> Vec<goalkeeper::domain::metrics::History> {
+    use goalkeeper::domain::metrics::{History, MetricEvent};
+    use goalkeeper::domain::{CategoryId, EventKind, RequestId, State, Tier, UserId};
+    let mut requests = csv::Reader::from_reader(requests_csv.as_bytes());
+    let header = requests.headers().expect("header").clone();
+    let column = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let (id, category, tier, state, created) =
+        (column("id"), column("category"), column("tier"), column("state"), column("created_at"));
+    let mut categories = category_ids.clone();
+    let mut out: std::collections::BTreeMap<i64, History> = Default::default();
+    for row in requests.records() {
+        let row = row.expect("row");
+        let next = 1_000_000 + categories.len() as i64;
+        let category_id = *categories.entry(row[category].to_owned()).or_insert(next);
+        let request = row[id].parse().expect("id");
+        out.insert(
+            request,
+            History {
+                id: RequestId(request),
+                category: CategoryId(category_id),
+                tier: Tier::parse(&row[tier]).ok(),
+                state: State::parse(&row[state]).expect("state"),
+                filed_at: csv_time(&row[created]),
+                events: Vec::new(),
+            },
+        );
+    }
+    let mut events = csv::Reader::from_reader(events_csv.as_bytes());
+    let header = events.headers().expect("header").clone();
+    let column = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let optional = |raw: &str| raw.parse::<i64>().ok();
+    for row in events.records() {
+        let row = row.expect("row");
+        let request: i64 = row[column("request_id")].parse().expect("request id");
+        out.get_mut(&request).expect("a known request").events.push(MetricEvent {
+            kind: EventKind::parse(&row[column("kind")]).expect("kind"),
+            at: csv_time(&row[column("at")]),
+            actor: UserId(row[column("actor_id")].parse().expect("actor")),
+            by_engineer: &row[column("actor_is_engineer")] == "true",
+            target: optional(&row[column("target_id")]).map(UserId),
+            goalkeeper: optional(&row[column("goalkeeper_id")]).map(UserId),
+            related: optional(&row[column("related_request_id")]).map(RequestId),
+        });
+    }
+    out.into_values().collect()
+}

@@ -3,9 +3,13 @@
 -- column existed take the actor's role now, except that triage actions (take, route, consult,
 -- ask, resolve, reject) were only ever open to engineers.
 ALTER TABLE events ADD COLUMN actor_role TEXT NOT NULL DEFAULT 'requester';
+-- The one time history gains a fact: the guard against rewriting events steps aside for it.
+DROP TRIGGER events_no_update;
 UPDATE events SET actor_role = COALESCE((SELECT u.role FROM users u WHERE u.id = events.actor_id), 'requester');
 UPDATE events SET actor_role = 'engineer'
 WHERE actor_role = 'requester' AND kind IN ('taken', 'routed', 'consulted', 'waiting', 'resolved', 'rejected');
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
 
 -- Every stored summary again, as the pure function of the events that
 -- `domain::metrics::History::summary` defines: only `resolved` and `rejected` close, the final
