@@ -138,7 +138,7 @@ fn check(conn: &mut DbConnection, world: &World, team: &TeamSettings) {
     assert_eq!(from_csv.len(), ids.len());
     let csv_summaries: Vec<RequestSummary> = from_csv.iter().map(History::summary).collect();
     let tiers_blank = |list: &[RequestSummary]| -> Vec<RequestSummary> {
-        list.iter().cloned().map(|s| RequestSummary { tier: None, ..s }).collect()
+        list.iter().map(|s| RequestSummary { tier: None, ..s.clone() }).collect()
     };
     assert_eq!(tiers_blank(&csv_summaries), tiers_blank(&stored), "the exports tell another story");
 
