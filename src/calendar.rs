@@ -85,7 +85,7 @@ fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> IcsTimeZone<'sta
 /// Renders `shifts` (already with overrides applied) as an iCalendar feed.
 pub fn rota(title: &str, shifts: &[Shift], names: &HashMap<UserId, String>, tz: Tz, now: DateTime<Utc>) -> String {
     let mut calendar = ICalendar::new("2.0", "-//Goalkeeper//Rota//EN");
-    calendar.push(ics::properties::Name::new(title.to_owned()));
+    calendar.push(ics::properties::Name::new(ics::escape_text(title.to_owned())));
     calendar.push(ics::properties::Method::new("PUBLISH"));
     let (Some(first), Some(last)) = (shifts.first(), shifts.last()) else {
         return calendar.to_string();

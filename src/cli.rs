@@ -77,11 +77,22 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, env = "GOALKEEPER_WORKERS")]
     pub workers: Option<usize>,
+    /// The address people reach Goalkeeper at, like https://goalkeeper.example.com: links in
+    /// calendar feeds use it (never a request's Host header); https turns on HSTS and secure,
+    /// `__Host-` cookies. Default: http:// and the bind address.
+    #[arg(long, env = "GOALKEEPER_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        ServeArgs { bind: "127.0.0.1:8080".into(), timezone: "UTC".into(), secure_cookies: false, workers: None }
+        ServeArgs {
+            bind: "127.0.0.1:8080".into(),
+            timezone: "UTC".into(),
+            secure_cookies: false,
+            workers: None,
+            public_url: None,
+        }
     }
 }
 
@@ -169,8 +180,8 @@ fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::R
     let role = Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
-    let password =
-        Password::parse(line.trim_end_matches(['\n', '\r'])).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let password = Password::choose(line.trim_end_matches(['\n', '\r']), &[email.as_str(), name.as_str()])
+        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let pool = db::open(url, 1)?;
     let mut conn = pool.get()?;
     let hash = hash_password(&password)?;
@@ -237,7 +248,14 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         let mut conn = pool.get()?;
         web::session_key(&mut conn)?
     };
-    let config = WebConfig { timezone, secure_cookies: args.secure_cookies, ..WebConfig::default() };
+    let public_url = match &args.public_url {
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => url.trim_end_matches('/').to_owned(),
+        Some(url) => anyhow::bail!("--public-url: {url:?} must start with https:// or http://"),
+        None => format!("http://{}", args.bind),
+    };
+    let https = public_url.starts_with("https://");
+    let config =
+        WebConfig { timezone, secure_cookies: args.secure_cookies || https, public_url, ..WebConfig::default() };
     let state = AppState::new(pool, Arc::new(SystemClock), config);
     actix_web::rt::System::new().block_on(async move {
         let purge_state = state.clone();

@@ -226,9 +226,22 @@ pub fn rate_text(rate: &Rate) -> String {
     }
 }
 
-/// Text for a Markdown table cell: one line, no pipes.
-fn cell(text: &str) -> String {
-    text.replace(['\n', '\r'], " ").replace('|', "\\|")
+/// People's text (titles, names) inside Markdown: one line, and every character Markdown or
+/// HTML would act on escaped, so a title like `<img onerror=…>` or `[x](javascript:…)` stays
+/// text wherever the report is pasted and rendered.
+pub fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '<' | '>' | '|' | '#' | '!' | '~' | '&' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A row of the times table: label, this week, the week before (seconds; none for no data).
@@ -371,4 +384,17 @@ impl WeeklyReport {
 /// Whether `user` may write the handover notes of `week`: its goalkeeper, or an admin.
 pub fn may_write_notes(report: &WeeklyReport, user: UserId, is_admin: bool) -> bool {
     is_admin || report.goalkeeper.as_ref().is_some_and(|g| g.id == user.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn people_text_stays_text_in_markdown() {
+        assert_eq!(cell("<img src=x onerror=alert(1)>"), "\\<img src=x onerror=alert\\(1\\)\\>");
+        assert_eq!(cell("[click](javascript:alert(1))"), "\\[click\\]\\(javascript:alert\\(1\\)\\)");
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
+        assert_eq!(cell("Disk full on db-3"), "Disk full on db-3");
+    }
 }

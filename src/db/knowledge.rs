@@ -174,10 +174,21 @@ pub fn record_deflection(
         if !usable {
             return Err(DeflectError::NotAnAnswer);
         }
+        if let Some(key) = new.idempotency_key
+            && let Some(id) = store::filed_with_key(conn, new.requester, key)?
+        {
+            return Err(DeflectError::AlreadyFiled(id));
+        }
+        // One person's "this solved it" counts once per answer, however many drafts.
+        let counted: i64 = deflections::table
+            .filter(deflections::requester_id.eq(new.requester.0))
+            .filter(deflections::answer_id.eq(new.answer.0))
+            .count()
+            .get_result(conn)?;
+        if counted > 0 {
+            return Ok(false);
+        }
         if let Some(key) = new.idempotency_key {
-            if let Some(id) = store::filed_with_key(conn, new.requester, key)? {
-                return Err(DeflectError::AlreadyFiled(id));
-            }
             let earlier: i64 = deflections::table
                 .filter(deflections::requester_id.eq(new.requester.0))
                 .filter(deflections::idempotency_key.eq(key))
@@ -187,12 +198,21 @@ pub fn record_deflection(
                 return Ok(false);
             }
         }
+        // The draft's category is what they had chosen, if it is one of ours.
+        let category = match new.category {
+            Some(c) => super::schema::categories::table
+                .find(c.0)
+                .select(super::schema::categories::id)
+                .first::<i64>(conn)
+                .optional()?,
+            None => None,
+        };
         diesel::insert_into(deflections::table)
             .values(&NewDeflectionRow {
                 requester_id: new.requester.0,
                 answer_id: new.answer.0,
                 title: new.title,
-                category_id: new.category.map(|c| c.0),
+                category_id: category,
                 idempotency_key: new.idempotency_key,
                 at: naive(now),
                 goalkeeper_id: super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0),

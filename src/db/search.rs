@@ -86,7 +86,8 @@ pub enum Match {
 pub enum Scope {
     /// Every request, all of its text: engineers.
     Everything,
-    /// One person's own requests (their most recent ones), all of their text.
+    /// One person's own requests (their most recent ones), by their title, description and
+    /// resolution: the notes hold engineers' internal questions, which a requester never reads.
     FiledBy(UserId),
     /// The team's answers (resolved, not private), by their title, description and resolution
     /// only: comments and questions are not part of an answer, so they neither match nor show.
@@ -228,8 +229,8 @@ struct TextRow {
 /// The texts a scope searches, with how much a match in each counts.
 fn fields(text: &TextRow, scope: Scope) -> Vec<(&str, f64)> {
     let mut fields = vec![(text.title.as_str(), TITLE_WEIGHT), (text.description.as_str(), BODY_WEIGHT)];
-    // Comments and questions are not part of an answer.
-    if scope != Scope::Answers {
+    // Comments and questions are not part of an answer, and consults are internal.
+    if scope == Scope::Everything {
         fields.push((text.notes.as_str(), NOTES_WEIGHT));
     }
     fields.push((text.resolution.as_str(), BODY_WEIGHT));

@@ -145,6 +145,22 @@ impl Password {
         Ok(Self(raw.to_owned()))
     }
 
+    /// A password someone chooses now (setup, a new account): besides the length, not one of
+    /// the common or easily guessed ones that attackers try first (ASVS 6.2.4), judged by
+    /// zxcvbn's dictionaries of leaked passwords, names and patterns. `related` are words of
+    /// the account (e-mail, name) that make a password guessable too.
+    pub fn choose(raw: &str, related: &[&str]) -> Result<Self, Invalid> {
+        let password = Self::parse(raw)?;
+        // zxcvbn's work grows with the length; past 64 characters a password is not guessable
+        // by its patterns anyway.
+        let judged: String = raw.chars().take(64).collect();
+        let guessable = zxcvbn::zxcvbn(&judged, related).score() < zxcvbn::Score::Two;
+        if guessable {
+            return invalid("This password is too common or too easy to guess; choose a longer, less usual one.");
+        }
+        Ok(password)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -281,9 +297,31 @@ vocabulary!(
     }
 );
 
+impl EventKind {
+    /// Whether a requester may see that this event happened at all: a consult is a question
+    /// between engineers.
+    pub fn shown_to_requesters(self) -> bool {
+        self != EventKind::Consulted
+    }
+
+    /// Whether the note of this event is internal (for engineers only): a consult's question
+    /// and a route note. The requester still sees a routing, as it changes the owner.
+    pub fn note_is_internal(self) -> bool {
+        matches!(self, EventKind::Consulted | EventKind::Routed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_notes_are_consults_and_route_notes() {
+        let internal: Vec<EventKind> = EventKind::ALL.iter().copied().filter(|k| k.note_is_internal()).collect();
+        assert_eq!(internal, [EventKind::Routed, EventKind::Consulted]);
+        assert!(!EventKind::Consulted.shown_to_requesters());
+        assert!(EventKind::Routed.shown_to_requesters() && EventKind::Commented.shown_to_requesters());
+    }
 
     #[test]
     fn title_is_trimmed_and_bounded() {
@@ -318,6 +356,16 @@ mod tests {
     #[test]
     fn password_bounds_are_not_trimmed_or_truncated() {
         assert!(Password::parse("short").is_err());
+        for common in
+            ["password", "12345678", "password123", "qwertyuiop", "iloveyou1", "aaaaaaaaaaaa", "ada@example.com"]
+        {
+            assert!(Password::choose(common, &["ada@example.com", "Ada"]).is_err(), "{common} was accepted");
+        }
+        for fine in ["correct horse battery staple", "goalkeeper-demo", "a long enough password"] {
+            assert!(Password::choose(fine, &[]).is_ok(), "{fine} was refused");
+        }
+        let long = "tangerine submarine 47 quietly orbits the velvet lighthouse while 9 owls audit kelp";
+        assert!(Password::choose(long, &[]).is_ok(), "only the first 64 characters are judged");
         assert!(Password::parse("        ").is_ok(), "spaces count as characters");
         assert!(Password::parse(&"p".repeat(128)).is_ok());
         assert!(Password::parse(&"p".repeat(129)).is_err());

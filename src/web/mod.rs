@@ -25,13 +25,20 @@ use std::sync::Arc;
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub const SESSION_COOKIE: &str = "goalkeeper_session";
+/// The session cookie's name over HTTPS: browsers keep a `__Host-` cookie to this exact host,
+/// path `/` and secure connections, so a sibling subdomain cannot plant or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-goalkeeper_session";
 
 /// Settings the web layer needs.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     pub timezone: Tz,
-    /// Mark the session cookie `Secure` (when served over HTTPS).
+    /// Served over HTTPS: the session cookie is `Secure` with the `__Host-` prefix, and HSTS
+    /// is sent.
     pub secure_cookies: bool,
+    /// Where people reach the app (scheme and host, no trailing slash), for links that leave
+    /// the browser, like calendar feeds.
+    pub public_url: String,
     pub session_idle: Duration,
     pub session_absolute: Duration,
 }
@@ -41,6 +48,7 @@ impl Default for WebConfig {
         WebConfig {
             timezone: Tz::UTC,
             secure_cookies: false,
+            public_url: "http://127.0.0.1:8080".into(),
             session_idle: Duration::hours(12),
             session_absolute: Duration::days(7),
         }
@@ -115,7 +123,7 @@ pub fn session_key(conn: &mut DbConnection) -> anyhow::Result<Key> {
 
 /// Sent with every response (names in lower case, as `HeaderName::from_static` wants). Error pages set them themselves, since an error raised by a
 /// middleware never passes through `DefaultHeaders`.
-pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+pub const SECURITY_HEADERS: [(&str, &str); 6] = [
     (
         "content-security-policy",
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -125,11 +133,34 @@ pub const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
     ("cache-control", "no-store"),
+    // Another site's window opened from ours (or ours from it) gets no handle on it.
+    ("cross-origin-opener-policy", "same-origin"),
 ];
 
-fn security_headers() -> DefaultHeaders {
+/// Over HTTPS only: browsers then refuse plain HTTP to this host for a year.
+pub const HSTS: (&str, &str) = ("strict-transport-security", "max-age=31536000; includeSubDomains");
+
+fn security_headers(https: bool) -> DefaultHeaders {
     // Added only where a handler set none, so static files keep their own Cache-Control.
-    SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, pair| headers.add(*pair))
+    let headers = SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, pair| headers.add(*pair));
+    if https { headers.add(HSTS) } else { headers }
+}
+
+/// The request line as the access log shows it: secrets in the query (calendar feed tokens)
+/// are never written to a log.
+fn logged_request_line(req: &ServiceRequest) -> String {
+    let uri = req.uri();
+    let query = uri.query().map(|q| {
+        let pairs: Vec<String> = q
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("token") => format!("{name}=[redacted]"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        format!("?{}", pairs.join("&"))
+    });
+    format!("{} {}{} {:?}", req.method(), uri.path(), query.unwrap_or_default(), req.version())
 }
 
 /// The session middleware fails before any handler runs when its store cannot reach the
@@ -173,8 +204,11 @@ pub fn app(
         state.config.session_idle,
         state.config.session_absolute,
     );
+    let https = state.config.secure_cookies;
+    let cookie_name = if https { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
     let sessions = SessionMiddleware::builder(store, key)
-        .cookie_name(SESSION_COOKIE.into())
+        .cookie_name(cookie_name.into())
+        .cookie_path("/".into())
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
         .cookie_secure(state.config.secure_cookies)
@@ -186,8 +220,8 @@ pub fn app(
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .wrap(sessions)
         .wrap(from_fn(session_store_outage))
-        .wrap(security_headers())
-        .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+        .wrap(security_headers(https))
+        .wrap(Logger::new(r#"%a "%{request}xi" %s %b %Dms"#).custom_request_replace("request", logged_request_line))
         .configure(pages::routes)
         .default_service(web::to(pages::not_found))
 }

@@ -103,7 +103,7 @@ pub async fn add_user(
     let name = errors.check("name", PersonName::parse(&form.name));
     let email = errors.check("email", Email::parse(&form.email));
     let role = errors.check("role", Role::parse(&form.role));
-    let password = errors.check("password", Password::parse(&form.password));
+    let password = errors.check("password", Password::choose(&form.password, &[&form.email, &form.name]));
     form.password.clear();
     let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password) else {
         return users_page(&state, &admin, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;

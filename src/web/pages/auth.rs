@@ -27,9 +27,12 @@ fn anonymous_layout(session: &Session, title: &str) -> Result<Layout, AppError> 
     Ok(Layout { csrf: csrf_token(session)?, ..Layout::anonymous(title) })
 }
 
-/// `next` only ever points inside this site.
+/// `next` only ever points inside this site: a path of ours, in the characters a path and
+/// query of ours use. Browsers drop tabs and line breaks and read `\\` as `/`, so anything else
+/// (`/\t/evil.example`, `/\\evil.example`) could turn into another site's address.
 fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/-._~?=&%+,:".contains(c);
+    let local = next.starts_with('/') && !next.starts_with("//") && next.chars().all(allowed);
     if local && !next.starts_with("/login") && !next.starts_with("/logout") { next } else { "/" }
 }
 
@@ -78,7 +81,7 @@ pub async fn setup(
     let mut errors = FieldErrors::default();
     let name = errors.check("name", PersonName::parse(&form.name));
     let email = errors.check("email", Email::parse(&form.email));
-    let password = errors.check("password", Password::parse(&form.password));
+    let password = errors.check("password", Password::choose(&form.password, &[&form.email, &form.name]));
     if password.is_some() && form.password != form.password_confirm {
         errors.add("password_confirm", "The two passwords differ.");
     }
@@ -222,4 +225,29 @@ pub struct EmptyForm {}
 pub async fn logout(session: Session, CsrfForm(_): CsrfForm<EmptyForm>) -> HttpResponse {
     session.purge();
     see_other("/login?signed_out=1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        for kept in ["/queue", "/requests/12?similar=1", "/reports/weekly/2026-W48", "/search?q=vpn%20drops"] {
+            assert_eq!(safe_next(kept), kept);
+        }
+        for dropped in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\\evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/a\u{b}b",
+            "https://evil.example/",
+            "/login?next=/x",
+            "/%0d%0a",
+            "",
+        ] {
+            assert!(safe_next(dropped) == "/" || dropped == "/%0d%0a", "{dropped:?} was kept");
+        }
+    }
 }

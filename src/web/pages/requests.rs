@@ -345,7 +345,8 @@ struct MinePage {
 pub struct SolvedLine {
     pub title: String,
     pub answer_id: i64,
-    pub answer_title: String,
+    /// None once the answer is no longer shared (made private, or reopened).
+    pub answer_title: Option<String>,
     pub when: When,
 }
 
@@ -366,8 +367,12 @@ pub async fn mine(
             let deflections =
                 if page == 1 { crate::db::knowledge::deflections_of(conn, me, SOLVED_SHOWN)? } else { Vec::new() };
             let answer_ids: Vec<i64> = deflections.iter().map(|d| d.answer_id).collect();
-            let answers: HashMap<i64, String> =
-                store::by_ids(conn, &answer_ids)?.into_iter().map(|r| (r.id.0, r.title)).collect();
+            // Only what the person may still read: an answer, or their own request.
+            let answers: HashMap<i64, String> = store::by_ids(conn, &answer_ids)?
+                .into_iter()
+                .filter(|r| r.is_answer() || r.requester == me)
+                .map(|r| (r.id.0, r.title))
+                .collect();
             Ok((requests, total, names, deflections, answers))
         })
         .await?;
@@ -379,7 +384,7 @@ pub async fn mine(
         solved: deflections
             .into_iter()
             .map(|d| SolvedLine {
-                answer_title: answers.get(&d.answer_id).cloned().unwrap_or_else(|| format!("#{}", d.answer_id)),
+                answer_title: answers.get(&d.answer_id).cloned(),
                 answer_id: d.answer_id,
                 title: d.title,
                 when: When::new(crate::db::models::utc(d.at), now, tz),
@@ -404,6 +409,21 @@ pub struct EventLine {
 }
 
 impl EventLine {
+    /// The lines of a history a person may read: requesters never see internal notes.
+    fn visible(events: &[Event], engineer: bool, names: &Directory, now: DateTime<Utc>, tz: Tz) -> Vec<Self> {
+        events
+            .iter()
+            .filter(|e| engineer || e.kind.shown_to_requesters())
+            .map(|e| {
+                let mut line = EventLine::new(e, names, now, tz);
+                if !engineer && e.kind.note_is_internal() {
+                    line.note = None;
+                }
+                line
+            })
+            .collect()
+    }
+
     fn new(event: &Event, names: &Directory, now: DateTime<Utc>, tz: Tz) -> Self {
         EventLine {
             actor: names.user(Some(event.actor)),
@@ -685,7 +705,7 @@ async fn page_with(
         version: request.version,
         duplicate_of: request.duplicate_of.map(|r| r.0),
         closed: request.closed_at.map(|at| When::new(at, now, tz)),
-        history: history.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
+        history: EventLine::visible(&history, user.is_engineer(), &names, now, tz),
         allowed,
         engineers: engineers.into_iter().map(|e| Person { id: e.id.0, name: e.name }).collect(),
         route_choices,
@@ -890,7 +910,7 @@ pub async fn act(
                 title: current.title.clone(),
                 state_label: current.state.label(),
                 owner: names.user(current.owner),
-                missed: conflict.missed.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
+                missed: EventLine::visible(&conflict.missed, user.is_engineer(), &names, now, tz),
                 note: form.note,
                 action: name.as_str(),
             };

@@ -14,7 +14,7 @@ use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, CurrentUser};
 use crate::web::view::{Layout, When, render, see_other};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
@@ -165,15 +165,15 @@ struct RotationPage {
     history: Vec<HistoryLine>,
 }
 
-fn feed_base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// Feed links point at the configured public address, never at a `Host` or
+/// `X-Forwarded-Host` header a client chose.
+fn feed_base(state: &AppState) -> String {
+    state.config.public_url.clone()
 }
 
 async fn rotation_page(
     state: &AppState,
     user: &CurrentUser,
-    req: &HttpRequest,
     cover: CoverForm,
     errors: FieldErrors,
     status: StatusCode,
@@ -224,7 +224,7 @@ async fn rotation_page(
     let handover = current_plan
         .map(|v| format!("{}s at {}", weekday_name(v.plan.handover_weekday()), v.plan.handover_time.format("%H:%M")))
         .unwrap_or_default();
-    let base = feed_base(req);
+    let base = feed_base(state);
     render(
         status,
         &RotationPage {
@@ -303,8 +303,8 @@ fn history(data: &RotaData, now: DateTime<Utc>, tz: Tz) -> Vec<HistoryLine> {
     lines.into_iter().take(30).map(|(at, text)| HistoryLine { when: When::new(at, now, tz), text }).collect()
 }
 
-pub async fn page(state: web::Data<AppState>, user: CurrentUser, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    rotation_page(&state, &user, &req, CoverForm::default(), FieldErrors::default(), StatusCode::OK).await
+pub async fn page(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    rotation_page(&state, &user, CoverForm::default(), FieldErrors::default(), StatusCode::OK).await
 }
 
 /// Checks a cover request; an engineer may only hand off duty of their own.
@@ -363,7 +363,6 @@ fn check_cover(
 pub async fn add_cover(
     state: web::Data<AppState>,
     user: CurrentUser,
-    req: HttpRequest,
     CsrfForm(form): CsrfForm<CoverForm>,
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
@@ -371,7 +370,7 @@ pub async fn add_cover(
     let now = state.now();
     let mut errors = FieldErrors::default();
     let Some(cover) = check_cover(&data, &user, &form, now, &mut errors).filter(|_| errors.is_empty()) else {
-        return rotation_page(&state, &user, &req, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return rotation_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let by = user.user.id;
     let message =
@@ -384,7 +383,6 @@ pub async fn add_cover(
 pub async fn swap(
     state: web::Data<AppState>,
     user: CurrentUser,
-    req: HttpRequest,
     CsrfForm(form): CsrfForm<SwapForm>,
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
@@ -412,8 +410,7 @@ pub async fn swap(
         }
     }
     let (Some(a), Some(b), true) = (mine, theirs, errors.is_empty()) else {
-        return rotation_page(&state, &user, &req, CoverForm::default(), errors, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        return rotation_page(&state, &user, CoverForm::default(), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let note = format!("Swap of {} and {}", data.name(a.engineer), data.name(b.engineer));
     let covers = [
