@@ -1,6 +1,7 @@
 //! Extractors: the signed-in user, and forms that must carry the session's CSRF token.
 
 use super::AppState;
+use super::cookies::CookieChannel;
 use super::error::AppError;
 use super::session_store::USER_ID_KEY;
 use super::view::{Flash, Layout, NavUser};
@@ -9,12 +10,11 @@ use crate::db::{self, models::User};
 use crate::domain::{Actor, UserId};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 const CSRF_KEY: &str = "csrf";
-const FLASH_KEY: &str = "flash";
 
 /// The session's CSRF token, created on first use.
 pub fn csrf_token(session: &Session) -> Result<String, AppError> {
@@ -35,22 +35,13 @@ pub fn sign_in(session: &Session, user: UserId) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn set_flash(session: &Session, flash: Flash) {
-    // A lost flash message is cosmetic; the action itself already succeeded.
-    if let Err(e) = session.insert(FLASH_KEY, flash) {
-        tracing::warn!(error = %e, "could not store a flash message");
-    }
-}
-
-pub fn take_flash(session: &Session) -> Option<Flash> {
-    session.remove_as::<Flash>(FLASH_KEY).and_then(Result::ok)
-}
-
 /// A signed-in, enabled user. Anyone else is sent to the sign-in page.
 pub struct CurrentUser {
     pub user: User,
     pub session: Session,
     pub csrf: String,
+    /// Flash messages travel here, never in the session row.
+    pub channel: CookieChannel,
 }
 
 impl CurrentUser {
@@ -68,13 +59,13 @@ impl CurrentUser {
             title: title.into(),
             user: Some(NavUser::from(&self.user)),
             csrf: self.csrf.clone(),
-            flash: take_flash(&self.session),
+            flash: self.channel.take_flash(),
             section,
         }
     }
 
     pub fn flash(&self, text: impl Into<String>) {
-        set_flash(&self.session, Flash::success(text));
+        self.channel.set_flash(Flash::success(text));
     }
 
     pub fn require_engineer(&self) -> Result<(), AppError> {
@@ -92,6 +83,7 @@ impl FromRequest for CurrentUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
+        let channel = req.extensions().get::<CookieChannel>().cloned().unwrap_or_default();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let next = req.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_else(|| "/".into());
         Box::pin(async move {
@@ -105,7 +97,7 @@ impl FromRequest for CurrentUser {
             match user {
                 Some(user) if !user.disabled => {
                     let csrf = csrf_token(&session)?;
-                    Ok(CurrentUser { user, session, csrf })
+                    Ok(CurrentUser { user, session, csrf, channel })
                 }
                 _ => {
                     session.purge();
@@ -139,8 +131,9 @@ fn fields_with_invalid_utf8(body: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// A URL-encoded form whose `csrf_token` matched the session's token. Anything else is
-/// refused with 403 before the handler runs, so nothing changes.
+/// A URL-encoded form whose `csrf_token` matched the session's token (or, for someone not
+/// signed in, the token of their CSRF cookie). Anything else is refused with 403 before the
+/// handler runs, so nothing changes.
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
@@ -149,6 +142,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let session = req.get_session();
+        let channel = req.extensions().get::<CookieChannel>().cloned().unwrap_or_default();
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
@@ -160,7 +154,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 csrf_token: Option<String>,
             }
             let sent = serde_urlencoded::from_bytes::<Token>(&body).ok().and_then(|t| t.csrf_token);
-            let expected = session.get::<String>(CSRF_KEY).ok().flatten();
+            let expected = session.get::<String>(CSRF_KEY).ok().flatten().or_else(|| channel.sent_csrf());
             match (sent, expected) {
                 (Some(sent), Some(expected)) if secrets_match(&sent, &expected) => {}
                 _ => return Err(AppError::Csrf),

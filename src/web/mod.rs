@@ -1,5 +1,6 @@
 //! The web layer: routes, middleware, extractors and page handlers.
 
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod pages;
@@ -206,7 +207,7 @@ pub fn app(
     );
     let https = state.config.secure_cookies;
     let cookie_name = if https { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
-    let sessions = SessionMiddleware::builder(store, key)
+    let sessions = SessionMiddleware::builder(store, key.clone())
         .cookie_name(cookie_name.into())
         .cookie_path("/".into())
         .cookie_http_only(true)
@@ -218,6 +219,8 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(web::Data::new(cookies::CookieSettings { key: key.clone(), secure: https }))
+        .wrap(from_fn(cookies::cookie_channel))
         .wrap(sessions)
         .wrap(from_fn(session_store_outage))
         .wrap(security_headers(https))

@@ -5,8 +5,9 @@ use crate::auth::{hash_password, verify_password};
 use crate::db::users::{self, NewUser, UserError};
 use crate::domain::{Email, Password, PersonName, Role};
 use crate::web::AppState;
+use crate::web::cookies::CookieChannel;
 use crate::web::error::AppError;
-use crate::web::extract::{CsrfForm, CurrentUser, csrf_token, set_flash, sign_in};
+use crate::web::extract::{CsrfForm, CurrentUser, sign_in};
 use crate::web::session_store::USER_ID_KEY;
 use crate::web::view::{Flash, Layout, ok, render, see_other};
 use actix_session::Session;
@@ -23,8 +24,10 @@ const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// …and a client address after this many (it may be an office behind one address).
 const MAX_FAILURES_PER_CLIENT: i64 = 20;
 
-fn anonymous_layout(session: &Session, title: &str) -> Result<Layout, AppError> {
-    Ok(Layout { csrf: csrf_token(session)?, ..Layout::anonymous(title) })
+/// The layout of a page for someone not signed in: its forms carry the CSRF cookie's token,
+/// so showing them writes no session.
+fn anonymous_layout(channel: &CookieChannel, title: &str) -> Result<Layout, AppError> {
+    Ok(Layout { csrf: channel.anonymous_csrf(), ..Layout::anonymous(title) })
 }
 
 /// `next` only ever points inside this site: a path of ours, in the characters a path and
@@ -62,12 +65,12 @@ struct SetupPage {
     errors: FieldErrors,
 }
 
-pub async fn setup_page(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+pub async fn setup_page(state: web::Data<AppState>, channel: CookieChannel) -> Result<HttpResponse, AppError> {
     if state.db(|conn| Ok(users::count(conn)?)).await? > 0 {
         return Ok(see_other("/login"));
     }
     ok(&SetupPage {
-        layout: anonymous_layout(&session, "Set up")?,
+        layout: anonymous_layout(&channel, "Set up")?,
         form: SetupForm::default(),
         errors: FieldErrors::default(),
     })
@@ -76,6 +79,7 @@ pub async fn setup_page(state: web::Data<AppState>, session: Session) -> Result<
 pub async fn setup(
     state: web::Data<AppState>,
     session: Session,
+    channel: CookieChannel,
     CsrfForm(form): CsrfForm<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::default();
@@ -86,7 +90,7 @@ pub async fn setup(
         errors.add("password_confirm", "The two passwords differ.");
     }
     let (Some(name), Some(email), Some(password), true) = (name, email, password, errors.is_empty()) else {
-        let page = SetupPage { layout: anonymous_layout(&session, "Set up")?, form, errors };
+        let page = SetupPage { layout: anonymous_layout(&channel, "Set up")?, form, errors };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let now = state.now();
@@ -105,7 +109,7 @@ pub async fn setup(
         return Ok(see_other("/login"));
     };
     sign_in(&session, admin.id)?;
-    set_flash(&session, Flash::success("Welcome! Add your engineers and requesters here."));
+    channel.set_flash(Flash::success("Welcome! Add your engineers and requesters here."));
     Ok(see_other("/admin/users"))
 }
 
@@ -127,6 +131,7 @@ struct LoginPage {
 }
 
 pub async fn login_page(
+    channel: CookieChannel,
     state: web::Data<AppState>,
     session: Session,
     query: web::Query<LoginQuery>,
@@ -138,7 +143,7 @@ pub async fn login_page(
         return Ok(see_other("/setup"));
     }
     ok(&LoginPage {
-        layout: anonymous_layout(&session, "Sign in")?,
+        layout: anonymous_layout(&channel, "Sign in")?,
         email: String::new(),
         next: safe_next(&query.next).to_owned(),
         message: None,
@@ -164,6 +169,7 @@ enum LoginOutcome {
 pub async fn login(
     state: web::Data<AppState>,
     session: Session,
+    channel: CookieChannel,
     req: HttpRequest,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -209,7 +215,7 @@ pub async fn login(
         LoginOutcome::Disabled => (StatusCode::FORBIDDEN, "This account is disabled. Ask your admin."),
     };
     let page = LoginPage {
-        layout: anonymous_layout(&session, "Sign in")?,
+        layout: anonymous_layout(&channel, "Sign in")?,
         email,
         next: safe_next(&form.next).to_owned(),
         message: Some(message.into()),
