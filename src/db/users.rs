@@ -147,23 +147,57 @@ pub fn record_login_failure(conn: &mut DbConnection, email: &str, client: &str, 
     Ok(())
 }
 
-/// Failed sign-ins since `since`: (for this account, from this client address).
+/// What the sign-in throttle looks at, over the failures since a moment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecentFailures {
+    /// Failures for this account from this client (device or address).
+    pub pair: i64,
+    /// When the last of those happened.
+    pub pair_last: Option<DateTime<Utc>>,
+    /// Failures for this account from clients without its device cookie.
+    pub account_unknown_clients: i64,
+    /// Failures from this address (any account), by clients without a device cookie.
+    pub address: i64,
+}
+
+/// Failed sign-ins since `since`. `client` is `device:<id>` or `ip:<address>`.
 pub fn recent_login_failures(
     conn: &mut DbConnection,
     email: &str,
     client: &str,
+    address: &str,
     since: DateTime<Utc>,
-) -> QueryResult<(i64, i64)> {
+) -> QueryResult<RecentFailures> {
     let recent = login_failures::table.filter(login_failures::at.ge(naive(since)));
-    let by_account = recent.filter(login_failures::email.eq(email)).count().get_result(conn)?;
-    let by_client = recent.filter(login_failures::client.eq(client)).count().get_result(conn)?;
-    Ok((by_account, by_client))
+    let (pair, pair_last): (i64, Option<chrono::NaiveDateTime>) = recent
+        .filter(login_failures::email.eq(email))
+        .filter(login_failures::client.eq(client))
+        .select((diesel::dsl::count_star(), diesel::dsl::max(login_failures::at)))
+        .first(conn)?;
+    let account_unknown_clients = recent
+        .filter(login_failures::email.eq(email))
+        .filter(login_failures::client.like("ip:%"))
+        .count()
+        .get_result(conn)?;
+    let address = recent.filter(login_failures::client.eq(address)).count().get_result(conn)?;
+    Ok(RecentFailures { pair, pair_last: pair_last.map(super::models::utc), account_unknown_clients, address })
 }
 
-/// After a successful sign-in the account starts afresh; old rows are pruned as they age.
-pub fn clear_login_failures(conn: &mut DbConnection, email: &str, older_than: DateTime<Utc>) -> QueryResult<()> {
+/// After a successful sign-in this client starts afresh for the account; old rows are pruned
+/// as they age. Others' failures stay: they still count against their own clients.
+pub fn clear_login_failures(
+    conn: &mut DbConnection,
+    email: &str,
+    client: &str,
+    older_than: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::delete(
-        login_failures::table.filter(login_failures::email.eq(email).or(login_failures::at.lt(naive(older_than)))),
+        login_failures::table.filter(
+            login_failures::email
+                .eq(email)
+                .and(login_failures::client.eq(client))
+                .or(login_failures::at.lt(naive(older_than))),
+        ),
     )
     .execute(conn)?;
     Ok(())

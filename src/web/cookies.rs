@@ -15,6 +15,9 @@ use std::rc::Rc;
 
 pub const FLASH_COOKIE: &str = "goalkeeper_flash";
 pub const CSRF_COOKIE: &str = "goalkeeper_csrf";
+/// Marks a browser that signed in to an account before: failed guesses from elsewhere never
+/// throttle it (see `pages::auth`).
+pub const DEVICE_COOKIE: &str = "goalkeeper_device";
 
 /// The key cookies are encrypted with (the session cookie's), and whether they are `Secure`.
 #[derive(Clone)]
@@ -30,6 +33,9 @@ struct Channel {
     flash_out: Option<Flash>,
     csrf_in: Option<String>,
     csrf_out: Option<String>,
+    /// (account e-mail, device id)
+    device_in: Option<(String, String)>,
+    device_out: Option<(String, String)>,
 }
 
 /// This request's view of the side channel; handlers reach it as an extractor.
@@ -61,6 +67,21 @@ impl CookieChannel {
         token
     }
 
+    /// The device id this browser holds for the account with this e-mail, if any.
+    pub fn device_for(&self, email: &str) -> Option<String> {
+        self.0.borrow().device_in.as_ref().filter(|(known, _)| known == email).map(|(_, id)| id.clone())
+    }
+
+    /// Remembers this browser as one that signed in to the account.
+    pub fn remember_device(&self, email: &str) {
+        let mut channel = self.0.borrow_mut();
+        let id = match &channel.device_in {
+            Some((known, id)) if known == email => id.clone(),
+            _ => crate::auth::random_token(22),
+        };
+        channel.device_out = Some((email.to_owned(), id));
+    }
+
     /// The anonymous CSRF token this browser sent.
     pub fn sent_csrf(&self) -> Option<String> {
         self.0.borrow().csrf_in.clone()
@@ -89,7 +110,7 @@ pub async fn cookie_channel(
         return next.call(req).await;
     };
     let mut jar = CookieJar::new();
-    for name in [FLASH_COOKIE, CSRF_COOKIE] {
+    for name in [FLASH_COOKIE, CSRF_COOKIE, DEVICE_COOKIE] {
         if let Some(cookie) = req.cookie(name) {
             jar.add_original(cookie.into_owned());
         }
@@ -97,8 +118,11 @@ pub async fn cookie_channel(
     let private = jar.private(&settings.key);
     let flash_in = private.get(FLASH_COOKIE).and_then(|c| serde_json::from_str::<Flash>(c.value()).ok());
     let csrf_in = private.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32);
+    let device_in = private
+        .get(DEVICE_COOKIE)
+        .and_then(|c| c.value().split_once('|').map(|(email, id)| (email.to_owned(), id.to_owned())));
     let had_flash = req.cookie(FLASH_COOKIE).is_some();
-    let channel = CookieChannel(Rc::new(RefCell::new(Channel { flash_in, csrf_in, ..Channel::default() })));
+    let channel = CookieChannel(Rc::new(RefCell::new(Channel { flash_in, csrf_in, device_in, ..Channel::default() })));
     req.extensions_mut().insert(channel.clone());
 
     let mut response = next.call(req).await?;
@@ -118,6 +142,11 @@ pub async fn cookie_channel(
     if let Some(token) = state.csrf_out {
         let mut cookie = base(CSRF_COOKIE, token, settings.secure);
         cookie.set_same_site(SameSite::Strict);
+        out.private_mut(&settings.key).add(cookie);
+    }
+    if let Some((email, id)) = state.device_out {
+        let mut cookie = base(DEVICE_COOKIE, format!("{email}|{id}"), settings.secure);
+        cookie.set_max_age(CookieDuration::days(365));
         out.private_mut(&settings.key).add(cookie);
     }
     for cookie in out.delta() {

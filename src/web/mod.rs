@@ -64,6 +64,23 @@ pub struct AppState {
     /// Team settings read from the database, kept for a few seconds (every instance rereads
     /// them soon after an admin saves).
     team_cache: Arc<std::sync::RwLock<Option<(std::time::Instant, TeamSettings)>>>,
+    /// Password hashes running at once: argon2id takes 19 MiB and a core each, so a burst of
+    /// sign-ins waits its turn instead of exhausting memory.
+    hashing: Arc<tokio::sync::Semaphore>,
+    /// Heavy read pages (insights, reports, exports) running at once, so they never hold every
+    /// pooled connection and starve the light pages.
+    heavy: Arc<tokio::sync::Semaphore>,
+}
+
+/// How long one piece of database work may take before the person is told the database is
+/// unavailable (a frozen server otherwise holds the request as long as it is frozen).
+pub const DB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+/// The same for exports, which read a whole period.
+pub const EXPORT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The machine's cores, for sizing pools and limits.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map(usize::from).unwrap_or(2)
 }
 
 /// How long team settings are reused before they are read again.
@@ -71,7 +88,14 @@ const TEAM_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl AppState {
     pub fn new(pool: Pool, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        AppState { pool, clock, config: Arc::new(config), team_cache: Arc::default() }
+        AppState {
+            pool,
+            clock,
+            config: Arc::new(config),
+            team_cache: Arc::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
+            heavy: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
+        }
     }
 
     /// The team's settings (time zone, office hours, triage targets).
@@ -101,18 +125,47 @@ impl AppState {
         self.clock.now()
     }
 
-    /// Runs blocking database work on the thread pool.
+    /// Runs blocking database work on the thread pool, within [`DB_DEADLINE`].
     pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
+        self.db_within(DB_DEADLINE, work).await
+    }
+
+    /// Database work that may take up to `deadline`. Past it the person gets a 503; the work
+    /// itself finishes or fails on its own thread.
+    pub async fn db_within<T, F>(&self, deadline: std::time::Duration, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
         let pool = self.pool.clone();
-        web::block(move || {
+        let blocking = web::block(move || {
             let mut conn = pool.get()?;
             work(&mut conn)
-        })
-        .await?
+        });
+        match actix_web::rt::time::timeout(deadline, blocking).await {
+            Ok(outcome) => outcome?,
+            Err(_) => Err(AppError::Unavailable("the database did not answer in time".into())),
+        }
+    }
+
+    /// Runs a password hash or check off the async workers and outside any database work,
+    /// a bounded number at a time.
+    pub async fn hash<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let _turn = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        Ok(web::block(work).await?)
+    }
+
+    /// A turn for a heavy read page; held until dropped.
+    pub async fn heavy_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+        self.heavy.acquire().await.map_err(|e| AppError::Internal(e.into()))
     }
 }
 

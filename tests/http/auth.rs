@@ -208,26 +208,58 @@ backend_test! {
 }
 
 backend_test! {
-    async fn failed_sign_ins_are_throttled_per_account(app) {
+    async fn failed_sign_ins_wait_longer_each_time_for_that_client(app) {
         app.create_user("eve@example.com", "Eve", Role::Engineer);
         let browser = app.browser();
-        for _ in 0..5 {
-            assert_eq!(
-                browser
-                    .login("eve@example.com", "guessing-wrong")
-                    .await
-                    .status,
-                StatusCode::UNAUTHORIZED
-            );
+        for _ in 0..3 {
+            assert_eq!(browser.login("eve@example.com", "guessing-wrong").await.status, StatusCode::UNAUTHORIZED);
         }
-        let locked = browser.login("eve@example.com", PASSWORD).await;
-        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-        assert!(locked.body.contains("Too many failed sign-ins"));
+        let waiting = browser.login("eve@example.com", PASSWORD).await;
+        assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(waiting.header("retry-after"), "2");
+        app.clock.advance(chrono::Duration::seconds(3));
+        assert_eq!(browser.login("eve@example.com", "still-wrong").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(browser.login("eve@example.com", PASSWORD).await.header("retry-after"), "4", "twice as long");
+        app.clock.advance(chrono::Duration::seconds(5));
+        assert_eq!(browser.login("eve@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+backend_test! {
+    async fn nobody_locks_the_owner_out_of_their_own_browser(app) {
+        app.create_user("eve@example.com", "Eve", Role::Admin);
+        // Eve has signed in from this browser before: it holds the account's device cookie.
+        let eves = app.browser();
+        assert_eq!(eves.login("eve@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
+        assert!(eves.cookie("goalkeeper_device").is_some());
+        eves.get("/admin/users").await;
+        eves.post("/logout", &[]).await;
+        // Someone guesses her password from many addresses, and from ours.
+        {
+            let mut conn = app.pool.get().expect("connection");
+            let now = goalkeeper::domain::Clock::now(&*app.clock);
+            for n in 0..60 {
+                goalkeeper::db::users::record_login_failure(&mut conn, "eve@example.com", &format!("ip:10.0.{}.{}", n / 200, n % 200), now).expect("failure");
+            }
+        }
+        let attacker = app.browser();
+        for _ in 0..3 {
+            attacker.login("eve@example.com", "guess").await;
+        }
+        let refused = attacker.login("eve@example.com", PASSWORD).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "unknown clients wait");
+        // Eve, in her own browser, with the right password, gets in at once.
+        let back = eves.login("eve@example.com", PASSWORD).await;
+        assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+        assert_eq!(eves.get("/admin/users").await.status, StatusCode::OK);
+        // A wrong guess in her browser counts for her browser only.
+        eves.post("/logout", &[]).await;
+        assert_eq!(eves.get("/admin/users").await.status, StatusCode::SEE_OTHER, "signed out");
+        assert_eq!(eves.login("eve@example.com", "typo").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(eves.login("eve@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
+        // The window passes and new browsers get in again.
         app.clock.advance(chrono::Duration::minutes(16));
-        assert_eq!(
-            browser.login("eve@example.com", PASSWORD).await.status,
-            StatusCode::SEE_OTHER
-        );
+        assert_eq!(app.browser().login("eve@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
     }
 }
 

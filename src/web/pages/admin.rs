@@ -109,9 +109,9 @@ pub async fn add_user(
         return users_page(&state, &admin, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let now = state.now();
+    let hash = state.hash(move || hash_password(&password)).await??;
     let created = state
         .db(move |conn| {
-            let hash = hash_password(&password)?;
             let new = NewUser { email: email.as_str(), name: name.as_str(), role, password_hash: &hash };
             match users::create(conn, &new, now) {
                 Ok(user) => Ok(Some(user)),

@@ -14,15 +14,8 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-
-/// Failed sign-ins counted over this window…
-const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// …lock an account after this many…
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// …and a client address after this many (it may be an office behind one address).
-const MAX_FAILURES_PER_CLIENT: i64 = 20;
 
 /// The layout of a page for someone not signed in: its forms carry the CSRF cookie's token,
 /// so showing them writes no session.
@@ -94,9 +87,9 @@ pub async fn setup(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let now = state.now();
+    let hash = state.hash(move || hash_password(&password)).await??;
     let created = state
         .db(move |conn| {
-            let hash = hash_password(&password)?;
             let new = NewUser { email: email.as_str(), name: name.as_str(), role: Role::Admin, password_hash: &hash };
             match users::create_first_admin(conn, &new, now) {
                 Ok(user) => Ok(Some(user)),
@@ -159,9 +152,39 @@ pub struct LoginForm {
     pub next: String,
 }
 
+/// How long a failed sign-in keeps counting.
+const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+/// Failures for one account from one client (a device, or an address without the account's
+/// device cookie) before each further try waits: 2 s, 4 s, 8 s … up to the window.
+const FREE_FAILURES: i64 = 2;
+/// Failures for one account from all clients without its device cookie before those clients
+/// are refused for the window (guessing from many addresses). The owner's device still gets in.
+const MAX_FAILURES_UNKNOWN_CLIENTS: i64 = 50;
+/// Failures from one address, any account, before clients there without a device cookie are
+/// refused for the window (one address guessing many accounts). Devices that signed in before
+/// still get in, so colleagues behind the same proxy are not locked out.
+const MAX_FAILURES_PER_ADDRESS: i64 = 100;
+
+/// How long this client must wait before trying this account again, if at all.
+fn throttle(failures: &users::RecentFailures, known_device: bool, now: DateTime<Utc>) -> Option<Duration> {
+    if !known_device
+        && (failures.account_unknown_clients >= MAX_FAILURES_UNKNOWN_CLIENTS
+            || failures.address >= MAX_FAILURES_PER_ADDRESS)
+    {
+        return Some(THROTTLE_WINDOW);
+    }
+    let over = failures.pair - FREE_FAILURES;
+    if over <= 0 {
+        return None;
+    }
+    let delay = Duration::seconds(1i64 << over.min(10)).min(THROTTLE_WINDOW);
+    let wait_until = failures.pair_last? + delay;
+    (wait_until > now).then(|| wait_until - now)
+}
+
 enum LoginOutcome {
     SignedIn(crate::domain::UserId),
-    Throttled,
+    Throttled(Duration),
     Refused,
     Disabled,
 }
@@ -173,55 +196,76 @@ pub async fn login(
     req: HttpRequest,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let client = req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let address =
+        format!("ip:{}", req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_else(|| "unknown".into()));
     let email = form.email.trim().to_lowercase();
-    let password = form.password.clone();
+    let device = channel.device_for(&email);
+    let client = device.as_ref().map(|id| format!("device:{id}")).unwrap_or_else(|| address.clone());
     let now = state.now();
-    let outcome = {
-        let email = email.clone();
-        state
-            .db(move |conn| {
-                let (by_account, by_client) =
-                    users::recent_login_failures(conn, &email, &client, now - THROTTLE_WINDOW)?;
-                if by_account >= MAX_FAILURES_PER_ACCOUNT || by_client >= MAX_FAILURES_PER_CLIENT {
-                    return Ok(LoginOutcome::Throttled);
-                }
-                let found = users::by_email(conn, &email)?;
-                let matches = verify_password(&password, found.as_ref().map(|(_, hash)| hash.as_str()));
-                match found {
-                    Some((user, _)) if matches && user.disabled => Ok(LoginOutcome::Disabled),
-                    Some((user, _)) if matches => {
-                        users::clear_login_failures(conn, &email, now - THROTTLE_WINDOW)?;
+    let (lookup_email, lookup_client, lookup_address) = (email.clone(), client.clone(), address.clone());
+    let (failures, found) = state
+        .db(move |conn| {
+            let since = now - THROTTLE_WINDOW;
+            let failures = users::recent_login_failures(conn, &lookup_email, &lookup_client, &lookup_address, since)?;
+            Ok((failures, users::by_email(conn, &lookup_email)?))
+        })
+        .await?;
+    let outcome = match throttle(&failures, device.is_some(), now) {
+        Some(wait) => LoginOutcome::Throttled(wait),
+        None => {
+            // The hash is checked with no database connection held, a few at a time.
+            let (password, stored) = (form.password.clone(), found.as_ref().map(|(_, hash)| hash.clone()));
+            let matches = state.hash(move || verify_password(&password, stored.as_deref())).await?;
+            let (email, client) = (email.clone(), client.clone());
+            let user = found.map(|(user, _)| user);
+            state
+                .db(move |conn| match user {
+                    Some(user) if matches && user.disabled => Ok(LoginOutcome::Disabled),
+                    Some(user) if matches => {
+                        users::clear_login_failures(conn, &email, &client, now - THROTTLE_WINDOW)?;
                         Ok(LoginOutcome::SignedIn(user.id))
                     }
                     _ => {
                         users::record_login_failure(conn, &email, &client, now)?;
                         Ok(LoginOutcome::Refused)
                     }
-                }
-            })
-            .await?
+                })
+                .await?
+        }
     };
-    let (status, message) = match outcome {
+    let (status, message, retry_after) = match outcome {
         LoginOutcome::SignedIn(user) => {
             sign_in(&session, user)?;
+            channel.remember_device(&email);
             return Ok(see_other(safe_next(&form.next)));
         }
-        LoginOutcome::Throttled => (
+        LoginOutcome::Throttled(wait) => (
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed sign-ins. Wait 15 minutes and try again, or ask your admin.",
+            format!(
+                "Too many failed sign-ins for this account from here. Try again in {} seconds, or ask your admin.",
+                wait.num_seconds().max(1)
+            ),
+            Some(wait.num_seconds().max(1)),
         ),
-        LoginOutcome::Refused => (StatusCode::UNAUTHORIZED, "That e-mail and password do not match an account."),
-        LoginOutcome::Disabled => (StatusCode::FORBIDDEN, "This account is disabled. Ask your admin."),
+        LoginOutcome::Refused => {
+            (StatusCode::UNAUTHORIZED, "That e-mail and password do not match an account.".to_owned(), None)
+        }
+        LoginOutcome::Disabled => (StatusCode::FORBIDDEN, "This account is disabled. Ask your admin.".to_owned(), None),
     };
     let page = LoginPage {
         layout: anonymous_layout(&channel, "Sign in")?,
         email,
         next: safe_next(&form.next).to_owned(),
-        message: Some(message.into()),
+        message: Some(message),
         signed_out: false,
     };
-    render(status, &page)
+    let mut response = render(status, &page)?;
+    if let Some(seconds) = retry_after
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -55,7 +55,8 @@ async fn download(
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
     let (from, to) = period(state, query).await?;
-    let body = state.db(move |conn| Ok(export(conn, from, to)?)).await?;
+    let _turn = state.heavy_turn().await?;
+    let body = state.db_within(crate::web::EXPORT_DEADLINE, move |conn| Ok(export(conn, from, to)?)).await?;
     Ok(csv_response(name, body))
 }
 

@@ -151,6 +151,7 @@ pub async fn page(
     query: web::Query<InsightsQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
+    let _turn = state.heavy_turn().await?;
     let count =
         query.weeks.as_deref().and_then(|w| w.parse::<usize>().ok()).filter(|w| (1..=52).contains(w)).unwrap_or(12);
     let team = state.team().await?;

@@ -58,6 +58,7 @@ fn time_rows(report: &WeeklyReport) -> Vec<TimeRow> {
 }
 
 async fn build(state: &AppState, week: IsoWeek) -> Result<WeeklyReport, AppError> {
+    let _turn = state.heavy_turn().await?;
     let team = state.team().await?;
     let now = state.now();
     state.db(move |conn| Ok(report::weekly(conn, week, &team, now)?)).await
