@@ -242,7 +242,10 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         .timezone
         .parse()
         .map_err(|_| anyhow::anyhow!("--timezone: {:?} is not an IANA time zone", args.timezone))?;
-    let pool_size = if url.is_sqlite() { 8 } else { 16 };
+    // Enough connections that light pages always find one while heavy pages (which take turns,
+    // one per core) and sign-ins (hashed outside the database) run.
+    let cores = u32::try_from(web::cores()).unwrap_or(2);
+    let pool_size = (4 * cores).max(if url.is_sqlite() { 8 } else { 16 });
     let pool = db::open(url, pool_size)?;
     let key = {
         let mut conn = pool.get()?;
@@ -260,14 +263,55 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let purge_state = state.clone();
         actix_web::rt::spawn(async move { purge_expired_sessions(purge_state).await });
-        let mut server = actix_web::HttpServer::new(move || web::app(state.clone(), key.clone()));
+        let draining = state.draining.clone();
+        let mut server = actix_web::HttpServer::new(move || web::app(state.clone(), key.clone()))
+            .disable_signals()
+            .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
         if let Some(workers) = args.workers {
             server = server.workers(workers);
         }
         let server = server.bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
         tracing::info!(bind = %args.bind, database = %db::redact(&display_url(url)), "Goalkeeper is serving");
-        server.run().await.context("server stopped with an error")
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            stop_signal().await;
+            // First tell keep-alive clients to close (each response now says so), then stop
+            // taking connections and let the requests in flight finish.
+            tracing::info!("stopping: draining connections");
+            draining.store(true, std::sync::atomic::Ordering::Relaxed);
+            actix_web::rt::time::sleep(DRAIN).await;
+            handle.stop(true).await;
+        });
+        server.await.context("server stopped with an error")
     })
+}
+
+/// After SIGTERM or Ctrl-C: how long responses keep telling clients to close their
+/// connections before the server stops accepting…
+const DRAIN: std::time::Duration = std::time::Duration::from_millis(1500);
+/// …and how long requests in flight then have to finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Resolves on SIGTERM (what service managers send) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    use actix_web::rt::signal;
+    #[cfg(unix)]
+    {
+        let mut terminate = match signal::unix::signal(signal::unix::SignalKind::terminate()) {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C still stops the server");
+                let _ = signal::ctrl_c().await;
+                return;
+            }
+        };
+        futures_util::future::select(Box::pin(signal::ctrl_c()), Box::pin(terminate.recv())).await;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = signal::ctrl_c().await;
+    }
 }
 
 fn display_url(url: &DatabaseUrl) -> String {

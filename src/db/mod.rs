@@ -85,26 +85,50 @@ pub fn redact(raw: &str) -> String {
 pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
     match url {
         DatabaseUrl::Sqlite(path) => {
-            let mut conn = SqliteConnection::establish(path)?;
+            // SQLite's own message ("unable to open database file") does not say which file.
+            let mut conn = SqliteConnection::establish(path).map_err(|e| {
+                ConnectionError::BadConnection(format!(
+                    "{e} (SQLite file {path}: does its folder exist, and may we write there?)"
+                ))
+            })?;
             // busy_timeout first, so switching to WAL waits for other writers.
             conn.batch_execute(
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
-            .map_err(|e| ConnectionError::BadConnection(format!("setting SQLite pragmas: {e}")))?;
+            .map_err(|e| ConnectionError::BadConnection(format!("setting SQLite pragmas on {path}: {e}")))?;
             Ok(DbConnection::Sqlite(conn))
         }
-        DatabaseUrl::Postgres(raw) => {
-            let with_timeout = if raw.contains("connect_timeout=") {
-                raw.clone()
-            } else {
-                let separator = if raw.contains('?') { '&' } else { '?' };
-                format!("{raw}{separator}connect_timeout={}", CONNECT_TIMEOUT.as_secs())
-            };
-            Ok(DbConnection::Pg(PgConnection::establish(&with_timeout)?))
-        }
+        DatabaseUrl::Postgres(raw) => Ok(DbConnection::Pg(PgConnection::establish(&with_pg_limits(raw))?)),
     }
 }
+
+/// A PostgreSQL URL with the limits that keep a sick server from holding requests: a connect
+/// timeout, TCP keepalives (a vanished server is noticed in seconds), a statement timeout (a
+/// runaway query ends on the server) — each unless the URL sets it already. A server whose
+/// processes are frozen still answers TCP, so requests also have a deadline of their own
+/// (`web::DB_DEADLINE`).
+pub fn with_pg_limits(raw: &str) -> String {
+    let limits = [
+        ("connect_timeout", CONNECT_TIMEOUT.as_secs().to_string()),
+        ("keepalives", "1".into()),
+        ("keepalives_idle", "10".into()),
+        ("keepalives_interval", "5".into()),
+        ("keepalives_count", "3".into()),
+        ("options", format!("-c%20statement_timeout%3D{}", STATEMENT_TIMEOUT.as_millis())),
+    ];
+    let mut url = raw.to_owned();
+    for (name, value) in limits {
+        if !url.contains(&format!("{name}=")) {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separator}{name}={value}");
+        }
+    }
+    url
+}
+
+/// The longest one PostgreSQL statement may run (exports read in chunks well under it).
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// r2d2 manager that opens connections by URL scheme (the derived `establish` would try each
 /// backend in turn, and SQLite would happily create a file named like a PostgreSQL URL).
@@ -154,9 +178,9 @@ pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
         DbConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE_MIGRATIONS).map(|m| m.len()),
         DbConnection::Pg(inner) => {
             // Instances starting together take turns; the later ones find nothing to do.
-            inner.batch_execute("SELECT pg_advisory_lock(6172839)")?;
+            inner.batch_execute(&format!("SELECT pg_advisory_lock({})", lock::MIGRATIONS))?;
             let applied = inner.run_pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len());
-            inner.batch_execute("SELECT pg_advisory_unlock(6172839)")?;
+            inner.batch_execute(&format!("SELECT pg_advisory_unlock({})", lock::MIGRATIONS))?;
             applied
         }
     }
@@ -200,6 +224,22 @@ where
     }
 }
 
+/// Keys for [`serialize`].
+pub mod lock {
+    pub const MIGRATIONS: i64 = 6_172_839;
+    pub const SETUP: i64 = 6_172_840;
+}
+
+/// Inside a write transaction: waits until no other transaction holds `key`, and holds it
+/// until this one ends. On SQLite every write transaction already excludes the others
+/// (`BEGIN IMMEDIATE`); on PostgreSQL this takes a transaction-scoped advisory lock.
+pub fn serialize(conn: &mut DbConnection, key: i64) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Pg(inner) => inner.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})")),
+    }
+}
+
 /// Several reads that must agree with each other.
 pub fn read_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
@@ -218,7 +258,29 @@ pub fn backup(conn: &mut DbConnection, path: &std::path::Path) -> anyhow::Result
     if path.exists() {
         anyhow::bail!("{} already exists; choose a new file", path.display());
     }
-    let target = path.to_str().ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+    // The copy is written under a temporary name beside the target and renamed only once it
+    // passed its check: an interrupted backup leaves no file at the path that looks complete.
+    let file_name =
+        path.file_name().and_then(|n| n.to_str()).ok_or_else(|| anyhow::anyhow!("the backup path must name a file"))?;
+    let partial = path.with_file_name(format!(".{file_name}.partial-{}", crate::auth::random_token(8)));
+    let outcome = write_checked_copy(inner, &partial);
+    match outcome.and_then(|()| {
+        // No-clobber: a file that appeared at the path meanwhile is never replaced.
+        std::fs::hard_link(&partial, path).map_err(|e| anyhow::anyhow!("moving the backup to {}: {e}", path.display()))
+    }) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&partial);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+fn write_checked_copy(inner: &mut SqliteConnection, partial: &std::path::Path) -> anyhow::Result<()> {
+    let target = partial.to_str().ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
     inner.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))?;
 
     #[derive(QueryableByName)]
@@ -228,11 +290,15 @@ pub fn backup(conn: &mut DbConnection, path: &std::path::Path) -> anyhow::Result
     }
     let mut copy = SqliteConnection::establish(target)?;
     let verdict: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut copy)?;
+    drop(copy);
     match verdict.as_slice() {
-        [only] if only.integrity_check == "ok" => Ok(()),
+        [only] if only.integrity_check == "ok" => {
+            // On disk before it gets its real name.
+            std::fs::File::open(partial)?.sync_all()?;
+            Ok(())
+        }
         problems => anyhow::bail!(
-            "the backup at {} failed its integrity check: {}",
-            path.display(),
+            "the backup failed its integrity check: {}",
             problems.iter().map(|p| p.integrity_check.as_str()).collect::<Vec<_>>().join("; ")
         ),
     }

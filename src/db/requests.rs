@@ -41,6 +41,25 @@ pub enum FileError {
 /// Files a request (or finds the one already filed with this idempotency key).
 /// Returns the request and whether it was created now.
 pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<(RequestId, bool), FileError> {
+    match file_once(conn, new, now) {
+        // Two posts of one key at once: on PostgreSQL the later one waits for the earlier and
+        // then meets its key. The earlier one's request is the answer.
+        Err(FileError::Db(DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)))
+            if new.idempotency_key.is_some() =>
+        {
+            let key = new.idempotency_key.unwrap_or_default();
+            let filed = filed_with_key(conn, new.requester, key)?;
+            filed.map(|id| (id, false)).ok_or(FileError::Db(DieselError::NotFound))
+        }
+        other => other,
+    }
+}
+
+fn file_once(
+    conn: &mut DbConnection,
+    new: &NewRequest<'_>,
+    now: DateTime<Utc>,
+) -> Result<(RequestId, bool), FileError> {
     write_transaction(conn, |conn| {
         if let Some(key) = new.idempotency_key
             && let Some(id) = filed_with_key(conn, new.requester, key)?

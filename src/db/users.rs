@@ -53,6 +53,8 @@ pub fn create(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -
 /// Creates the first admin; refuses once anyone exists (the setup page works only once).
 pub fn create_first_admin(conn: &mut DbConnection, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<User, UserError> {
     write_transaction(conn, |conn| {
+        // Several setup forms at once: one at a time, so only the first finds nobody.
+        super::serialize(conn, super::lock::SETUP)?;
         if count(conn)? > 0 {
             return Err(UserError::AlreadySetUp);
         }

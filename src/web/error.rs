@@ -20,6 +20,10 @@ pub enum AppError {
     TooLarge,
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database is there but cannot store anything: the disk is full or the file is
+    /// read-only.
+    #[error("storage unavailable: {0}")]
+    Storage(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -34,8 +38,34 @@ impl From<diesel::result::Error> for AppError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => AppError::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(_, ref info) if storage_failure(info.message()) => {
+                AppError::Storage(info.message().to_owned())
+            }
             other => AppError::Internal(other.into()),
         }
+    }
+}
+
+/// Whether a database message says the storage itself refused: SQLite's SQLITE_FULL,
+/// SQLITE_READONLY and SQLITE_IOERR, PostgreSQL's disk_full and read-only transactions.
+pub fn storage_failure(message: &str) -> bool {
+    const SIGNS: [&str; 6] = [
+        "database or disk is full",
+        "readonly database",
+        "disk i/o error",
+        "no space left on device",
+        "could not extend file",
+        "read-only transaction",
+    ];
+    let message = message.to_lowercase();
+    SIGNS.iter().any(|sign| message.contains(sign))
+}
+
+impl AppError {
+    /// A failure wrapped on its way here (as `anyhow`) that is really the storage refusing.
+    fn storage_in_chain(&self) -> Option<String> {
+        let AppError::Internal(e) = self else { return None };
+        e.chain().map(|cause| cause.to_string()).find(|text| storage_failure(text))
     }
 }
 
@@ -69,6 +99,10 @@ impl AppError {
             AppError::NotFound => ("Not found", "There is nothing here, or it is not yours to see.".into()),
             AppError::BadRequest(why) => ("Bad request", why.clone()),
             AppError::TooLarge => ("Too large", "What you sent is larger than Goalkeeper accepts.".into()),
+            AppError::Storage(_) => (
+                "Cannot save right now",
+                "Goalkeeper's storage is full or read-only, so it cannot save anything. Nothing was changed; reading still works. Tell your admin.".into(),
+            ),
             AppError::Unavailable(_) => (
                 "Unavailable",
                 "Goalkeeper cannot reach its database right now. Nothing was changed; try again in a moment.".into(),
@@ -89,12 +123,16 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) if self.storage_in_chain().is_some() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = self.storage_in_chain() {
+            return AppError::Storage(cause).error_response();
+        }
         match self {
             AppError::SignInRequired { next } => {
                 let target = format!(
@@ -105,6 +143,7 @@ impl ResponseError for AppError {
             }
             AppError::Internal(e) => tracing::error!(error = ?e, "request failed"),
             AppError::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
+            AppError::Storage(e) => tracing::error!(error = %e, "storage refuses writes"),
             _ => {}
         }
         let status = self.status_code();

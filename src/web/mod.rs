@@ -70,6 +70,9 @@ pub struct AppState {
     /// Heavy read pages (insights, reports, exports) running at once, so they never hold every
     /// pooled connection and starve the light pages.
     heavy: Arc<tokio::sync::Semaphore>,
+    /// Set when the server is about to stop: responses close their connections, so clients
+    /// send nothing more on them that could be cut off.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How long one piece of database work may take before the person is told the database is
@@ -95,6 +98,7 @@ impl AppState {
             team_cache: Arc::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
             heavy: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
+            draining: Arc::default(),
         }
     }
 
@@ -239,6 +243,21 @@ async fn session_store_outage(
     })
 }
 
+/// While draining before a stop, every response closes its keep-alive connection.
+async fn close_when_draining(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let draining = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.draining.load(std::sync::atomic::Ordering::Relaxed));
+    let mut response = next.call(req).await?;
+    if draining {
+        response.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(response)
+}
+
 /// The whole application, ready for `HttpServer::new` or `actix_web::test::init_service`.
 pub fn app(
     state: AppState,
@@ -277,6 +296,7 @@ pub fn app(
         .wrap(sessions)
         .wrap(from_fn(session_store_outage))
         .wrap(security_headers(https))
+        .wrap(from_fn(close_when_draining))
         .wrap(Logger::new(r#"%a "%{request}xi" %s %b %Dms"#).custom_request_replace("request", logged_request_line))
         .configure(pages::routes)
         .default_service(web::to(pages::not_found))
