@@ -2,7 +2,6 @@
 
 use crate::support::PgDatabase;
 use actix_web::body::{BoxBody, to_bytes};
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{TimeZone, Utc};
@@ -16,7 +15,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-type Call = Rc<dyn Fn(actix_http::Request) -> LocalBoxFuture<'static, ServiceResponse<BoxBody>>>;
+/// A request through the whole app; an error a middleware raises becomes the response the
+/// server would send for it.
+type Call = Rc<dyn Fn(actix_http::Request) -> LocalBoxFuture<'static, actix_web::HttpResponse<BoxBody>>>;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -120,7 +121,12 @@ impl TestApp {
         let service = Rc::new(test::init_service(web::app(state, key)).await);
         let call: Call = Rc::new(move |req| {
             let service = service.clone();
-            Box::pin(async move { test::call_service(&*service, req).await.map_into_boxed_body() })
+            Box::pin(async move {
+                match test::try_call_service(&*service, req).await {
+                    Ok(response) => response.map_into_boxed_body().into_parts().1,
+                    Err(e) => e.error_response(),
+                }
+            })
         });
         TestApp { call, pool, clock, _database: database }
     }

@@ -6,6 +6,7 @@ mod support;
 
 mod admin;
 mod auth;
+mod hardening;
 mod insights;
 mod knowledge;
 mod requests;
