@@ -55,3 +55,107 @@ fn user_add_refuses_a_short_password() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("at least 8 characters"));
 }
+
+#[test]
+fn an_interrupted_backup_leaves_nothing_at_its_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("live.db");
+    let seeded = Command::new(BINARY)
+        .args(["seed", "--requests", "20000"])
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
+        .output()
+        .expect("seed");
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let backup = dir.path().join("backup.db");
+    // Killed at several moments of its work: whatever was written, the path is empty or holds a
+    // whole, checked copy, and the next backup to it works.
+    for delay_ms in [5u64, 40, 150] {
+        let mut child = Command::new(BINARY)
+            .args(["backup", &backup.to_string_lossy()])
+            .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start backup");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let finished = child.wait().expect("wait").success();
+        if finished {
+            assert!(backup.exists());
+            std::fs::remove_file(&backup).expect("remove the finished copy");
+        } else {
+            assert!(!backup.exists(), "a killed backup left a file at its path (after {delay_ms} ms)");
+        }
+    }
+    let completed = Command::new(BINARY)
+        .args(["backup", &backup.to_string_lossy()])
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
+        .output()
+        .expect("backup");
+    assert!(completed.status.success(), "{}", String::from_utf8_lossy(&completed.stderr));
+    use diesel::prelude::*;
+    let mut copy = diesel::SqliteConnection::establish(&backup.to_string_lossy()).expect("open backup");
+    let requests: i64 = goalkeeper::db::schema::requests::table.count().get_result(&mut copy).expect("count");
+    assert_eq!(requests, 20_000);
+}
+
+#[test]
+fn sigterm_lets_keep_alive_clients_finish_every_request_they_sent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("live.db");
+    add_user(&db, "ada@example.com", "Ada", "admin", "a long password");
+    let server = support::Server::start(&db);
+    let port = server.port;
+    // Four clients, each on one keep-alive connection, asking as fast as they can.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                use std::io::{BufRead, BufReader, Read, Write};
+                let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let (mut answered, mut cut_off) = (0, 0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").is_err() {
+                        break; // closed before we sent: nothing was lost
+                    }
+                    let mut status = String::new();
+                    if reader.read_line(&mut status).unwrap_or(0) == 0 {
+                        cut_off += 1; // sent, and never answered
+                        break;
+                    }
+                    let (mut length, mut close) = (0usize, false);
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap_or(0);
+                        let lower = line.to_ascii_lowercase();
+                        if let Some(v) = lower.strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                        close |= lower.starts_with("connection: close");
+                        if line == "\r\n" || line.is_empty() {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    let _ = reader.read_exact(&mut body);
+                    answered += 1;
+                    if close {
+                        break; // the server asked us to stop using this connection
+                    }
+                }
+                (answered, cut_off)
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let results: Vec<(usize, usize)> = clients.into_iter().map(|c| c.join().expect("client")).collect();
+    assert!(results.iter().all(|(answered, _)| *answered > 0), "{results:?}");
+    assert_eq!(results.iter().map(|(_, cut)| cut).sum::<usize>(), 0, "requests cut off: {results:?}");
+}

@@ -289,3 +289,95 @@ fn connection_problems_print_the_real_cause_quickly() {
     assert!(started.elapsed() < Duration::from_secs(6));
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not exist"));
 }
+
+/// A TCP proxy in front of PostgreSQL that can freeze: connections stay open and accepted, but
+/// nothing passes, as when the server's processes are stopped.
+struct FreezableProxy {
+    port: u16,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FreezableProxy {
+    fn start(upstream: std::net::SocketAddr) -> FreezableProxy {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = frozen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = std::net::TcpStream::connect(upstream) else { continue };
+                for (mut from, mut to) in
+                    [(client.try_clone().expect("clone"), server.try_clone().expect("clone")), (server, client)]
+                {
+                    let flag = flag.clone();
+                    std::thread::spawn(move || {
+                        let mut buffer = [0u8; 16 * 1024];
+                        loop {
+                            while flag.load(Ordering::Relaxed) {
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                            match from.read(&mut buffer) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => {
+                                    while flag.load(Ordering::Relaxed) {
+                                        std::thread::sleep(Duration::from_millis(20));
+                                    }
+                                    if to.write_all(&buffer[..n]).is_err() {
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        FreezableProxy { port, frozen }
+    }
+
+    fn freeze(&self, frozen: bool) {
+        self.frozen.store(frozen, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_frozen_database_answers_503_within_the_deadline_and_the_app_recovers() {
+    let Some(database) = PgDatabase::create() else {
+        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL");
+        return;
+    };
+    migrate(&database.url);
+    add_user_url(&database.url, "gina@example.com", "Gina", "engineer", PASSWORD);
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&"127.0.0.1:5432").expect("address").next().expect("one");
+    let proxy = FreezableProxy::start(upstream);
+    let through_proxy =
+        support::with_database(&format!("postgres://postgres@127.0.0.1:{}/x", proxy.port), &database.name);
+    let server = Server::start_url(&through_proxy);
+    let gina = client();
+    sign_in(&gina, &server, "gina@example.com");
+    assert_eq!(gina.get(server.url("/queue")).send().expect("queue").status().as_u16(), 200);
+
+    proxy.freeze(true);
+    let started = Instant::now();
+    let page = gina.get(server.url("/queue")).send().expect("an answer while the database is frozen");
+    let waited = started.elapsed();
+    assert_eq!(page.status().as_u16(), 503);
+    assert!(waited < Duration::from_secs(14), "answered after {waited:?}");
+    let ready = gina.get(server.url("/readyz")).send().expect("readyz");
+    assert_eq!(ready.status().as_u16(), 503);
+
+    proxy.freeze(false);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut status = 0;
+    while Instant::now() < deadline {
+        status = gina.get(server.url("/queue")).send().map(|r| r.status().as_u16()).unwrap_or(0);
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(status, 200, "the app recovers once the database thaws");
+}

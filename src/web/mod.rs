@@ -301,3 +301,16 @@ pub fn app(
         .configure(pages::routes)
         .default_service(web::to(pages::not_found))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::logged_request_line;
+
+    #[test]
+    fn calendar_tokens_never_reach_the_log() {
+        let req = actix_web::test::TestRequest::with_uri("/rotation/7.ics?token=s3cr3tT0ken&x=1").to_srv_request();
+        let line = logged_request_line(&req);
+        assert_eq!(line, "GET /rotation/7.ics?token=[redacted]&x=1 HTTP/1.1");
+        assert!(!line.contains("s3cr3t"));
+    }
+}

@@ -39,11 +39,15 @@ impl DbSessionStore {
     {
         let pool = self.pool.clone();
         let now = self.clock.now();
-        actix_web::web::block(move || {
+        let blocking = actix_web::web::block(move || {
             let mut conn = pool.get()?;
             work(&mut conn, now)
-        })
-        .await?
+        });
+        // The same deadline as every other database call: a frozen server gets a 503.
+        match actix_web::rt::time::timeout(super::DB_DEADLINE, blocking).await {
+            Ok(outcome) => outcome?,
+            Err(_) => Err(anyhow::anyhow!("the session store did not answer in time")),
+        }
     }
 }
 

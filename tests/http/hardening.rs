@@ -249,3 +249,28 @@ backend_test! {
         assert!(heavy.iter().chain(light.iter()).all(|r| r.status == StatusCode::OK));
     }
 }
+
+#[actix_web::test]
+async fn over_https_cookies_are_host_only_and_browsers_remember_to_use_https() {
+    let config = goalkeeper::web::WebConfig {
+        secure_cookies: true,
+        public_url: "https://goalkeeper.example.com".into(),
+        ..goalkeeper::web::WebConfig::default()
+    };
+    let app = TestApp::sqlite_with(config).await;
+    app.create_user("ada@example.com", "Ada", Role::Admin);
+    let browser = app.browser();
+    let page = browser.get("/login").await;
+    assert_eq!(page.header("strict-transport-security"), "max-age=31536000; includeSubDomains");
+    let signed_in = browser.login("ada@example.com", crate::helpers::PASSWORD).await;
+    let session_cookie = signed_in
+        .headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-goalkeeper_session="))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(session_cookie.contains("Secure") && session_cookie.contains("Path=/"), "{session_cookie}");
+    assert!(!session_cookie.contains("Domain="), "{session_cookie}");
+    assert!(browser.get("/rotation").await.body.contains("https://goalkeeper.example.com/rotation.ics?token="));
+}

@@ -107,17 +107,27 @@ impl TestApp {
         Self::start(database, url).await
     }
 
+    /// On SQLite, with this configuration (HTTPS, a public address…).
+    pub async fn sqlite_with(config: WebConfig) -> TestApp {
+        let (database, url) = TestDatabase::sqlite();
+        Self::start_with(database, url, config).await
+    }
+
     pub async fn postgres() -> Option<TestApp> {
         let (database, url) = TestDatabase::postgres()?;
         Some(Self::start(database, url).await)
     }
 
     async fn start(database: TestDatabase, url: DatabaseUrl) -> TestApp {
+        Self::start_with(database, url, WebConfig::default()).await
+    }
+
+    async fn start_with(database: TestDatabase, url: DatabaseUrl, config: WebConfig) -> TestApp {
         let pool = db::open(&url, 4).expect("open database");
         let key = web::session_key(&mut pool.get().expect("connection")).expect("session key");
         let start = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).single().expect("valid time");
         let clock = Arc::new(FixedClock::new(start));
-        let state = AppState::new(pool.clone(), clock.clone(), WebConfig::default());
+        let state = AppState::new(pool.clone(), clock.clone(), config);
         let service = Rc::new(test::init_service(web::app(state, key)).await);
         let call: Call = Rc::new(move |req| {
             let service = service.clone();
