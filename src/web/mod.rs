@@ -64,15 +64,43 @@ pub struct AppState {
     /// Team settings read from the database, kept for a few seconds (every instance rereads
     /// them soon after an admin saves).
     team_cache: Arc<std::sync::RwLock<Option<(std::time::Instant, TeamSettings)>>>,
-    /// Password hashes running at once: argon2id takes 19 MiB and a core each, so a burst of
-    /// sign-ins waits its turn instead of exhausting memory.
-    hashing: Arc<tokio::sync::Semaphore>,
+    /// Password hashes and checks run on a few threads of their own: argon2id takes 19 MiB and
+    /// a core each, so a burst of sign-ins waits its turn, and the memory the allocator keeps
+    /// per thread stays with those few threads instead of every blocking thread.
+    hasher: Arc<std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>>,
     /// Heavy read pages (insights, reports, exports) running at once, so they never hold every
     /// pooled connection and starve the light pages.
     heavy: Arc<tokio::sync::Semaphore>,
     /// Set when the server is about to stop: responses close their connections, so clients
     /// send nothing more on them that could be cut off.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+}
+
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// Starts the hashing threads; they end when the last sender is dropped.
+fn hashing_threads(count: usize) -> std::sync::mpsc::Sender<HashJob> {
+    let (sender, receiver) = std::sync::mpsc::channel::<HashJob>();
+    let receiver = Arc::new(std::sync::Mutex::new(receiver));
+    for n in 0..count {
+        let receiver = receiver.clone();
+        let spawned = std::thread::Builder::new().name(format!("hash-{n}")).spawn(move || {
+            loop {
+                let job = match receiver.lock() {
+                    Ok(queue) => queue.recv(),
+                    Err(_) => return,
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start a hashing thread");
+        }
+    }
+    sender
 }
 
 /// How long one piece of database work may take before the person is told the database is
@@ -96,7 +124,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             team_cache: Arc::default(),
-            hashing: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
+            hasher: Arc::new(std::sync::Mutex::new(hashing_threads(cores().max(2)))),
             heavy: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
             draining: Arc::default(),
         }
@@ -156,15 +184,25 @@ impl AppState {
         }
     }
 
-    /// Runs a password hash or check off the async workers and outside any database work,
-    /// a bounded number at a time.
+    /// Runs a password hash or check on the hashing threads: off the async workers, outside
+    /// any database work, a few at a time.
     pub async fn hash<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let _turn = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
-        Ok(web::block(work).await?)
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: HashJob = Box::new(move || {
+            let _ = answer.send(work());
+        });
+        let sent = match self.hasher.lock() {
+            Ok(sender) => sender.send(job).is_ok(),
+            Err(_) => false,
+        };
+        if !sent {
+            return Err(AppError::Internal(anyhow::anyhow!("the hashing threads are gone")));
+        }
+        answered.await.map_err(|e| AppError::Internal(anyhow::anyhow!("a hashing thread failed: {e}")))
     }
 
     /// A turn for a heavy read page; held until dropped.
