@@ -171,4 +171,12 @@ mod tests {
         assert!(text.contains("BEGIN:VTIMEZONE") && text.contains("TZID:Europe/Stockholm"));
         assert!(text.contains("Goalkeeper: Ben (covering Cai)"));
     }
+
+    #[test]
+    fn the_calendar_name_is_escaped_like_any_text() {
+        let text =
+            rota("Goalkeeper duty: Smith, Jo; ops\nX-INJECTED:1", &[], &HashMap::new(), chrono_tz::Tz::UTC, Utc::now());
+        assert!(text.contains("NAME:Goalkeeper duty: Smith\\, Jo\\; ops\\nX-INJECTED:1"), "{text}");
+        assert!(!text.contains("\r\nX-INJECTED"), "a line break starts a property of its own");
+    }
 }

@@ -159,3 +159,15 @@ fn sigterm_lets_keep_alive_clients_finish_every_request_they_sent() {
     assert!(results.iter().all(|(answered, _)| *answered > 0), "{results:?}");
     assert_eq!(results.iter().map(|(_, cut)| cut).sum::<usize>(), 0, "requests cut off: {results:?}");
 }
+
+#[test]
+fn a_database_file_that_cannot_be_opened_is_named() {
+    let output = Command::new(BINARY)
+        .arg("migrate")
+        .env("GOALKEEPER_DATABASE_URL", "sqlite:///no/such/folder/goalkeeper.db")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("/no/such/folder/goalkeeper.db"), "{said}");
+}
