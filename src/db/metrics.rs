@@ -12,48 +12,34 @@ use std::collections::{BTreeSet, HashMap};
 /// Ids per query: well under SQLite's limit on bound parameters.
 const CHUNK: usize = 5_000;
 
-/// What the metrics read of each event, in the order of the `events` table's columns named in
-/// [`metric_event_columns`].
-pub type MetricEventFields = (i64, String, chrono::NaiveDateTime, i64, String, Option<i64>, Option<i64>, Option<i64>);
-
-/// The columns behind [`MetricEventFields`].
-#[allow(clippy::type_complexity)]
-pub fn metric_event_columns() -> (
-    events::request_id,
-    events::kind,
-    events::at,
-    events::actor_id,
-    events::actor_role,
-    events::target_id,
-    events::goalkeeper_id,
-    events::related_request_id,
-) {
-    (
-        events::request_id,
-        events::kind,
-        events::at,
-        events::actor_id,
-        events::actor_role,
-        events::target_id,
-        events::goalkeeper_id,
-        events::related_request_id,
-    )
+/// What the metrics read of each event.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct MetricEventRow {
+    pub request_id: i64,
+    pub kind: String,
+    pub at: chrono::NaiveDateTime,
+    pub actor_id: i64,
+    pub actor_role: String,
+    pub target_id: Option<i64>,
+    pub goalkeeper_id: Option<i64>,
+    pub related_request_id: Option<i64>,
 }
 
-/// One event as the metrics see it: whether its actor was an engineer is their role then.
-pub fn metric_event(fields: MetricEventFields) -> QueryResult<(i64, MetricEvent)> {
-    let (request, kind, at, actor, role, target, goalkeeper, related) = fields;
-    let role = Role::parse(&role).map_err(|_| corrupt("role", &role))?;
-    let event = MetricEvent {
-        kind: EventKind::parse(&kind).map_err(|_| corrupt("event kind", &kind))?,
-        at: utc(at),
-        actor: UserId(actor),
-        by_engineer: role.is_engineer(),
-        target: target.map(UserId),
-        goalkeeper: goalkeeper.map(UserId),
-        related: related.map(RequestId),
-    };
-    Ok((request, event))
+impl MetricEventRow {
+    /// The event as the metrics see it: whether its actor was an engineer is their role then.
+    pub fn into_event(self) -> QueryResult<MetricEvent> {
+        let role = Role::parse(&self.actor_role).map_err(|_| corrupt("role", &self.actor_role))?;
+        Ok(MetricEvent {
+            kind: EventKind::parse(&self.kind).map_err(|_| corrupt("event kind", &self.kind))?,
+            at: utc(self.at),
+            actor: UserId(self.actor_id),
+            by_engineer: role.is_engineer(),
+            target: self.target_id.map(UserId),
+            goalkeeper: self.goalkeeper_id.map(UserId),
+            related: self.related_request_id.map(RequestId),
+        })
+    }
 }
 
 /// The full histories of these requests.
@@ -69,15 +55,14 @@ pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Ve
             .order(requests::id)
             .select((requests::id, requests::category_id, requests::service_id, requests::state, requests::created_at))
             .load(conn)?;
-        let all_events: Vec<MetricEventFields> = events::table
+        let all_events: Vec<MetricEventRow> = events::table
             .filter(events::request_id.eq_any(chunk))
             .order((events::request_id, events::id))
-            .select(metric_event_columns())
+            .select(MetricEventRow::as_select())
             .load(conn)?;
         let mut by_request: HashMap<i64, Vec<MetricEvent>> = HashMap::new();
-        for fields in all_events {
-            let (request, event) = metric_event(fields)?;
-            by_request.entry(request).or_default().push(event);
+        for row in all_events {
+            by_request.entry(row.request_id).or_default().push(row.into_event()?);
         }
         for (id, category, service, state, created_at) in rows {
             let tier = service

@@ -1,6 +1,6 @@
 //! Requests and their history. Every change writes its event in the same transaction.
 
-use super::metrics::{MetricEventFields, metric_event, metric_event_columns};
+use super::metrics::MetricEventRow;
 use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, RequestRow, naive};
 use super::schema::{categories, events, idempotency_keys, requests, services};
 use super::{DbConnection, write_transaction};
@@ -284,12 +284,12 @@ pub fn refresh_summary(conn: &mut DbConnection, id: RequestId) -> QueryResult<()
         .find(id.0)
         .select((requests::category_id, requests::state, requests::created_at))
         .first(conn)?;
-    let rows: Vec<MetricEventFields> = events::table
+    let rows: Vec<MetricEventRow> = events::table
         .filter(events::request_id.eq(id.0))
         .order(events::id)
-        .select(metric_event_columns())
+        .select(MetricEventRow::as_select())
         .load(conn)?;
-    let events = rows.into_iter().map(|fields| metric_event(fields).map(|(_, e)| e)).collect::<QueryResult<_>>()?;
+    let events = rows.into_iter().map(MetricEventRow::into_event).collect::<QueryResult<_>>()?;
     let history = History {
         id,
         category: CategoryId(category),

@@ -5,7 +5,7 @@ use goalkeeper::domain::{Role, UserId};
 
 /// Ada (admin) sets up a UTC rotation Gina → Sam with Monday 09:00 handovers from Mon 23 Nov;
 /// the test clock stands at Tue 24 Nov 10:00 UTC, inside Gina's first week.
-async fn rotation(app: &TestApp) -> (Browser, Browser, UserId, Browser, UserId) {
+pub async fn rotation(app: &TestApp) -> (Browser, Browser, UserId, Browser, UserId) {
     let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
     let (gina, gina_id) = app.signed_in(Role::Engineer, "Gina").await;
     let (sam, sam_id) = app.signed_in(Role::Engineer, "Sam").await;

@@ -28,26 +28,10 @@ fn stored(app: &TestApp, id: i64) -> Stored {
         .expect("request row")
 }
 
-/// Ada (admin) sets up a UTC rotation Gina → Sam with Monday 09:00 handovers from Mon 23 Nov
-/// (2026-W48); the test clock stands at Tue 24 Nov 10:00 UTC.
+/// Ada (admin) sets up a UTC rotation Gina → Sam from Mon 23 Nov (2026-W48); the test clock
+/// stands at Tue 24 Nov 10:00 UTC.
 async fn rotation(app: &TestApp) -> (Browser, Browser, i64, Browser, i64) {
-    let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
-    let (gina, gina_id) = app.signed_in(Role::Engineer, "Gina").await;
-    let (sam, sam_id) = app.signed_in(Role::Engineer, "Sam").await;
-    ada.get("/rotation/settings").await;
-    let saved = ada
-        .post(
-            "/rotation/settings/plan",
-            &[
-                (&format!("pos_{gina_id}"), "1"),
-                (&format!("pos_{sam_id}"), "2"),
-                ("weekday", "Mon"),
-                ("time", "09:00"),
-                ("first", "2026-11-23"),
-            ],
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let (ada, gina, gina_id, sam, sam_id) = crate::rotation::rotation(app).await;
     (ada, gina, gina_id.0, sam, sam_id.0)
 }
 
