@@ -49,6 +49,9 @@ pub enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Fill an empty database with a believable team and history (or, with --requests, a large
     /// deterministic synthetic one).
     Seed {
@@ -112,6 +115,24 @@ pub enum ReportCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal access token for someone; it is printed once and never stored.
+    Create {
+        /// Whose token it is.
+        #[arg(long)]
+        email: String,
+        /// What it is for, like "chat bot".
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["read", "write"], default_value = "write")]
+        scope: String,
+        /// Days until it stops working (default: never).
+        #[arg(long)]
+        expires: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Add a person; the password is read from standard input.
     Add {
@@ -146,6 +167,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Report(ReportCommand::Weekly { week, format, timezone })) => {
             report(&url, week.as_deref(), &format, &timezone)
         }
+        Some(Command::Token(TokenCommand::Create { email, name, scope, expires })) => {
+            create_token(&url, &email, &name, &scope, expires)
+        }
         Some(Command::Seed { requests, seed }) => {
             let pool = db::open(&url, 2)?;
             let mut conn = pool.get()?;
@@ -172,6 +196,24 @@ impl ServeArgs {
         }
         Only::try_parse_from(["goalkeeper"]).map(|o| o.serve).unwrap_or_default()
     }
+}
+
+fn create_token(url: &DatabaseUrl, email: &str, name: &str, scope: &str, expires: Option<i64>) -> anyhow::Result<()> {
+    let pool = db::open(url, 1)?;
+    let mut conn = pool.get()?;
+    let (user, _) = users::by_email(&mut conn, &email.trim().to_lowercase())?
+        .ok_or_else(|| anyhow::anyhow!("--email: nobody has the e-mail {email}"))?;
+    if user.disabled {
+        anyhow::bail!("--email: {email} is disabled");
+    }
+    let ctx = crate::app::Context::new(user.id, user.role, SystemClock.now(), Default::default());
+    let (_, token) = crate::app::tokens::create(&mut conn, &ctx, name, scope, expires).map_err(|e| match e {
+        crate::app::Error::Invalid { field, detail, .. } => anyhow::anyhow!("--{field}: {detail}"),
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    println!("{token}");
+    eprintln!("Token {name:?} for {email} ({scope}). It is shown only now: keep it somewhere safe.");
+    Ok(())
 }
 
 fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::Result<()> {

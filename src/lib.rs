@@ -1,5 +1,6 @@
 //! Goalkeeper: one rotating goalkeeper receives every request to the ops team.
 
+pub mod app;
 pub mod auth;
 pub mod calendar;
 pub mod cli;

@@ -16,6 +16,7 @@ type Columns = BTreeSet<(String, String, String, bool)>;
 
 /// The indexes the queries rely on; both backends must have exactly these (besides keys).
 const INDEXES: &[&str] = &[
+    "api_tokens_user",
     "deflections_answer",
     "deflections_at",
     "deflections_draft",

@@ -220,6 +220,9 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     let version = goalkeeper::domain::rotation::RotationVersion { effective_from: plan.handover(0), plan };
     goalkeeper::db::rotation::save_version(&mut conn, &version, gina, now).expect("rotation");
     goalkeeper::db::metrics::save_notes(&mut conn, "2026-W48", "Watch the DNS alerts.", gina, now).expect("notes");
+    // A chat bot's token keeps working on the new database.
+    let bot = goalkeeper::app::Context::new(rita, Role::Requester, now, Default::default());
+    let (_, bot_token) = goalkeeper::app::tokens::create(&mut conn, &bot, "chat bot", "write", None).expect("token");
     drop(conn);
 
     let run = |args: &[&str]| Command::new(BINARY).args(args).output().expect("goalkeeper copy");
@@ -232,6 +235,8 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     let mut sqlite = source.get().expect("connection");
     let copied = db::copy::counts(&mut pg).expect("counts");
     assert_eq!(copied, db::copy::counts(&mut sqlite).expect("counts"));
+    let holder = goalkeeper::app::tokens::authenticate(&mut pg, &bot_token, now).expect("authenticate");
+    assert_eq!(holder.map(|b| b.user), Some(rita), "the token still works after the copy");
     assert!(
         copied.iter().all(|(table, rows)| *rows > 0
             || ["settings", "sessions", "login_failures", "services", "rotation_overrides", "routing_advice"]

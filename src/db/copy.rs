@@ -27,7 +27,22 @@ pub const TABLES: &[&str] = &[
     "handover_notes",
     "routing_advice",
     "deflections",
+    "api_tokens",
 ];
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens)]
+struct ApiTokenRow {
+    id: i64,
+    user_id: i64,
+    name: String,
+    token_hash: String,
+    scope: String,
+    created_at: chrono::NaiveDateTime,
+    expires_at: Option<chrono::NaiveDateTime>,
+    last_used_at: Option<chrono::NaiveDateTime>,
+    revoked_at: Option<chrono::NaiveDateTime>,
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
@@ -114,6 +129,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> 
         ("handover_notes", handover_notes::table.count().get_result(conn)?),
         ("routing_advice", routing_advice::table.count().get_result(conn)?),
         ("deflections", deflections::table.count().get_result(conn)?),
+        ("api_tokens", api_tokens::table.count().get_result(conn)?),
     ])
 }
 
@@ -321,6 +337,11 @@ pub fn copy(
             |c, r| diesel::insert_into(deflections::table).values(r).execute(c),
         )?;
 
+        let tokens: Vec<ApiTokenRow> = api_tokens::table.select(ApiTokenRow::as_select()).load(source)?;
+        for row in &tokens {
+            diesel::insert_into(api_tokens::table).values(row).execute(target)?;
+        }
+
         if let DbConnection::Pg(_) = target {
             // New rows continue after the copied ids.
             let with_ids = [
@@ -333,6 +354,7 @@ pub fn copy(
                 "rotation_versions",
                 "rotation_overrides",
                 "deflections",
+                "api_tokens",
             ];
             for table in with_ids {
                 target.batch_execute(&format!(

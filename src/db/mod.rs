@@ -11,6 +11,7 @@ pub mod rotation;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus};

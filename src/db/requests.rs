@@ -423,6 +423,22 @@ pub fn open_now(conn: &mut DbConnection) -> QueryResult<Vec<OpenRequest>> {
         .collect()
 }
 
+/// Requests that match `filter`, newest first, with an id below `before` when given.
+pub fn newest_first(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Request>> {
+    let mut query = filtered(filter);
+    if let Some(before) = before {
+        query = query.filter(requests::id.lt(before));
+    }
+    let rows: Vec<RequestRow> =
+        query.order(requests::id.desc()).limit(limit).select(RequestRow::as_select()).load(conn)?;
+    rows.into_iter().map(Request::try_from).collect()
+}
+
 /// One page of a requester's own requests, newest first.
 pub fn filed_by(
     conn: &mut DbConnection,

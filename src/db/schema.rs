@@ -196,6 +196,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    // Personal access tokens for the API; only their SHA-256 is stored.
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        scope -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -217,4 +232,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_advice,
     request_text,
     deflections,
+    api_tokens,
 );

@@ -1,5 +1,6 @@
 //! The web layer: routes, middleware, extractors and page handlers.
 
+pub mod api;
 pub mod cookies;
 pub mod error;
 pub mod extract;
@@ -21,6 +22,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use error::AppError;
 use std::sync::Arc;
+use utoipa_actix_web::AppExt;
 
 /// The largest request body accepted: a 20,000-character description, percent-encoded.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -326,7 +328,14 @@ pub fn app(
         .cookie_content_security(CookieContentSecurity::Private)
         .session_lifecycle(BrowserSession::default())
         .build();
-    App::new()
+    // The API's routes first: its handlers are collected into the OpenAPI document as they are
+    // registered, so the document cannot miss one.
+    let (app, document) = App::new()
+        .into_utoipa_app()
+        .openapi(api::base_document())
+        .service(utoipa_actix_web::scope("/api/v1").configure(api::configure))
+        .split_for_parts();
+    app.app_data(web::Data::new(api::ApiDocument(document)))
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::Data::new(cookies::CookieSettings { key: key.clone(), secure: https }))

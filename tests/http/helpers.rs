@@ -163,6 +163,35 @@ impl TestApp {
         (browser, id)
     }
 
+    /// A personal access token for someone, made straight in the database.
+    pub fn token(&self, user: UserId, role: Role, scope: &str) -> String {
+        let mut conn = self.pool.get().expect("connection");
+        let ctx = goalkeeper::app::Context::new(user, role, Utc::now(), Default::default());
+        goalkeeper::app::tokens::create(&mut conn, &ctx, "test", scope, None).expect("token").1
+    }
+
+    /// An API call with a bearer token (no cookies), a JSON body and extra headers.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut req = test::TestRequest::default()
+            .method(method.parse().expect("method"))
+            .uri(path)
+            .insert_header(("authorization", format!("Bearer {token}")));
+        if let Some(body) = body {
+            req = req.insert_header(("content-type", "application/json")).set_payload(body.to_owned());
+        }
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        self.browser().send(req).await
+    }
+
     /// The server-side session ids, sorted.
     pub fn session_ids(&self) -> Vec<String> {
         use diesel::prelude::*;
@@ -206,7 +235,7 @@ impl Browser {
         self.csrf.borrow().clone()
     }
 
-    async fn send(&self, req: test::TestRequest) -> Response {
+    pub async fn send(&self, req: test::TestRequest) -> Response {
         let cookie_header =
             self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let req = if cookie_header.is_empty() { req } else { req.insert_header(("cookie", cookie_header)) };

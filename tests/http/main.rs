@@ -5,6 +5,7 @@ mod helpers;
 mod support;
 
 mod admin;
+mod api;
 mod auth;
 mod hardening;
 mod insights;

@@ -4,7 +4,7 @@ use super::{FieldErrors, parse_id};
 use crate::auth::random_token;
 use crate::db::models::{Category, Event, Request, Service, User};
 use crate::db::requests::{self as store, ApplyError, FileError, NewRequest};
-use crate::db::{DbConnection, catalog, users};
+use crate::db::{catalog, users};
 use crate::domain::metrics;
 use crate::domain::{
     Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, TriageError, Urgency,
@@ -20,50 +20,11 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub const PER_PAGE: i64 = 50;
 
-/// Names for the ids a page shows, fetched in a few queries per page.
-pub struct Directory {
-    users: HashMap<UserId, String>,
-    categories: HashMap<CategoryId, String>,
-    services: HashMap<ServiceId, (String, Tier)>,
-}
-
-impl Directory {
-    pub fn load(conn: &mut DbConnection, user_ids: impl IntoIterator<Item = UserId>) -> Result<Self, AppError> {
-        let ids: Vec<i64> = user_ids.into_iter().map(|id| id.0).collect::<HashSet<_>>().into_iter().collect();
-        Ok(Directory {
-            users: users::by_ids(conn, &ids)?.into_iter().map(|u| (u.id, u.name)).collect(),
-            categories: catalog::categories(conn)?.into_iter().map(|c| (c.id, c.name)).collect(),
-            services: catalog::services(conn)?.into_iter().map(|s| (s.id, (s.name, s.tier))).collect(),
-        })
-    }
-
-    /// Every person a list of requests mentions.
-    pub fn for_requests(conn: &mut DbConnection, requests: &[Request]) -> Result<Self, AppError> {
-        Self::load(conn, requests.iter().flat_map(|r| [Some(r.requester), r.owner]).flatten())
-    }
-
-    pub fn user(&self, id: Option<UserId>) -> String {
-        match id {
-            Some(id) => self.users.get(&id).cloned().unwrap_or_else(|| format!("user #{id}")),
-            None => "—".into(),
-        }
-    }
-
-    pub fn category(&self, id: CategoryId) -> String {
-        self.categories.get(&id).cloned().unwrap_or_else(|| format!("category #{id}"))
-    }
-
-    pub fn service(&self, id: Option<ServiceId>) -> (String, Option<Tier>) {
-        match id.and_then(|id| self.services.get(&id)) {
-            Some((name, tier)) => (name.clone(), Some(*tier)),
-            None => ("—".into(), None),
-        }
-    }
-}
+pub use crate::app::names::Directory;
 
 /// One line of a request list (queue or "my requests").
 pub struct RequestLine {
@@ -411,16 +372,9 @@ pub struct EventLine {
 impl EventLine {
     /// The lines of a history a person may read: requesters never see internal notes.
     fn visible(events: &[Event], engineer: bool, names: &Directory, now: DateTime<Utc>, tz: Tz) -> Vec<Self> {
-        events
+        crate::app::requests::visible_history(events.to_vec(), engineer)
             .iter()
-            .filter(|e| engineer || e.kind.shown_to_requesters())
-            .map(|e| {
-                let mut line = EventLine::new(e, names, now, tz);
-                if !engineer && e.kind.note_is_internal() {
-                    line.note = None;
-                }
-                line
-            })
+            .map(|e| EventLine::new(e, names, now, tz))
             .collect()
     }
 
@@ -902,7 +856,7 @@ pub async fn act(
                 .chain([current.owner])
                 .flatten()
                 .collect::<Vec<_>>();
-            let names = state.db(move |conn| Directory::load(conn, people)).await?;
+            let names = state.db(move |conn| Ok(Directory::load(conn, people)?)).await?;
             let (now, tz) = (state.now(), state.team().await?.timezone());
             let page = ConflictPage {
                 layout: user.layout("This request changed", ""),

@@ -1,0 +1,70 @@
+//! The application core: one function per use case, each with a context (who acts, when, the
+//! team's settings) and one transaction where it writes. Pages and the JSON API are adapters
+//! over these functions. Errors are data — a stable code and the field concerned — that each
+//! adapter turns into its own words.
+
+pub mod catalog;
+pub mod names;
+pub mod requests;
+pub mod tokens;
+
+use crate::db::requests::Conflict;
+use crate::domain::office::TeamSettings;
+use crate::domain::{Actor, Role, UserId};
+use chrono::{DateTime, Utc};
+
+/// Who acts, and when.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+    pub team: TeamSettings,
+}
+
+impl Context {
+    pub fn new(id: UserId, role: Role, now: DateTime<Utc>, team: TeamSettings) -> Self {
+        Context { actor: Actor { id, role }, now, team }
+    }
+}
+
+/// Why a use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// There is nothing there, or it is not the actor's to see (the two look the same).
+    #[error("not found")]
+    NotFound,
+    /// The actor may not do this; `code` says which rule.
+    #[error("forbidden: {code}")]
+    Forbidden { code: &'static str, detail: String },
+    /// An argument is wrong: `field` names it, `code` says how.
+    #[error("invalid {field}: {code}")]
+    Invalid { code: &'static str, field: &'static str, detail: String },
+    /// The request changed since the version the actor saw.
+    #[error("the request changed")]
+    Conflict(Box<Conflict>),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl Error {
+    pub fn invalid(code: &'static str, field: &'static str, detail: impl Into<String>) -> Self {
+        Error::Invalid { code, field, detail: detail.into() }
+    }
+
+    /// The stable code an API client can act on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound => "not_found",
+            Error::Forbidden { code, .. } | Error::Invalid { code, .. } => code,
+            Error::Conflict(_) => "version_conflict",
+            Error::Db(_) => "database",
+        }
+    }
+
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}

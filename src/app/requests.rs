@@ -1,0 +1,224 @@
+//! Filing, reading, listing and acting on requests.
+
+use super::names::Directory;
+use super::{Context, Error};
+use crate::db::models::{Event, Request};
+use crate::db::requests::{self as store, ApplyError, FileError, NewRequest, OwnerFilter, QueueFilter};
+use crate::db::{DbConnection, read_transaction, users};
+use crate::domain::{
+    Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, State, Title, TriageError, Urgency,
+    UserId,
+};
+
+/// A request to file, as a client sent it.
+#[derive(Debug, Clone, Default)]
+pub struct FileInput {
+    pub title: String,
+    pub description: String,
+    pub category: i64,
+    pub service: Option<i64>,
+    /// `low`, `normal` (the default) or `high`.
+    pub urgency: Option<String>,
+    pub private: bool,
+    /// The same key from the same person files the request once.
+    pub idempotency_key: Option<String>,
+}
+
+/// The longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// Files a request, or finds the one this person already filed with the key. Returns it and
+/// whether it was created now.
+pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result<(Request, bool), Error> {
+    let title = Title::parse(&input.title).map_err(|e| Error::invalid("invalid", "title", e.to_string()))?;
+    let description =
+        Description::parse(&input.description).map_err(|e| Error::invalid("invalid", "description", e.to_string()))?;
+    let urgency = match input.urgency.as_deref() {
+        None => Urgency::Normal,
+        Some(raw) => Urgency::parse(raw).map_err(|e| Error::invalid("invalid", "urgency", e.to_string()))?,
+    };
+    let key = input.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
+    if key.is_some_and(|k| k.len() > MAX_IDEMPOTENCY_KEY || k.chars().any(char::is_control)) {
+        return Err(Error::invalid("invalid", "idempotency_key", "at most 200 printable characters"));
+    }
+    let new = NewRequest {
+        title: &title,
+        description: &description,
+        category: CategoryId(input.category),
+        service: input.service.map(ServiceId),
+        urgency,
+        requester: ctx.actor.id,
+        requester_role: ctx.actor.role,
+        idempotency_key: key,
+        private: input.private,
+    };
+    let (id, created) = store::file(conn, &new, ctx.now).map_err(|e| match e {
+        FileError::UnknownCategory => Error::invalid("unknown", "category_id", "not one of the listed categories"),
+        FileError::UnknownService => Error::invalid("unknown", "service_id", "not one of the listed services"),
+        FileError::Db(e) => Error::Db(e),
+    })?;
+    let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
+    Ok((request, created))
+}
+
+/// The events of a history this person may read: requesters never see a consult, nor the note
+/// of a routing (internal notes are for engineers only).
+pub fn visible_history(events: Vec<Event>, engineer: bool) -> Vec<Event> {
+    events
+        .into_iter()
+        .filter(|e| engineer || e.kind.shown_to_requesters())
+        .map(|mut e| {
+            if !engineer && e.kind.note_is_internal() {
+                e.note = None;
+            }
+            e
+        })
+        .collect()
+}
+
+/// A request with the history its reader may see, and the names both mention.
+pub struct RequestView {
+    pub request: Request,
+    pub history: Vec<Event>,
+    pub names: Directory,
+}
+
+/// Reads a request the actor may see (their own, or any for engineers); anything else is
+/// "not found", exactly like a missing one.
+pub fn read(conn: &mut DbConnection, ctx: &Context, id: RequestId) -> Result<RequestView, Error> {
+    read_transaction(conn, |conn| {
+        let request = store::get(conn, id)?.filter(|r| r.facts().visible_to(ctx.actor)).ok_or(Error::NotFound)?;
+        let history = visible_history(store::history(conn, id)?, ctx.actor.role.is_engineer());
+        let people = history
+            .iter()
+            .flat_map(|e| [Some(e.actor), e.target, e.owner])
+            .chain([Some(request.requester), request.owner])
+            .flatten();
+        let names = Directory::load(conn, people)?;
+        Ok(RequestView { request, history, names })
+    })
+}
+
+/// Which requests a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListInput {
+    /// Empty: every state.
+    pub states: Vec<State>,
+    pub category: Option<i64>,
+    pub service: Option<i64>,
+    /// `me`, `nobody`, or an engineer's id.
+    pub owner: Option<String>,
+    /// Only requests with a smaller id (the cursor of the previous page).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A page of requests, newest first, and the cursor of the next page.
+pub struct ListPage {
+    pub requests: Vec<Request>,
+    pub next: Option<i64>,
+    pub names: Directory,
+}
+
+pub const MAX_LIMIT: i64 = 200;
+
+/// Requests the actor may see — requesters only their own — newest first, a page at a time.
+pub fn list(conn: &mut DbConnection, ctx: &Context, input: &ListInput) -> Result<ListPage, Error> {
+    if !(1..=MAX_LIMIT).contains(&input.limit) {
+        return Err(Error::invalid("out_of_range", "limit", "from 1 to 200"));
+    }
+    let owner = match input.owner.as_deref() {
+        None => OwnerFilter::Anyone,
+        Some("me") => OwnerFilter::Person(ctx.actor.id),
+        Some("nobody") => OwnerFilter::Nobody,
+        Some(raw) => raw
+            .parse::<i64>()
+            .map(|id| OwnerFilter::Person(UserId(id)))
+            .map_err(|_| Error::invalid("invalid", "owner", "me, nobody or a person's id"))?,
+    };
+    let states = if input.states.is_empty() { State::ALL.to_vec() } else { input.states.clone() };
+    let filter = QueueFilter {
+        states,
+        category: input.category.map(CategoryId),
+        service: input.service.map(ServiceId),
+        owner,
+        requester: (!ctx.actor.role.is_engineer()).then_some(ctx.actor.id),
+        routed_to: None,
+    };
+    read_transaction(conn, |conn| {
+        let mut requests = store::newest_first(conn, &filter, input.before, input.limit + 1)?;
+        let more = requests.len() as i64 > input.limit;
+        requests.truncate(usize::try_from(input.limit).unwrap_or(0));
+        let next = if more { requests.last().map(|r| r.id.0) } else { None };
+        let names = Directory::for_requests(conn, &requests)?;
+        Ok(ListPage { requests, next, names })
+    })
+}
+
+/// A triage action as a client sent it: the action's name and its arguments by name.
+#[derive(Debug, Clone, Default)]
+pub struct ActInput {
+    pub note: Option<String>,
+    /// The engineer to route to.
+    pub to: Option<i64>,
+    /// The engineer to consult.
+    pub with: Option<i64>,
+    /// The original, for a duplicate.
+    pub of: Option<i64>,
+}
+
+/// An enabled engineer named by an action.
+fn engineer(conn: &mut DbConnection, id: Option<i64>, field: &'static str) -> Result<Actor, Error> {
+    let id = id.ok_or_else(|| Error::invalid("required", field, "choose an engineer"))?;
+    match users::by_id(conn, UserId(id))? {
+        Some(person) if !person.disabled && person.role.is_engineer() => Ok(Actor { id: person.id, role: person.role }),
+        _ => Err(Error::invalid("not_an_engineer", field, "not one of the engineers")),
+    }
+}
+
+fn note(raw: &Option<String>, required: bool) -> Result<Option<Note>, Error> {
+    match raw.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        None if required => Err(Error::invalid("required", "note", "a note is required for this action")),
+        None => Ok(None),
+        Some(text) => Note::parse(text).map(Some).map_err(|e| Error::invalid("invalid", "note", e.to_string())),
+    }
+}
+
+/// Builds the domain action from a client's input.
+pub fn action(conn: &mut DbConnection, name: ActionName, input: &ActInput) -> Result<Action, Error> {
+    let required = || -> Result<Note, Error> {
+        note(&input.note, true)?.ok_or_else(|| Error::invalid("required", "note", "a note is required"))
+    };
+    Ok(match name {
+        ActionName::Take => Action::Take,
+        ActionName::Route => Action::Route { to: engineer(conn, input.to, "to")?, note: note(&input.note, false)? },
+        ActionName::Consult => Action::Consult { with: engineer(conn, input.with, "with")?, note: required()? },
+        ActionName::Wait => Action::Wait { note: required()? },
+        ActionName::Comment => Action::Comment { note: required()? },
+        ActionName::Resolve => Action::Resolve { note: required()? },
+        ActionName::Reject => Action::Reject { note: required()? },
+        ActionName::Reopen => Action::Reopen { note: required()? },
+        ActionName::Duplicate => Action::Duplicate {
+            of: RequestId(input.of.ok_or_else(|| Error::invalid("required", "of", "the original request's number"))?),
+            note: note(&input.note, false)?,
+        },
+    })
+}
+
+/// Applies an action to the version of the request the actor saw: the change and its event in
+/// one transaction, or nothing.
+pub fn act(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: RequestId,
+    seen_version: i32,
+    action: Action,
+) -> Result<Request, Error> {
+    store::apply(conn, id, seen_version, ctx.actor, action, ctx.now).map_err(|e| match e {
+        ApplyError::NotFound => Error::NotFound,
+        ApplyError::Conflict(conflict) => Error::Conflict(conflict),
+        ApplyError::Triage(TriageError::NotAllowed(why)) => Error::Forbidden { code: "not_allowed", detail: why },
+        ApplyError::Triage(TriageError::Invalid { field, message }) => Error::invalid("invalid", field, message),
+        ApplyError::Db(e) => Error::Db(e),
+    })
+}

@@ -1,0 +1,249 @@
+//! `/api/v1/`: the token's holder, the catalog, and requests — list, file, read, act.
+
+use super::types::*;
+use super::{ApiError, ApiUser, run};
+use crate::app::{self, requests::ActInput, requests::FileInput, requests::ListInput};
+use crate::domain::{ActionName, RequestId, State};
+use crate::web::AppState;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(me)
+        .service(categories)
+        .service(services)
+        .service(engineers)
+        .service(list_requests)
+        .service(file_request)
+        .service(read_request)
+        .service(act_on_request);
+}
+
+/// The holder of the token.
+#[utoipa::path(tag = "people", responses((status = 200, body = MeOut), (status = 401, body = ErrorOut)))]
+#[get("/me")]
+async fn me(state: web::Data<AppState>, user: ApiUser) -> Result<web::Json<MeOut>, ApiError> {
+    let ctx = user.context(&state).await?;
+    let me = run(&state, move |conn| app::catalog::me(conn, &ctx)).await?;
+    Ok(web::Json(MeOut {
+        id: me.id.0,
+        name: me.name,
+        email: me.email,
+        role: me.role.as_str().to_owned(),
+        scope: user.scope.as_str().to_owned(),
+    }))
+}
+
+/// The categories a request can be filed under.
+#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<CategoryOut>), (status = 401, body = ErrorOut)))]
+#[get("/categories")]
+async fn categories(state: web::Data<AppState>, _user: ApiUser) -> Result<web::Json<Vec<CategoryOut>>, ApiError> {
+    let list = run(&state, app::catalog::categories).await?;
+    Ok(web::Json(
+        list.into_iter().map(|c| CategoryOut { id: c.id.0, name: c.name, description: c.description }).collect(),
+    ))
+}
+
+/// The services the team runs, with their tiers.
+#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorOut)))]
+#[get("/services")]
+async fn services(state: web::Data<AppState>, _user: ApiUser) -> Result<web::Json<Vec<ServiceOut>>, ApiError> {
+    let list = run(&state, app::catalog::services).await?;
+    Ok(web::Json(
+        list.into_iter()
+            .map(|s| ServiceOut {
+                id: s.id.0,
+                name: s.name,
+                tier: s.tier.as_str().to_owned(),
+                description: s.description,
+            })
+            .collect(),
+    ))
+}
+
+/// The engineers, whom requests can be routed to (for engineers' tokens).
+#[utoipa::path(tag = "people", responses((status = 200, body = Vec<PersonOut>), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut)))]
+#[get("/engineers")]
+async fn engineers(state: web::Data<AppState>, user: ApiUser) -> Result<web::Json<Vec<PersonOut>>, ApiError> {
+    user.require_engineer()?;
+    let list = run(&state, app::catalog::engineers).await?;
+    Ok(web::Json(
+        list.into_iter().map(|u| PersonOut { id: u.id.0, name: u.name, role: u.role.as_str().to_owned() }).collect(),
+    ))
+}
+
+fn states(raw: Option<&str>) -> Result<Vec<State>, ApiError> {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(|s| {
+            State::parse(s.trim()).map_err(|_| {
+                ApiError::field(StatusCode::BAD_REQUEST, "invalid", "state", format!("{s:?} is not a state"))
+            })
+        })
+        .collect()
+}
+
+/// Requests, newest first: a requester's token sees only their own.
+#[utoipa::path(
+    tag = "requests",
+    params(ListQuery),
+    responses((status = 200, body = RequestList), (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 422, body = ErrorOut))
+)]
+#[get("/requests")]
+async fn list_requests(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<RequestList>, ApiError> {
+    let query = query.into_inner();
+    let input = ListInput {
+        states: states(query.state.as_deref())?,
+        category: query.category_id,
+        service: query.service_id,
+        owner: query.owner,
+        before: query.cursor,
+        limit: query.limit.unwrap_or(50),
+    };
+    let ctx = user.context(&state).await?;
+    let page = run(&state, move |conn| app::requests::list(conn, &ctx, &input)).await?;
+    Ok(web::Json(RequestList {
+        items: page.requests.iter().map(|r| RequestOut::named(r, &page.names)).collect(),
+        next_cursor: page.next,
+    }))
+}
+
+/// Files a request. The same `Idempotency-Key` from the same person files it once: a retry
+/// answers 200 with the request filed the first time.
+#[utoipa::path(
+    tag = "requests",
+    request_body = NewRequestIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Files the request once, however often it is sent")),
+    responses(
+        (status = 201, body = RequestOut, description = "Filed now"),
+        (status = 200, body = RequestOut, description = "Filed before with this Idempotency-Key"),
+        (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut),
+        (status = 413, body = ErrorOut), (status = 422, body = ErrorOut)
+    )
+)]
+#[post("/requests")]
+async fn file_request(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: HttpRequest,
+    body: web::Json<NewRequestIn>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_write()?;
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(value) => Some(value.to_str().map(str::to_owned).map_err(|_| {
+            ApiError::field(StatusCode::BAD_REQUEST, "invalid", "Idempotency-Key", "printable ASCII only")
+        })?),
+    };
+    let body = body.into_inner();
+    let input = FileInput {
+        title: body.title,
+        description: body.description,
+        category: body.category_id,
+        service: body.service_id,
+        urgency: body.urgency,
+        private: body.private.unwrap_or(false),
+        idempotency_key: key,
+    };
+    let ctx = user.context(&state).await?;
+    let (request, created) = run(&state, move |conn| app::requests::file(conn, &ctx, &input)).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(HttpResponse::build(status)
+        .insert_header((header::LOCATION, format!("/api/v1/requests/{}", request.id)))
+        .insert_header((header::ETAG, format!("\"{}\"", request.version)))
+        .json(RequestOut::plain(&request)))
+}
+
+fn request_id(raw: &str) -> Result<RequestId, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(RequestId)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such request"))
+}
+
+/// A request with its history. Its `ETag` is the version to send as `If-Match` with an action.
+#[utoipa::path(
+    tag = "requests",
+    params(("id" = i64, Path, description = "The request's number")),
+    responses((status = 200, body = RequestWithHistory), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut))
+)]
+#[get("/requests/{id}")]
+async fn read_request(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = request_id(&path)?;
+    let ctx = user.context(&state).await?;
+    let view = run(&state, move |conn| app::requests::read(conn, &ctx, id)).await?;
+    let body = RequestWithHistory {
+        request: RequestOut::named(&view.request, &view.names),
+        history: view.history.iter().map(|e| EventOut::new(e, &view.names)).collect(),
+    };
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.request.version))).json(body))
+}
+
+/// The version an `If-Match` header names: `"3"`, `W/"3"` or `3`.
+fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
+    let raw = req.headers().get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::field(
+            StatusCode::PRECONDITION_REQUIRED,
+            "required",
+            "If-Match",
+            "send the request's version (its ETag) as If-Match",
+        )
+    })?;
+    raw.to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<i32>().ok())
+        .ok_or_else(|| ApiError::field(StatusCode::BAD_REQUEST, "invalid", "If-Match", "a version number, like \"3\""))
+}
+
+/// A triage action (`take`, `route`, `consult`, `wait`, `comment`, `resolve`, `reject`,
+/// `duplicate`, `reopen`) on the version named by `If-Match`. A stale version answers 412
+/// with the request as it is now; nothing changes.
+#[utoipa::path(
+    tag = "requests",
+    params(
+        ("id" = i64, Path, description = "The request's number"),
+        ("action" = String, Path, description = "take, route, consult, wait, comment, resolve, reject, duplicate or reopen"),
+        ("If-Match" = String, Header, description = "The version the action is meant for, as the ETag gave it")
+    ),
+    request_body = ActionIn,
+    responses(
+        (status = 200, body = RequestOut),
+        (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut),
+        (status = 404, body = ErrorOut), (status = 412, body = ErrorOut, description = "The request changed; `current` holds it"),
+        (status = 422, body = ErrorOut), (status = 428, body = ErrorOut)
+    )
+)]
+#[post("/requests/{id}/{action}")]
+async fn act_on_request(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<ActionIn>>,
+) -> Result<web::Json<RequestOut>, ApiError> {
+    user.require_write()?;
+    let (raw_id, raw_action) = path.into_inner();
+    let id = request_id(&raw_id)?;
+    let name = ActionName::parse(&raw_action)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such action"))?;
+    let version = if_match(&req)?;
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let input = ActInput { note: body.note, to: body.to, with: body.with, of: body.of };
+    let ctx = user.context(&state).await?;
+    let request = run(&state, move |conn| {
+        let action = app::requests::action(conn, name, &input)?;
+        app::requests::act(conn, &ctx, id, version, action)
+    })
+    .await?;
+    Ok(web::Json(RequestOut::plain(&request)))
+}

@@ -1,0 +1,231 @@
+//! What the API reads and writes, described for the OpenAPI document by the same types.
+
+use crate::app::names::Directory;
+use crate::db::models::{Event, Request};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestOut {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    /// `new`, `in_progress`, `waiting`, `resolved` or `rejected`.
+    pub state: String,
+    /// `low`, `normal` or `high`.
+    pub urgency: String,
+    pub category_id: i64,
+    pub category: Option<String>,
+    pub service_id: Option<i64>,
+    pub service: Option<String>,
+    /// `critical`, `important` or `can_wait`; none without a service.
+    pub tier: Option<String>,
+    pub requester_id: i64,
+    pub requester: Option<String>,
+    pub owner_id: Option<i64>,
+    pub owner: Option<String>,
+    /// The original, for a request closed as a duplicate.
+    pub duplicate_of: Option<i64>,
+    /// Send it back as `If-Match` with an action.
+    pub version: i32,
+    pub private: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The final close, for a request that is closed now.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl RequestOut {
+    /// Without names (where none were looked up).
+    pub fn plain(r: &Request) -> Self {
+        RequestOut {
+            id: r.id.0,
+            title: r.title.clone(),
+            description: r.description.clone(),
+            state: r.state.as_str().to_owned(),
+            urgency: r.urgency.as_str().to_owned(),
+            category_id: r.category.0,
+            category: None,
+            service_id: r.service.map(|s| s.0),
+            service: None,
+            tier: None,
+            requester_id: r.requester.0,
+            requester: None,
+            owner_id: r.owner.map(|o| o.0),
+            owner: None,
+            duplicate_of: r.duplicate_of.map(|d| d.0),
+            version: r.version,
+            private: r.private,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            closed_at: r.closed_at,
+        }
+    }
+
+    pub fn named(r: &Request, names: &Directory) -> Self {
+        let (service, tier) = names.service(r.service);
+        RequestOut {
+            category: Some(names.category(r.category)),
+            service: r.service.map(|_| service),
+            tier: tier.map(|t| t.as_str().to_owned()),
+            requester: Some(names.user(Some(r.requester))),
+            owner: r.owner.map(|o| names.user(Some(o))),
+            ..RequestOut::plain(r)
+        }
+    }
+}
+
+/// One entry of a request's history. Requesters never see consults or internal notes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventOut {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// `filed`, `taken`, `routed`, `consulted`, `commented`, `waiting`, `resumed`, `resolved`,
+    /// `rejected`, `reopened` or `edited`.
+    pub kind: String,
+    pub actor_id: i64,
+    pub actor: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub owner_id: Option<i64>,
+    /// The engineer routed to or consulted.
+    pub target_id: Option<i64>,
+    pub related_request_id: Option<i64>,
+    pub note: Option<String>,
+}
+
+impl EventOut {
+    pub fn new(e: &Event, names: &Directory) -> Self {
+        EventOut {
+            id: e.id.0,
+            at: e.at,
+            kind: e.kind.as_str().to_owned(),
+            actor_id: e.actor.0,
+            actor: names.user(Some(e.actor)),
+            from_state: e.from_state.map(|s| s.as_str().to_owned()),
+            to_state: e.to_state.as_str().to_owned(),
+            owner_id: e.owner.map(|o| o.0),
+            target_id: e.target.map(|t| t.0),
+            related_request_id: e.related.map(|r| r.0),
+            note: e.note.clone(),
+        }
+    }
+}
+
+/// A request with the history its reader may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestWithHistory {
+    pub request: RequestOut,
+    pub history: Vec<EventOut>,
+}
+
+/// A page of requests, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestList {
+    pub items: Vec<RequestOut>,
+    /// Pass as `cursor` for the next page; none on the last page.
+    pub next_cursor: Option<i64>,
+}
+
+/// Filters and paging for the list of requests.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Comma-separated states, like `new,in_progress` (default: every state).
+    pub state: Option<String>,
+    pub category_id: Option<i64>,
+    pub service_id: Option<i64>,
+    /// `me`, `nobody`, or a person's id.
+    pub owner: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<i64>,
+    /// 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// A request to file.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequestIn {
+    /// One line, up to 200 characters.
+    pub title: String,
+    pub description: String,
+    pub category_id: i64,
+    pub service_id: Option<i64>,
+    /// `low`, `normal` (default) or `high`.
+    pub urgency: Option<String>,
+    /// Keep it from being read by others as an answer once resolved.
+    pub private: Option<bool>,
+}
+
+/// The arguments of a triage action; which are needed depends on the action.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionIn {
+    /// Required for consult, wait, comment, resolve, reject and reopen.
+    pub note: Option<String>,
+    /// The engineer to route to (route).
+    pub to: Option<i64>,
+    /// The engineer to consult (consult).
+    pub with: Option<i64>,
+    /// The original request (duplicate).
+    pub of: Option<i64>,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `unauthorized`, `not_found`, `invalid`, `required`,
+    /// `version_conflict`, `rate_limited`, …
+    pub code: String,
+    /// The field concerned, if one is.
+    pub field: Option<String>,
+    /// For people.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorOut {
+    pub error: ErrorDetail,
+    /// On a version conflict: the request as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<RequestOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryOut {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceOut {
+    pub id: i64,
+    pub name: String,
+    /// `critical`, `important` or `can_wait`.
+    pub tier: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonOut {
+    pub id: i64,
+    pub name: String,
+    /// `requester`, `engineer` or `admin`.
+    pub role: String,
+}
+
+/// The token's holder.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    /// What this token may do: `read` or `write`.
+    pub scope: String,
+}

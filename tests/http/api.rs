@@ -1,0 +1,179 @@
+//! The JSON API: a chat bot files and follows, a script triages, everything else is refused
+//! with JSON that names the field.
+
+use crate::backend_test;
+use crate::helpers::Response;
+use actix_web::http::StatusCode;
+use goalkeeper::domain::Role;
+use serde_json::{Value, json};
+
+fn body(response: &Response) -> Value {
+    serde_json::from_str(&response.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", response.body))
+}
+
+fn error_code(response: &Response) -> String {
+    body(response)["error"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+backend_test! {
+    async fn a_chat_bot_files_and_follows_a_request_with_a_token(app) {
+        let rita = app.create_user("rita@example.com", "Rita", Role::Requester);
+        let bot = app.token(rita, Role::Requester, "write");
+        let me = app.api("GET", "/api/v1/me", &bot, None, &[]).await;
+        assert_eq!(me.status, StatusCode::OK);
+        assert_eq!(body(&me)["role"], "requester");
+
+        let new = json!({"title": "VPN drops every hour", "description": "Since Monday.", "category_id": 1, "urgency": "high"}).to_string();
+        let filed = app.api("POST", "/api/v1/requests", &bot, Some(&new), &[("idempotency-key", "alert-4711")]).await;
+        assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+        let id = body(&filed)["id"].as_i64().expect("id");
+        assert_eq!(filed.header("location"), format!("/api/v1/requests/{id}"));
+        let again = app.api("POST", "/api/v1/requests", &bot, Some(&new), &[("idempotency-key", "alert-4711")]).await;
+        assert_eq!(again.status, StatusCode::OK, "a retry finds the first");
+        assert_eq!(body(&again)["id"], id);
+        assert_eq!(app.count("requests"), 1);
+
+        let read = app.api("GET", &format!("/api/v1/requests/{id}"), &bot, None, &[]).await;
+        assert_eq!(read.status, StatusCode::OK);
+        assert_eq!(read.header("etag"), "\"1\"");
+        let read = body(&read);
+        assert_eq!(read["request"]["state"], "new");
+        assert_eq!(read["request"]["urgency"], "high");
+        assert_eq!(read["history"][0]["kind"], "filed");
+
+        let list = body(&app.api("GET", "/api/v1/requests?state=new,in_progress", &bot, None, &[]).await);
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+
+        // Another requester's token sees none of it.
+        let bob = app.create_user("bob@example.com", "Bob", Role::Requester);
+        let other = app.token(bob, Role::Requester, "read");
+        assert_eq!(app.api("GET", &format!("/api/v1/requests/{id}"), &other, None, &[]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(body(&app.api("GET", "/api/v1/requests", &other, None, &[]).await)["items"], json!([]));
+    }
+}
+
+backend_test! {
+    async fn a_script_triages_with_versions_and_never_wins_on_a_stale_one(app) {
+        let rita = app.create_user("rita@example.com", "Rita", Role::Requester);
+        let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+        let sam = app.create_user("sam@example.com", "Sam", Role::Engineer);
+        let (bot, script) = (app.token(rita, Role::Requester, "write"), app.token(gina, Role::Engineer, "write"));
+        let new = json!({"title": "Disk full on db-3", "description": "Alert fired.", "category_id": 1}).to_string();
+        let id = body(&app.api("POST", "/api/v1/requests", &bot, Some(&new), &[]).await)["id"].as_i64().expect("id");
+        let path = |action: &str| format!("/api/v1/requests/{id}/{action}");
+
+        let no_version = app.api("POST", &path("take"), &script, None, &[]).await;
+        assert_eq!(no_version.status, StatusCode::PRECONDITION_REQUIRED);
+        assert_eq!(body(&no_version)["error"]["field"], "If-Match");
+        let taken = app.api("POST", &path("take"), &script, None, &[("if-match", "\"1\"")]).await;
+        assert_eq!(taken.status, StatusCode::OK, "{}", taken.body);
+        assert_eq!(body(&taken)["owner_id"], gina.0);
+        let stale = app.api("POST", &path("take"), &script, None, &[("if-match", "\"1\"")]).await;
+        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(error_code(&stale), "version_conflict");
+        assert_eq!(body(&stale)["current"]["version"], 2);
+
+        let consult = json!({"with": sam.0, "note": "Is db-3 on the old array?"}).to_string();
+        assert_eq!(app.api("POST", &path("consult"), &script, Some(&consult), &[("if-match", "2")]).await.status, StatusCode::OK);
+        let no_note = app.api("POST", &path("resolve"), &script, Some("{}"), &[("if-match", "3")]).await;
+        assert_eq!(no_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body(&no_note)["error"]["field"], "note");
+        let bad_target = app.api("POST", &path("route"), &script, Some(&json!({"to": rita.0}).to_string()), &[("if-match", "3")]).await;
+        assert_eq!(body(&bad_target)["error"]["field"], "to");
+        let resolved = app.api("POST", &path("resolve"), &script, Some(&json!({"note": "Rotated logs."}).to_string()), &[("if-match", "W/\"3\"")]).await;
+        assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+        assert_eq!(body(&resolved)["state"], "resolved");
+
+        // The requester never sees the consult.
+        let theirs = body(&app.api("GET", &format!("/api/v1/requests/{id}"), &bot, None, &[]).await);
+        let kinds: Vec<&str> = theirs["history"].as_array().expect("history").iter().filter_map(|e| e["kind"].as_str()).collect();
+        assert_eq!(kinds, ["filed", "taken", "resolved"]);
+        assert!(!theirs.to_string().contains("old array"));
+        // A requester cannot triage.
+        let refused = app.api("POST", &path("reject"), &bot, Some(&json!({"note": "x"}).to_string()), &[("if-match", "4")]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+}
+
+backend_test! {
+    async fn bad_calls_get_json_errors_and_change_nothing(app) {
+        let rita = app.create_user("rita@example.com", "Rita", Role::Requester);
+        let token = app.token(rita, Role::Requester, "write");
+        let reader = app.token(rita, Role::Requester, "read");
+        let post = |body: &'static str| app.api("POST", "/api/v1/requests", &token, Some(body), &[]);
+
+        let none = app.browser().send(actix_web::test::TestRequest::get().uri("/api/v1/me")).await;
+        assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(none.header("www-authenticate"), "Bearer");
+        assert_eq!(error_code(&none), "unauthorized");
+        assert_eq!(app.api("GET", "/api/v1/me", "gk_not-a-token", None, &[]).await.status, StatusCode::UNAUTHORIZED);
+        // A signed-in browser's cookies are no API credential.
+        let (browser, _) = app.signed_in(Role::Engineer, "Gina").await;
+        assert_eq!(browser.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+
+        assert_eq!(error_code(&post("{not json").await), "bad_json");
+        let unknown = post(r#"{"title": "x", "description": "y", "category_id": 1, "owner": 5}"#).await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+        let wrong_type = post(r#"{"title": "x", "description": "y", "category_id": "one"}"#).await;
+        assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+        let empty_title = post(r#"{"title": "  ", "description": "y", "category_id": 1}"#).await;
+        assert_eq!(empty_title.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body(&empty_title)["error"]["field"], "title");
+        let no_category = post(r#"{"title": "x", "description": "y", "category_id": 987654}"#).await;
+        assert_eq!(body(&no_category)["error"]["field"], "category_id");
+        let huge = format!(r#"{{"title": "x", "description": "{}", "category_id": 1}}"#, "y".repeat(100_000));
+        let too_large = app.api("POST", "/api/v1/requests", &token, Some(&huge), &[]).await;
+        assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let read_only = app.api("POST", "/api/v1/requests", &reader, Some(r#"{"title": "x", "description": "y", "category_id": 1}"#), &[]).await;
+        assert_eq!(read_only.status, StatusCode::FORBIDDEN);
+        assert_eq!(error_code(&read_only), "read_only_token");
+        assert_eq!(app.api("GET", "/api/v1/requests?limit=0", &token, None, &[]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.api("GET", "/api/v1/requests?state=sleeping", &token, None, &[]).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(app.api("GET", "/api/v1/requests/abc", &token, None, &[]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(error_code(&app.api("GET", "/api/v1/nothing-here", &token, None, &[]).await), "not_found");
+        assert_eq!(app.count("requests"), 0);
+
+        // Revoked: refused at once.
+        {
+            let mut conn = app.pool.get().expect("connection");
+            let ctx = goalkeeper::app::Context::new(rita, Role::Requester, chrono::Utc::now(), Default::default());
+            let mine = goalkeeper::app::tokens::list(&mut conn, &ctx).expect("tokens");
+            for t in mine {
+                goalkeeper::app::tokens::revoke(&mut conn, &ctx, t.id).expect("revoke");
+            }
+        }
+        assert_eq!(app.api("GET", "/api/v1/me", &token, None, &[]).await.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+backend_test! {
+    async fn every_route_is_in_the_openapi_document(app) {
+        let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+        let token = app.token(gina, Role::Engineer, "write");
+        let doc = app.browser().get("/api/v1/openapi.json").await;
+        assert_eq!(doc.status, StatusCode::OK);
+        let doc = body(&doc);
+        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
+        let paths: Vec<String> = doc["paths"].as_object().expect("paths").keys().cloned().collect();
+        let expected = [
+            "/api/v1/categories",
+            "/api/v1/engineers",
+            "/api/v1/me",
+            "/api/v1/requests",
+            "/api/v1/requests/{id}",
+            "/api/v1/requests/{id}/{action}",
+            "/api/v1/services",
+        ];
+        assert_eq!(paths, expected);
+        // And each documented path answers as a route, not as "no such API route".
+        for path in &paths {
+            let concrete = path.replace("{id}", "1").replace("{action}", "take");
+            let methods = doc["paths"][path].as_object().expect("methods");
+            for method in methods.keys() {
+                let answer = app.api(&method.to_uppercase(), &concrete, &token, Some("{}"), &[]).await;
+                assert!(!answer.body.contains("no such API route"), "{method} {path} is documented but not served");
+            }
+        }
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+}
