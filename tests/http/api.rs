@@ -177,3 +177,41 @@ backend_test! {
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     }
 }
+
+backend_test! {
+    async fn people_make_and_revoke_their_tokens_on_the_account_page(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let page = rita.get("/account").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let bad = rita.post("/account/tokens", &[("name", ""), ("scope", "write"), ("expires_in_days", "soon")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("id=\"expires_in_days-error\"") && bad.body.contains("value=\"soon\""), "kept and explained");
+        let empty_name = rita.post("/account/tokens", &[("name", " "), ("scope", "write"), ("expires_in_days", "")]).await;
+        assert!(empty_name.body.contains("id=\"name-error\""));
+        assert_eq!(app.count("api_tokens"), 0);
+
+        let made = rita.post("/account/tokens", &[("name", "chat bot"), ("scope", "write"), ("expires_in_days", "30")]).await;
+        assert_eq!(made.status, StatusCode::OK);
+        let marker = "<code class=\"token\">";
+        let start = made.body.find(marker).expect("the token, shown once") + marker.len();
+        let token: String = made.body[start..].chars().take_while(|c| *c != '<').collect();
+        assert!(token.starts_with("gk_"));
+        assert!(!rita.get("/account").await.body.contains(&token), "never shown again");
+        assert_eq!(app.api("GET", "/api/v1/me", &token, None, &[]).await.status, StatusCode::OK);
+        let listed = rita.get("/account").await.body;
+        assert!(listed.contains("chat bot") && listed.contains("data-token="));
+
+        let id = {
+            use diesel::prelude::*;
+            use goalkeeper::db::schema::api_tokens;
+            let mut conn = app.pool.get().expect("connection");
+            api_tokens::table.select(api_tokens::id).first::<i64>(&mut *conn).expect("token id")
+        };
+        let (other, _) = app.signed_in(Role::Requester, "Bob").await;
+        other.get("/account").await;
+        assert_eq!(other.post(&format!("/account/tokens/{id}/revoke"), &[]).await.status, StatusCode::NOT_FOUND, "not theirs");
+        rita.get("/account").await;
+        assert_eq!(rita.post(&format!("/account/tokens/{id}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.api("GET", "/api/v1/me", &token, None, &[]).await.status, StatusCode::UNAUTHORIZED);
+    }
+}

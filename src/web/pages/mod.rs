@@ -1,5 +1,6 @@
 //! Page handlers, one module per area.
 
+pub mod account;
 pub mod admin;
 pub mod answers;
 pub mod auth;
@@ -56,6 +57,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .route("/queue", web::get().to(queue::queue))
+        .route("/account", web::get().to(account::show))
+        .route("/account/tokens", web::post().to(account::create_token))
+        .route("/account/tokens/{id}/revoke", web::post().to(account::revoke_token))
         .route("/requests/new", web::get().to(requests::new_page))
         .route("/requests/mine", web::get().to(requests::mine))
         .route("/requests", web::post().to(requests::create))

@@ -1,0 +1,151 @@
+//! The account page: one's API tokens — create (shown once), list, revoke.
+
+use super::FieldErrors;
+use crate::app::{self, Context};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::extract::{CsrfForm, CurrentUser};
+use crate::web::view::{Layout, When, render, see_other};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub struct TokenLine {
+    pub id: i64,
+    pub name: String,
+    pub scope: &'static str,
+    pub created: When,
+    pub expires: Option<When>,
+    pub last_used: Option<When>,
+    pub active: bool,
+    /// Why it no longer works.
+    pub status: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    pub name: String,
+    pub scope: String,
+    pub expires_in_days: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    name: String,
+    email: String,
+    role: &'static str,
+    tokens: Vec<TokenLine>,
+    new_token: Option<String>,
+    form: TokenForm,
+    errors: FieldErrors,
+}
+
+async fn context(state: &AppState, user: &CurrentUser) -> Result<Context, AppError> {
+    Ok(Context::new(user.user.id, user.user.role, state.now(), state.team().await?))
+}
+
+/// Turns a use case's refusal into the page's words; other failures stay errors.
+fn refusal(e: app::Error) -> Result<(&'static str, String), AppError> {
+    match e {
+        app::Error::Invalid { field, detail, .. } => Ok((field, detail)),
+        app::Error::NotFound => Err(AppError::NotFound),
+        app::Error::Forbidden { detail, .. } => Err(AppError::Forbidden(detail)),
+        app::Error::Db(e) => Err(e.into()),
+        app::Error::Conflict(_) => Err(AppError::BadRequest("conflict".into())),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    new_token: Option<String>,
+    form: TokenForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let ctx = context(state, user).await?;
+    let tz = ctx.team.timezone();
+    let now = ctx.now;
+    let tokens = state.db(move |conn| app::tokens::list(conn, &ctx).map_err(|e| AppError::Internal(e.into()))).await?;
+    let when = |at| When::new(at, now, tz);
+    let tokens = tokens
+        .into_iter()
+        .map(|t| {
+            let expired = t.expires_at.is_some_and(|at| at <= now);
+            TokenLine {
+                id: t.id,
+                name: t.name,
+                scope: t.scope.as_str(),
+                created: when(t.created_at),
+                expires: t.expires_at.map(when),
+                last_used: t.last_used_at.map(when),
+                active: t.revoked_at.is_none() && !expired,
+                status: if t.revoked_at.is_some() { "revoked" } else { "expired" },
+            }
+        })
+        .collect();
+    render(
+        status,
+        &AccountPage {
+            layout: user.layout("Your account", "account"),
+            name: user.user.name.clone(),
+            email: user.user.email.clone(),
+            role: user.user.role.label(),
+            tokens,
+            new_token,
+            form,
+            errors,
+        },
+    )
+}
+
+pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    page(&state, &user, None, TokenForm::default(), FieldErrors::default(), StatusCode::OK).await
+}
+
+pub async fn create_token(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let expires = match form.expires_in_days.trim() {
+        "" => None,
+        raw => {
+            errors.check("expires_in_days", raw.parse::<i64>().map_err(|_| "Give a number of days, or leave it empty."))
+        }
+    };
+    if !errors.is_empty() {
+        return page(&state, &user, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let ctx = context(&state, &user).await?;
+    let (name, scope) = (form.name.clone(), form.scope.clone());
+    let created = state.db(move |conn| Ok(app::tokens::create(conn, &ctx, &name, &scope, expires))).await?;
+    match created {
+        // Shown on this answer only: never stored, never in a redirect or a cookie.
+        Ok((_, token)) => page(&state, &user, Some(token), TokenForm::default(), errors, StatusCode::OK).await,
+        Err(e) => {
+            let (field, detail) = refusal(e)?;
+            errors.add(field, detail);
+            page(&state, &user, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<super::auth::EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = super::parse_id(&path).ok_or(AppError::NotFound)?;
+    let ctx = context(&state, &user).await?;
+    let revoked = state.db(move |conn| Ok(app::tokens::revoke(conn, &ctx, id))).await?;
+    revoked.map_err(|e| refusal(e).err().unwrap_or(AppError::NotFound))?;
+    user.flash("Token revoked: it stops working at once.");
+    Ok(see_other("/account"))
+}
