@@ -85,6 +85,9 @@ pub struct ServeArgs {
     /// `__Host-` cookies. Default: http:// and the bind address.
     #[arg(long, env = "GOALKEEPER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// When set, /metrics answers only to `Authorization: Bearer <this token>`.
+    #[arg(long, env = "GOALKEEPER_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -95,6 +98,7 @@ impl Default for ServeArgs {
             secure_cookies: false,
             workers: None,
             public_url: None,
+            metrics_token: None,
         }
     }
 }
@@ -299,8 +303,13 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         None => format!("http://{}", args.bind),
     };
     let https = public_url.starts_with("https://");
-    let config =
-        WebConfig { timezone, secure_cookies: args.secure_cookies || https, public_url, ..WebConfig::default() };
+    let config = WebConfig {
+        timezone,
+        secure_cookies: args.secure_cookies || https,
+        public_url,
+        metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+        ..WebConfig::default()
+    };
     let state = AppState::new(pool, Arc::new(SystemClock), config);
     actix_web::rt::System::new().block_on(async move {
         let purge_state = state.clone();

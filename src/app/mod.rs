@@ -4,6 +4,7 @@
 //! adapter turns into its own words.
 
 pub mod catalog;
+pub mod metrics;
 pub mod names;
 pub mod requests;
 pub mod tokens;

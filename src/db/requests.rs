@@ -439,6 +439,32 @@ pub fn newest_first(
     rows.into_iter().map(Request::try_from).collect()
 }
 
+/// Open requests counted by state and service.
+pub fn open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(State, Option<ServiceId>, i64)>> {
+    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(String, Option<i64>, i64)> = requests::table
+        .filter(requests::state.eq_any(open))
+        .group_by((requests::state, requests::service_id))
+        .select((requests::state, requests::service_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(state, service, count)| {
+            Ok((State::parse(&state).map_err(|_| super::corrupt("state", &state))?, service.map(ServiceId), count))
+        })
+        .collect()
+}
+
+/// Open requests with no triage decision yet: when each was filed, and its service.
+pub fn untriaged(conn: &mut DbConnection) -> QueryResult<Vec<(DateTime<Utc>, Option<ServiceId>)>> {
+    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(chrono::NaiveDateTime, Option<i64>)> = requests::table
+        .filter(requests::state.eq_any(open))
+        .filter(requests::first_triage_at.is_null())
+        .select((requests::created_at, requests::service_id))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(at, service)| (super::models::utc(at), service.map(ServiceId))).collect())
+}
+
 /// One page of a requester's own requests, newest first.
 pub fn filed_by(
     conn: &mut DbConnection,

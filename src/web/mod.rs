@@ -4,6 +4,7 @@ pub mod api;
 pub mod cookies;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod pages;
 pub mod session_store;
 pub mod view;
@@ -42,6 +43,8 @@ pub struct WebConfig {
     /// Where people reach the app (scheme and host, no trailing slash), for links that leave
     /// the browser, like calendar feeds.
     pub public_url: String,
+    /// When set, `/metrics` answers only to `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
     pub session_idle: Duration,
     pub session_absolute: Duration,
 }
@@ -52,6 +55,7 @@ impl Default for WebConfig {
             timezone: Tz::UTC,
             secure_cookies: false,
             public_url: "http://127.0.0.1:8080".into(),
+            metrics_token: None,
             session_idle: Duration::hours(12),
             session_absolute: Duration::days(7),
         }
@@ -76,6 +80,8 @@ pub struct AppState {
     /// Set when the server is about to stop: responses close their connections, so clients
     /// send nothing more on them that could be cut off.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 type HashJob = Box<dyn FnOnce() + Send>;
@@ -129,6 +135,7 @@ impl AppState {
             hasher: Arc::new(std::sync::Mutex::new(hashing_threads(cores().max(2)))),
             heavy: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
             draining: Arc::default(),
+            metrics: Arc::default(),
         }
     }
 
@@ -344,6 +351,7 @@ pub fn app(
         .wrap(from_fn(session_store_outage))
         .wrap(security_headers(https))
         .wrap(from_fn(close_when_draining))
+        .wrap(from_fn(metrics::record))
         .wrap(Logger::new(r#"%a "%{request}xi" %s %b %Dms"#).custom_request_replace("request", logged_request_line))
         .configure(pages::routes)
         .default_service(web::to(pages::not_found))

@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(auth::home))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(crate::web::metrics::scrape))
         .route("/static/app.css", web::get().to(stylesheet))
         .route("/static/suggest.js", web::get().to(answers::script))
         .route("/setup", web::get().to(auth::setup_page))
