@@ -4,11 +4,14 @@ use super::names::Directory;
 use super::{Context, Error};
 use crate::db::models::{Event, Request};
 use crate::db::requests::{self as store, ApplyError, FileError, NewRequest, OwnerFilter, QueueFilter};
-use crate::db::{DbConnection, read_transaction, users};
+use crate::db::{DbConnection, read_transaction, users, write_transaction};
+use crate::domain::metrics::{self, Concentration, IsoWeek, RoutingAdvice};
 use crate::domain::{
     Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, State, Title, TriageError, Urgency,
     UserId,
 };
+use diesel::QueryResult;
+use std::collections::BTreeMap;
 
 /// A request to file, as a client sent it.
 #[derive(Debug, Clone, Default)]
@@ -205,8 +208,39 @@ pub fn action(conn: &mut DbConnection, name: ActionName, input: &ActInput) -> Re
     })
 }
 
+/// How far back routing advice looks: the knowledge-concentration window ending this week.
+const ADVICE_WEEKS: u32 = crate::report::CONCENTRATION_WEEKS;
+
+/// What routing a request of a category needs to know: each engineer's resolved requests of
+/// the category in the window, and the silo advice if the category is a silo.
+pub struct Routing {
+    pub experience: BTreeMap<i64, usize>,
+    pub advice: Option<RoutingAdvice>,
+}
+
+/// Computes the routing advice for a category now, among `engineers`.
+pub fn routing_advice(
+    conn: &mut DbConnection,
+    category: CategoryId,
+    engineers: &[crate::db::models::User],
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> QueryResult<Routing> {
+    let since = IsoWeek::containing(now, tz).window(ADVICE_WEEKS, tz).0;
+    let experience = crate::db::metrics::category_coverage(conn, category, since, now)?;
+    let rotation_size = crate::db::rotation::roster(conn, now)?
+        .version_in_force(now)
+        .map(|v| v.plan.engineers.len())
+        .unwrap_or(engineers.len());
+    let concentration = Concentration::of(category.0, experience.clone(), rotation_size);
+    let candidates: Vec<i64> = engineers.iter().map(|e| e.id.0).collect();
+    let advice = metrics::routing_advice(&concentration, &candidates);
+    Ok(Routing { experience, advice })
+}
+
 /// Applies an action to the version of the request the actor saw: the change and its event in
-/// one transaction, or nothing.
+/// one transaction, or nothing. A routing into a knowledge silo also records, in the same
+/// transaction, the advice the server gave and whether it was followed.
 pub fn act(
     conn: &mut DbConnection,
     ctx: &Context,
@@ -214,11 +248,25 @@ pub fn act(
     seen_version: i32,
     action: Action,
 ) -> Result<Request, Error> {
-    store::apply(conn, id, seen_version, ctx.actor, action, ctx.now).map_err(|e| match e {
-        ApplyError::NotFound => Error::NotFound,
-        ApplyError::Conflict(conflict) => Error::Conflict(conflict),
-        ApplyError::Triage(TriageError::NotAllowed(why)) => Error::Forbidden { code: "not_allowed", detail: why },
-        ApplyError::Triage(TriageError::Invalid { field, message }) => Error::invalid("invalid", field, message),
-        ApplyError::Db(e) => Error::Db(e),
+    write_transaction(conn, |conn| {
+        let routed_to = match &action {
+            Action::Route { to, .. } => Some(to.id),
+            _ => None,
+        };
+        let request = store::apply(conn, id, seen_version, ctx.actor, action, ctx.now).map_err(|e| match e {
+            ApplyError::NotFound => Error::NotFound,
+            ApplyError::Conflict(conflict) => Error::Conflict(conflict),
+            ApplyError::Triage(TriageError::NotAllowed(why)) => Error::Forbidden { code: "not_allowed", detail: why },
+            ApplyError::Triage(TriageError::Invalid { field, message }) => Error::invalid("invalid", field, message),
+            ApplyError::Db(e) => Error::Db(e),
+        })?;
+        if let Some(to) = routed_to {
+            let engineers = users::engineers(conn)?;
+            let routing = routing_advice(conn, request.category, &engineers, ctx.now, ctx.team.timezone())?;
+            if let Some(advice) = routing.advice {
+                crate::db::metrics::record_routing_advice(conn, id, request.version, &advice, to, ctx.now)?;
+            }
+        }
+        Ok(request)
     })
 }

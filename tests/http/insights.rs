@@ -200,19 +200,20 @@ backend_test! {
         let page = gina.get(&format!("/requests/{first}")).await.body;
         assert!(page.contains("Database is a knowledge silo:") && page.contains("Dana Database resolved"), "{page}");
         assert!(page.contains(" resolved · owns "));
-        let marker = "name=\"advised_suggested\" value=\"";
+        let marker = "data-suggested=\"";
         let start = page.find(marker).expect("a suggestion") + marker.len();
         let suggested: String = page[start..].chars().take_while(|c| c.is_ascii_digit()).collect();
         assert_ne!(suggested, dana.to_string());
 
         let version = gina.version(first).await;
         let routed = gina
-            .post(&format!("/requests/{first}/route"), &[("version", &version), ("to", &suggested), ("advised_expert", &dana.to_string()), ("advised_suggested", &suggested)])
+            .post(&format!("/requests/{first}/route"), &[("version", &version), ("to", &suggested)])
             .await;
         assert_eq!(routed.status, StatusCode::SEE_OTHER);
         let second = requester.file_with(&[("title", "Slow queries"), ("category", &category.to_string())]).await;
         let version = gina.version(second).await;
-        gina.post(&format!("/requests/{second}/route"), &[("version", &version), ("to", &dana.to_string()), ("advised_expert", &dana.to_string()), ("advised_suggested", &suggested)]).await;
+        // The advice is the server's: a form that claims another expert changes nothing.
+        gina.post(&format!("/requests/{second}/route"), &[("version", &version), ("to", &dana.to_string()), ("advised_expert", "1"), ("advised_suggested", "1")]).await;
         assert_eq!(app.count(&format!("routing_advice WHERE request_id = {first} AND followed = TRUE")), 1);
         assert_eq!(app.count(&format!("routing_advice WHERE request_id = {second} AND followed = FALSE")), 1);
 

@@ -3,7 +3,7 @@
 use super::{FieldErrors, parse_id};
 use crate::auth::random_token;
 use crate::db::models::{Category, Event, Request, Service, User};
-use crate::db::requests::{self as store, ApplyError, FileError, NewRequest};
+use crate::db::requests::{self as store, ApplyError};
 use crate::db::{catalog, users};
 use crate::domain::metrics;
 use crate::domain::{
@@ -223,41 +223,45 @@ pub async fn create(
             return form_with_suggestions(&state, &user, form, errors, StatusCode::OK, Some(found)).await;
         }
     }
-    let key = idempotency_key(&form.idempotency_key);
-    let private = form.is_private();
-    let (requester, requester_role) = (user.user.id, user.user.role);
-    let now = state.now();
-    let filed = state
-        .db(move |conn| {
-            let new = NewRequest {
-                title: &title,
-                description: &description,
-                category,
-                service,
-                urgency,
-                requester,
-                requester_role,
-                idempotency_key: key.as_deref(),
-                private,
-            };
-            Ok(crate::db::refusals(store::file(conn, &new, now))?)
-        })
-        .await?;
+    let input = crate::app::requests::FileInput {
+        title: title.into_string(),
+        description: description.into_string(),
+        category: category.0,
+        service: service.map(|s| s.0),
+        urgency: Some(urgency.as_str().to_owned()),
+        private: form.is_private(),
+        idempotency_key: idempotency_key(&form.idempotency_key),
+    };
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let filed = state.db(move |conn| Ok(crate::app::requests::file(conn, &ctx, &input))).await?;
     match filed {
-        Ok((id, created)) => {
+        Ok((request, created)) => {
             if created {
-                user.flash(format!("Request #{id} filed. The goalkeeper will pick it up."));
+                user.flash(format!("Request #{} filed. The goalkeeper will pick it up.", request.id));
             }
-            Ok(see_other(&format!("/requests/{id}")))
+            Ok(see_other(&format!("/requests/{}", request.id)))
         }
-        Err(problem) => {
+        Err(crate::app::Error::Invalid { field, .. }) => {
             let mut errors = FieldErrors::default();
-            match problem {
-                FileError::UnknownCategory => errors.add("category", "Choose one of the listed categories."),
-                _ => errors.add("service", "Choose one of the listed services, or none."),
+            match field {
+                "category_id" => errors.add("category", "Choose one of the listed categories."),
+                "service_id" => errors.add("service", "Choose one of the listed services, or none."),
+                other => errors.add(other, "Check this field."),
             }
             new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(other) => Err(app_error(other)),
+    }
+}
+
+/// A use case's failure that the page does not explain itself.
+pub fn app_error(e: crate::app::Error) -> AppError {
+    match e {
+        crate::app::Error::NotFound => AppError::NotFound,
+        crate::app::Error::Forbidden { detail, .. } => AppError::Forbidden(detail),
+        crate::app::Error::Invalid { field, detail, .. } => AppError::BadRequest(format!("{field}: {detail}")),
+        crate::app::Error::Conflict(_) => AppError::BadRequest("The request changed meanwhile.".into()),
+        crate::app::Error::Db(e) => e.into(),
     }
 }
 
@@ -437,9 +441,6 @@ pub struct ActionForm {
     pub to: String,
     pub with: String,
     pub of: String,
-    /// The silo advice shown with the route form: the expert and the suggested engineer.
-    pub advised_expert: String,
-    pub advised_suggested: String,
     /// Filled in by the server: which form these values belong to.
     #[serde(skip)]
     pub action: String,
@@ -529,9 +530,6 @@ struct Loaded {
 /// Likely duplicates are looked for among the requests filed this recently.
 const DUPLICATE_WINDOW_DAYS: i64 = 30;
 
-/// How far back routing advice looks: the knowledge-concentration window ending this week.
-const ADVICE_WEEKS: u32 = crate::report::CONCENTRATION_WEEKS;
-
 /// Loads a request the user may see; another requester's request is "not found", exactly like
 /// a missing one.
 async fn load_visible(
@@ -552,17 +550,9 @@ async fn load_visible(
                 let engineers = if actor.role.is_engineer() { users::engineers(conn)? } else { Vec::new() };
                 let (mut experience, mut owned, mut advice) = Default::default();
                 if actor.role.is_engineer() && !request.state.is_final() {
-                    let since = metrics::IsoWeek::containing(now, tz).window(ADVICE_WEEKS, tz).0;
-                    experience = crate::db::metrics::category_coverage(conn, request.category, since, now)?;
+                    let routing = crate::app::requests::routing_advice(conn, request.category, &engineers, now, tz)?;
+                    (experience, advice) = (routing.experience, routing.advice);
                     owned = crate::db::metrics::open_owned(conn)?;
-                    let rotation_size = crate::db::rotation::roster(conn, now)?
-                        .version_in_force(now)
-                        .map(|v| v.plan.engineers.len())
-                        .unwrap_or(engineers.len());
-                    let concentration =
-                        metrics::Concentration::of(request.category.0, experience.clone(), rotation_size);
-                    let candidates: Vec<i64> = engineers.iter().map(|e| e.id.0).collect();
-                    advice = metrics::routing_advice(&concentration, &candidates);
                 }
                 let people = history
                     .iter()
@@ -819,25 +809,19 @@ pub async fn act(
     let Some(action) = action.filter(|_| errors.is_empty()) else {
         return request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let actor = user.actor();
-    let now = state.now();
-    let routed = action.clone();
-    let outcome =
-        state.db(move |conn| Ok(crate::db::refusals(store::apply(conn, id, version, actor, action, now))?)).await?;
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let outcome = state.db(move |conn| Ok(crate::app::requests::act(conn, &ctx, id, version, action))).await?;
+    let outcome = outcome.map_err(|e| match e {
+        crate::app::Error::NotFound => ApplyError::NotFound,
+        crate::app::Error::Conflict(conflict) => ApplyError::Conflict(conflict),
+        crate::app::Error::Forbidden { detail, .. } => ApplyError::Triage(TriageError::NotAllowed(detail)),
+        crate::app::Error::Invalid { field, detail, .. } => {
+            ApplyError::Triage(TriageError::Invalid { field, message: detail })
+        }
+        crate::app::Error::Db(e) => ApplyError::Db(e),
+    });
     match outcome {
-        Ok(request) => {
-            if let (Action::Route { to, .. }, Some(expert)) = (&routed, parse_id(&form.advised_expert)) {
-                let advice = metrics::RoutingAdvice {
-                    expert,
-                    expert_share: 0.0,
-                    resolved: 0,
-                    suggested: parse_id(&form.advised_suggested),
-                };
-                let (to, version, now) = (to.id, request.version, state.now());
-                state
-                    .db(move |conn| Ok(crate::db::metrics::record_routing_advice(conn, id, version, &advice, to, now)?))
-                    .await?;
-            }
+        Ok(_) => {
             user.flash(done_message(name, id));
             Ok(see_other(&format!("/requests/{id}")))
         }
