@@ -20,7 +20,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// The holder of the token.
-#[utoipa::path(tag = "people", responses((status = 200, body = MeOut), (status = 401, body = ErrorOut)))]
+#[utoipa::path(tag = "people", responses((status = 200, body = MeOut), (status = 401, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON")))]
 #[get("/me")]
 async fn me(state: web::Data<AppState>, user: ApiUser) -> Result<web::Json<MeOut>, ApiError> {
     let ctx = user.context(&state).await?;
@@ -35,7 +35,7 @@ async fn me(state: web::Data<AppState>, user: ApiUser) -> Result<web::Json<MeOut
 }
 
 /// The categories a request can be filed under.
-#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<CategoryOut>), (status = 401, body = ErrorOut)))]
+#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<CategoryOut>), (status = 401, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON")))]
 #[get("/categories")]
 async fn categories(state: web::Data<AppState>, _user: ApiUser) -> Result<web::Json<Vec<CategoryOut>>, ApiError> {
     let list = run(&state, app::catalog::categories).await?;
@@ -45,7 +45,7 @@ async fn categories(state: web::Data<AppState>, _user: ApiUser) -> Result<web::J
 }
 
 /// The services the team runs, with their tiers.
-#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorOut)))]
+#[utoipa::path(tag = "catalog", responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON")))]
 #[get("/services")]
 async fn services(state: web::Data<AppState>, _user: ApiUser) -> Result<web::Json<Vec<ServiceOut>>, ApiError> {
     let list = run(&state, app::catalog::services).await?;
@@ -62,7 +62,7 @@ async fn services(state: web::Data<AppState>, _user: ApiUser) -> Result<web::Jso
 }
 
 /// The engineers, whom requests can be routed to (for engineers' tokens).
-#[utoipa::path(tag = "people", responses((status = 200, body = Vec<PersonOut>), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut)))]
+#[utoipa::path(tag = "people", responses((status = 200, body = Vec<PersonOut>), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON")))]
 #[get("/engineers")]
 async fn engineers(state: web::Data<AppState>, user: ApiUser) -> Result<web::Json<Vec<PersonOut>>, ApiError> {
     user.require_engineer()?;
@@ -87,7 +87,7 @@ fn states(raw: Option<&str>) -> Result<Vec<State>, ApiError> {
 #[utoipa::path(
     tag = "requests",
     params(ListQuery),
-    responses((status = 200, body = RequestList), (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 422, body = ErrorOut))
+    responses((status = 200, body = RequestList), (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 422, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON"))
 )]
 #[get("/requests")]
 async fn list_requests(
@@ -122,7 +122,8 @@ async fn list_requests(
         (status = 201, body = RequestOut, description = "Filed now"),
         (status = 200, body = RequestOut, description = "Filed before with this Idempotency-Key"),
         (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut),
-        (status = 413, body = ErrorOut), (status = 422, body = ErrorOut)
+        (status = 413, body = ErrorOut), (status = 422, body = ErrorOut),
+        (status = "default", body = ErrorOut, description = "An error, as JSON")
     )
 )]
 #[post("/requests")]
@@ -169,8 +170,8 @@ fn request_id(raw: &str) -> Result<RequestId, ApiError> {
 /// A request with its history. Its `ETag` is the version to send as `If-Match` with an action.
 #[utoipa::path(
     tag = "requests",
-    params(("id" = i64, Path, description = "The request's number")),
-    responses((status = 200, body = RequestWithHistory), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut))
+    params(("id" = i64, Path, description = "The request's number", minimum = 1)),
+    responses((status = 200, body = RequestWithHistory), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON"))
 )]
 #[get("/requests/{id}")]
 async fn read_request(
@@ -211,8 +212,9 @@ fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
 #[utoipa::path(
     tag = "requests",
     params(
-        ("id" = i64, Path, description = "The request's number"),
-        ("action" = String, Path, description = "take, route, consult, wait, comment, resolve, reject, duplicate or reopen"),
+        ("id" = i64, Path, description = "The request's number", minimum = 1),
+        ("action" = String, Path, description = "take, route, consult, wait, comment, resolve, reject, duplicate or reopen",
+            pattern = "^(take|route|consult|wait|comment|resolve|reject|duplicate|reopen)$"),
         ("If-Match" = String, Header, description = "The version the action is meant for, as the ETag gave it")
     ),
     request_body = ActionIn,
@@ -220,7 +222,8 @@ fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
         (status = 200, body = RequestOut),
         (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut),
         (status = 404, body = ErrorOut), (status = 412, body = ErrorOut, description = "The request changed; `current` holds it"),
-        (status = 422, body = ErrorOut), (status = 428, body = ErrorOut)
+        (status = 422, body = ErrorOut), (status = 428, body = ErrorOut),
+        (status = "default", body = ErrorOut, description = "An error, as JSON")
     )
 )]
 #[post("/requests/{id}/{action}")]

@@ -135,14 +135,20 @@ pub struct RequestList {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Comma-separated states, like `new,in_progress` (default: every state).
+    #[param(pattern = "^(new|in_progress|waiting|resolved|rejected)(,(new|in_progress|waiting|resolved|rejected))*$")]
     pub state: Option<String>,
+    #[param(minimum = 1)]
     pub category_id: Option<i64>,
+    #[param(minimum = 1)]
     pub service_id: Option<i64>,
     /// `me`, `nobody`, or a person's id.
+    #[param(pattern = "^(me|nobody|[1-9][0-9]{0,17})$")]
     pub owner: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(minimum = 1)]
     pub cursor: Option<i64>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -151,11 +157,17 @@ pub struct ListQuery {
 #[serde(deny_unknown_fields)]
 pub struct NewRequestIn {
     /// One line, up to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: String,
+    /// Up to 20,000 characters, several lines.
+    #[schema(min_length = 1, max_length = 20000, pattern = "\\S")]
     pub description: String,
+    #[schema(minimum = 1)]
     pub category_id: i64,
+    #[schema(minimum = 1)]
     pub service_id: Option<i64>,
     /// `low`, `normal` (default) or `high`.
+    #[schema(pattern = "^(low|normal|high)$")]
     pub urgency: Option<String>,
     /// Keep it from being read by others as an answer once resolved.
     pub private: Option<bool>,
@@ -166,6 +178,7 @@ pub struct NewRequestIn {
 #[serde(deny_unknown_fields)]
 pub struct ActionIn {
     /// Required for consult, wait, comment, resolve, reject and reopen.
+    #[schema(max_length = 10000)]
     pub note: Option<String>,
     /// The engineer to route to (route).
     pub to: Option<i64>,
