@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod metrics;
 pub mod names;
 pub mod requests;
+pub mod rotation;
+pub mod search;
 pub mod tokens;
 
 use crate::db::requests::Conflict;

@@ -159,15 +159,18 @@ backend_test! {
             "/api/v1/categories",
             "/api/v1/engineers",
             "/api/v1/me",
+            "/api/v1/reports/weekly/{week}",
             "/api/v1/requests",
             "/api/v1/requests/{id}",
             "/api/v1/requests/{id}/{action}",
+            "/api/v1/rotation",
+            "/api/v1/search",
             "/api/v1/services",
         ];
         assert_eq!(paths, expected);
         // And each documented path answers as a route, not as "no such API route".
         for path in &paths {
-            let concrete = path.replace("{id}", "1").replace("{action}", "take");
+            let concrete = path.replace("{id}", "1").replace("{action}", "take").replace("{week}", "2026-W48");
             let methods = doc["paths"][path].as_object().expect("methods");
             for method in methods.keys() {
                 let answer = app.api(&method.to_uppercase(), &concrete, &token, Some("{}"), &[]).await;
@@ -213,5 +216,43 @@ backend_test! {
         rita.get("/account").await;
         assert_eq!(rita.post(&format!("/account/tokens/{id}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
         assert_eq!(app.api("GET", "/api/v1/me", &token, None, &[]).await.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+backend_test! {
+    async fn search_rotation_and_the_report_through_the_api(app) {
+        let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
+        let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+        let rita = app.create_user("rita@example.com", "Rita", Role::Requester);
+        let bob = app.create_user("bob@example.com", "Bob", Role::Requester);
+        ada.get("/rotation/settings").await;
+        ada.post("/rotation/settings/plan", &[(&format!("pos_{}", gina.0), "1"), ("weekday", "Mon"), ("time", "09:00"), ("first", "2026-11-23")]).await;
+        let (script, bot, other) = (app.token(gina, Role::Engineer, "write"), app.token(rita, Role::Requester, "write"), app.token(bob, Role::Requester, "read"));
+        let file = |title: &str, private: bool| json!({"title": title, "description": "Payroll VPN tunnel.", "category_id": 1, "private": private}).to_string();
+        let public = body(&app.api("POST", "/api/v1/requests", &bot, Some(&file("VPN tunnel drops", false)), &[]).await)["id"].as_i64().expect("id");
+        let private = body(&app.api("POST", "/api/v1/requests", &bot, Some(&file("VPN payroll secret", true)), &[]).await)["id"].as_i64().expect("id");
+        for id in [public, private] {
+            app.api("POST", &format!("/api/v1/requests/{id}/resolve"), &script, Some(r#"{"note": "Renewed the VPN key."}"#), &[("if-match", "1")]).await;
+        }
+        let ids = |response: &Response| -> Vec<i64> {
+            body(response)["items"].as_array().expect("items").iter().filter_map(|i| i["request"]["id"].as_i64()).collect()
+        };
+        let engineer = app.api("GET", "/api/v1/search?q=vpn", &script, None, &[]).await;
+        assert_eq!(engineer.status, StatusCode::OK, "{}", engineer.body);
+        let mut found = ids(&engineer);
+        found.sort();
+        assert_eq!(found, [public, private]);
+        assert_eq!(ids(&app.api("GET", "/api/v1/search?q=vpn", &other, None, &[]).await), [public], "never another's private request");
+
+        let rota = body(&app.api("GET", "/api/v1/rotation", &bot, None, &[]).await);
+        assert_eq!(rota["now"]["engineer_id"], gina.0);
+        assert!(rota["ahead"].as_array().is_some_and(|a| !a.is_empty()));
+
+        let report = app.api("GET", "/api/v1/reports/weekly/2026-W48", &script, None, &[]).await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert_eq!(body(&report)["figures"]["intake"], 2);
+        assert_eq!(body(&report)["goalkeeper"]["id"], gina.0);
+        assert_eq!(app.api("GET", "/api/v1/reports/weekly/2026-W48", &bot, None, &[]).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.api("GET", "/api/v1/reports/weekly/262143-W01", &script, None, &[]).await.status, StatusCode::NOT_FOUND);
     }
 }

@@ -16,7 +16,10 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_requests)
         .service(file_request)
         .service(read_request)
-        .service(act_on_request);
+        .service(act_on_request)
+        .service(search)
+        .service(rotation)
+        .service(weekly_report);
 }
 
 /// The holder of the token.
@@ -249,4 +252,84 @@ async fn act_on_request(
     })
     .await?;
     Ok(web::Json(RequestOut::plain(&request)))
+}
+
+/// Search: engineers find every request, requesters their own and the team's answers.
+#[utoipa::path(
+    tag = "requests",
+    params(SearchQuery),
+    responses((status = 200, body = SearchOut), (status = 401, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON"))
+)]
+#[get("/search")]
+async fn search(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<SearchOut>, ApiError> {
+    let SearchQuery { q, limit } = query.into_inner();
+    let limit = limit.unwrap_or(20);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "out_of_range", "limit", "from 1 to 50"));
+    }
+    let ctx = user.context(&state).await?;
+    let results = run(&state, move |conn| app::search::search(conn, &ctx, &q, limit)).await?;
+    let items = results
+        .found
+        .iter()
+        .map(|f| SearchHitOut {
+            request: RequestOut::named(&f.request, &results.names),
+            snippet: f.hit.parts.iter().map(|(text, _)| text.as_str()).collect(),
+            answer: f.access == crate::domain::knowledge::Access::Answer,
+        })
+        .collect();
+    Ok(web::Json(SearchOut { items }))
+}
+
+fn shift(s: &crate::domain::rotation::Shift, names: &crate::app::names::Directory) -> ShiftOut {
+    ShiftOut {
+        engineer_id: s.engineer.0,
+        engineer: names.user(Some(s.engineer)),
+        starts_at: s.start,
+        ends_at: s.end,
+        covering_for: s.scheduled.filter(|scheduled| s.override_id.is_some() && *scheduled != s.engineer).map(|p| p.0),
+    }
+}
+
+/// Who keeps goal now, who is next, and the rota for the 12 weeks ahead.
+#[utoipa::path(
+    tag = "rotation",
+    responses((status = 200, body = RotationOut), (status = 401, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON"))
+)]
+#[get("/rotation")]
+async fn rotation(state: web::Data<AppState>, user: ApiUser) -> Result<web::Json<RotationOut>, ApiError> {
+    let ctx = user.context(&state).await?;
+    let overview = run(&state, move |conn| app::rotation::overview(conn, &ctx, 12)).await?;
+    Ok(web::Json(RotationOut {
+        now: overview.now.as_ref().map(|s| shift(s, &overview.names)),
+        next: overview.next.as_ref().map(|s| shift(s, &overview.names)),
+        ahead: overview.ahead.iter().map(|s| shift(s, &overview.names)).collect(),
+    }))
+}
+
+/// The weekly handover report of an ISO week, like `2026-W48` (engineers).
+#[utoipa::path(
+    tag = "reports",
+    params(("week" = String, Path, description = "An ISO week, like 2026-W48", pattern = "^[0-9]{4}-W[0-9]{2}$")),
+    responses((status = 200, body = WeeklyReportOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut), (status = 404, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON"))
+)]
+#[get("/reports/weekly/{week}")]
+async fn weekly_report(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<web::Json<WeeklyReportOut>, ApiError> {
+    user.require_engineer()?;
+    let week = crate::domain::metrics::IsoWeek::parse(&path)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such ISO week"))?;
+    let _turn = state.heavy_turn().await?;
+    let (team, now) = (state.team().await?, state.now());
+    let report = state.db(move |conn| Ok(crate::report::weekly(conn, week, &team, now)?)).await?;
+    let json =
+        serde_json::to_value(report).map_err(|e| ApiError::from(crate::web::error::AppError::Internal(e.into())))?;
+    Ok(web::Json(WeeklyReportOut(json)))
 }

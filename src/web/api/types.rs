@@ -242,3 +242,54 @@ pub struct MeOut {
     /// What this token may do: `read` or `write`.
     pub scope: String,
 }
+
+/// A search result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHitOut {
+    pub request: RequestOut,
+    /// The matching words in context, as plain text.
+    pub snippet: String,
+    /// Someone else's resolved, public request: read it at `/answers/{id}`.
+    pub answer: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchOut {
+    pub items: Vec<SearchHitOut>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// The words to find (all of them must match).
+    #[param(max_length = 200)]
+    pub q: String,
+    /// 1 to 50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<i64>,
+}
+
+/// A stretch of goalkeeper duty.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShiftOut {
+    pub engineer_id: i64,
+    pub engineer: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Whom the rotation had scheduled, when someone covers for them.
+    pub covering_for: Option<i64>,
+}
+
+/// Who keeps goal now, next, and the 12 weeks ahead.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotationOut {
+    pub now: Option<ShiftOut>,
+    pub next: Option<ShiftOut>,
+    pub ahead: Vec<ShiftOut>,
+}
+
+/// The weekly handover report: the same figures as the report page and its Markdown.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct WeeklyReportOut(pub serde_json::Value);

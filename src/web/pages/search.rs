@@ -1,8 +1,7 @@
 //! `/search`: engineers search every request; requesters their own requests and the team's
 //! answers.
 
-use super::requests::{Directory, RequestLine};
-use crate::db::{requests as store, search};
+use super::requests::RequestLine;
 use crate::domain::knowledge::Access;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -11,7 +10,6 @@ use crate::web::view::{Layout, ok};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
 const RESULTS: i64 = 20;
 
@@ -43,56 +41,26 @@ pub async fn page(
     user: CurrentUser,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let text: String = query.q.trim().chars().take(200).collect();
-    let me = user.user.id;
-    let engineer = user.is_engineer();
+    let text: String = query.q.trim().chars().take(crate::app::search::MAX_QUERY).collect();
     let searched = !text.is_empty();
-    let (hits, requests, names) = if searched {
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let tz = ctx.team.timezone();
+    let now = ctx.now;
+    let results = if searched {
         let text = text.clone();
-        state
-            .db(move |conn| {
-                let all = search::Match::All;
-                let hits = if engineer {
-                    search::search(conn, &text, all, search::Scope::Everything, None, RESULTS)?
-                } else {
-                    // Their own requests (all of their text) and the team's answers, merged by
-                    // rank; their own version of a request wins.
-                    let mut hits = search::search(conn, &text, all, search::Scope::FiledBy(me), None, RESULTS)?;
-                    let answers = search::search(conn, &text, all, search::Scope::Answers, None, RESULTS)?;
-                    let own: HashSet<i64> = hits.iter().map(|h| h.id).collect();
-                    hits.extend(answers.into_iter().filter(|h| !own.contains(&h.id)));
-                    hits.sort_by(|a, b| b.rank.total_cmp(&a.rank).then(b.id.cmp(&a.id)));
-                    hits.truncate(RESULTS as usize);
-                    hits
-                };
-                let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-                let requests = store::by_ids(conn, &ids)?;
-                let names = Directory::for_requests(conn, &requests)?;
-                Ok((hits, requests, Some(names)))
-            })
-            .await?
-    } else {
-        (Vec::new(), Vec::new(), None)
-    };
-    let (now, tz) = (state.now(), state.team().await?.timezone());
-    let by_id: HashMap<i64, &crate::db::models::Request> = requests.iter().map(|r| (r.id.0, r)).collect();
-    let results = match &names {
-        Some(names) => hits
+        let found = state.db(move |conn| Ok(crate::app::search::search(conn, &ctx, &text, RESULTS))).await?;
+        let found = found.map_err(super::requests::app_error)?;
+        found
+            .found
             .iter()
-            .filter_map(|hit| {
-                let request = by_id.get(&hit.id)?;
-                let access = request.access(user.actor());
-                if access == Access::None {
-                    return None;
-                }
-                Some(Found {
-                    line: RequestLine::new(request, names, now, tz),
-                    parts: hit.parts.clone(),
-                    answer: access == Access::Answer,
-                })
+            .map(|f| Found {
+                line: RequestLine::new(&f.request, &found.names, now, tz),
+                parts: f.hit.parts.clone(),
+                answer: f.access == Access::Answer,
             })
-            .collect(),
-        None => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     };
     ok(&SearchPage {
         layout: user.layout("Search", "search"),
