@@ -52,6 +52,22 @@ pub enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Write the requests or the events of a period to standard output (columns: docs/export.md).
+    Export {
+        #[arg(value_parser = ["requests", "events"])]
+        what: String,
+        /// First day, YYYY-MM-DD in the team's time zone (default: 12 weeks ago).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, included (default: today).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+        /// The team's time zone when no team settings are saved yet.
+        #[arg(long, env = "GOALKEEPER_TIMEZONE", default_value = "UTC")]
+        timezone: String,
+    },
     /// Fill an empty database with a believable team and history (or, with --requests, a large
     /// deterministic synthetic one).
     Seed {
@@ -171,6 +187,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Report(ReportCommand::Weekly { week, format, timezone })) => {
             report(&url, week.as_deref(), &format, &timezone)
         }
+        Some(Command::Export { what, from, to, format, timezone }) => {
+            export(&url, &what, from.as_deref(), to.as_deref(), &format, &timezone)
+        }
         Some(Command::Token(TokenCommand::Create { email, name, scope, expires })) => {
             create_token(&url, &email, &name, &scope, expires)
         }
@@ -200,6 +219,45 @@ impl ServeArgs {
         }
         Only::try_parse_from(["goalkeeper"]).map(|o| o.serve).unwrap_or_default()
     }
+}
+
+fn export(
+    url: &DatabaseUrl,
+    what: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    format: &str,
+    timezone: &str,
+) -> anyhow::Result<()> {
+    let fallback: chrono_tz::Tz =
+        timezone.parse().map_err(|_| anyhow::anyhow!("--timezone: {timezone:?} is not an IANA time zone"))?;
+    let pool = db::open(url, 1)?;
+    let mut conn = pool.get()?;
+    let tz = db::rotation::team_settings(&mut conn, fallback)?.timezone();
+    let today = SystemClock.now().with_timezone(&tz).date_naive();
+    let day = |raw: Option<&str>, default: chrono::NaiveDate, flag: &str| -> anyhow::Result<chrono::NaiveDate> {
+        match raw {
+            None => Ok(default),
+            Some(raw) => chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+                .map_err(|_| anyhow::anyhow!("--{flag}: {raw:?} is not a date like 2026-11-30")),
+        }
+    };
+    let (first, last) = (day(from, today - chrono::Duration::weeks(12), "from")?, day(to, today, "to")?);
+    if last < first {
+        anyhow::bail!("--to is before --from");
+    }
+    let start =
+        |d: chrono::NaiveDate| crate::domain::rotation::local_instant(tz, d.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let (from, to) = (start(first), start(last + chrono::Duration::days(1)));
+    let body = match (what, format) {
+        ("requests", "json") => crate::export::requests_json(&mut conn, from, to)?,
+        ("requests", _) => crate::export::requests_csv(&mut conn, from, to)?,
+        (_, "json") => crate::export::events_json(&mut conn, from, to)?,
+        _ => crate::export::events_csv(&mut conn, from, to)?,
+    };
+    use std::io::Write;
+    std::io::stdout().lock().write_all(&body).context("writing to standard output")?;
+    Ok(())
 }
 
 fn create_token(url: &DatabaseUrl, email: &str, name: &str, scope: &str, expires: Option<i64>) -> anyhow::Result<()> {

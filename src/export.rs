@@ -95,12 +95,64 @@ fn write_row(out: &mut csv::Writer<Vec<u8>>, cells: &[String]) -> anyhow::Result
     Ok(())
 }
 
+/// The cells of each row, in the order of the columns, to a sink.
+type Sink<'a> = dyn FnMut(&[String]) -> anyhow::Result<()> + 'a;
+
+/// As CSV, with formula cells neutralised.
+fn csv_export(columns: &[&str], rows: impl FnOnce(&mut Sink<'_>) -> anyhow::Result<()>) -> anyhow::Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(columns)?;
+    rows(&mut |cells: &[String]| write_row(&mut out, cells))?;
+    Ok(out.into_inner()?)
+}
+
+/// As a JSON array of objects keyed by column; empty cells are null.
+fn json_export(columns: &[&str], rows: impl FnOnce(&mut Sink<'_>) -> anyhow::Result<()>) -> anyhow::Result<Vec<u8>> {
+    let mut all = Vec::new();
+    rows(&mut |cells: &[String]| {
+        let object: serde_json::Map<String, serde_json::Value> = columns
+            .iter()
+            .zip(cells)
+            .map(|(name, cell)| {
+                let value =
+                    if cell.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(cell.clone()) };
+                ((*name).to_owned(), value)
+            })
+            .collect();
+        all.push(serde_json::Value::Object(object));
+        Ok(())
+    })?;
+    Ok(serde_json::to_vec_pretty(&all)?)
+}
+
 /// Requests filed in `[from, to)`, oldest first.
 pub fn requests_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+    csv_export(&REQUEST_COLUMNS, |sink| request_rows(conn, from, to, sink))
+}
+
+/// The same rows as [`requests_csv`], as JSON.
+pub fn requests_json(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+    json_export(&REQUEST_COLUMNS, |sink| request_rows(conn, from, to, sink))
+}
+
+/// Every event of the requests filed in `[from, to)`: their whole histories.
+pub fn events_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+    csv_export(&EVENT_COLUMNS, |sink| event_rows(conn, from, to, sink))
+}
+
+/// The same rows as [`events_csv`], as JSON.
+pub fn events_json(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+    json_export(&EVENT_COLUMNS, |sink| event_rows(conn, from, to, sink))
+}
+
+fn request_rows(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<()> {
     let names = names(conn)?;
     let person = |id: i64| names.people.get(&id).map(|p| p.0.clone()).unwrap_or_default();
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(REQUEST_COLUMNS)?;
     let mut after = 0i64;
     loop {
         let rows: Vec<RequestRow> = requests::table
@@ -115,37 +167,36 @@ pub fn requests_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<U
         after = last.id;
         for r in rows {
             let (service, tier) = r.service_id.and_then(|s| names.services.get(&s)).cloned().unwrap_or_default();
-            write_row(
-                &mut out,
-                &[
-                    r.id.to_string(),
-                    r.title,
-                    names.categories.get(&r.category_id).cloned().unwrap_or_default(),
-                    service,
-                    tier,
-                    r.urgency,
-                    r.state,
-                    r.requester_id.to_string(),
-                    person(r.requester_id),
-                    opt(r.owner_id),
-                    r.owner_id.map(person).unwrap_or_default(),
-                    opt(r.duplicate_of),
-                    time(r.created_at),
-                    time(r.updated_at),
-                    r.closed_at.map(time).unwrap_or_default(),
-                    r.private.to_string(),
-                ],
-            )?;
+            sink(&[
+                r.id.to_string(),
+                r.title,
+                names.categories.get(&r.category_id).cloned().unwrap_or_default(),
+                service,
+                tier,
+                r.urgency,
+                r.state,
+                r.requester_id.to_string(),
+                person(r.requester_id),
+                opt(r.owner_id),
+                r.owner_id.map(person).unwrap_or_default(),
+                opt(r.duplicate_of),
+                time(r.created_at),
+                time(r.updated_at),
+                r.closed_at.map(time).unwrap_or_default(),
+                r.private.to_string(),
+            ])?;
         }
     }
-    Ok(out.into_inner()?)
+    Ok(())
 }
 
-/// Every event of the requests filed in `[from, to)`: their whole histories.
-pub fn events_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Vec<u8>> {
+fn event_rows(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<()> {
     let names = names(conn)?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(EVENT_COLUMNS)?;
     let mut after = 0i64;
     loop {
         let ids: Vec<i64> = requests::table
@@ -167,30 +218,27 @@ pub fn events_csv(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc
             let actor = names.people.get(&e.actor_id).map(|p| p.0.clone()).unwrap_or_default();
             // The role the actor had when the event happened, never today's.
             let engineer = crate::domain::Role::parse(&e.actor_role).is_ok_and(|r| r.is_engineer());
-            write_row(
-                &mut out,
-                &[
-                    e.id.to_string(),
-                    e.request_id.to_string(),
-                    time(e.at),
-                    e.kind,
-                    e.actor_id.to_string(),
-                    actor,
-                    e.actor_role,
-                    engineer.to_string(),
-                    e.from_state.unwrap_or_default(),
-                    e.to_state,
-                    opt(e.owner_id),
-                    opt(e.target_id),
-                    opt(e.related_request_id),
-                    opt(e.goalkeeper_id),
-                    e.request_version.to_string(),
-                    e.note.unwrap_or_default(),
-                ],
-            )?;
+            sink(&[
+                e.id.to_string(),
+                e.request_id.to_string(),
+                time(e.at),
+                e.kind,
+                e.actor_id.to_string(),
+                actor,
+                e.actor_role,
+                engineer.to_string(),
+                e.from_state.unwrap_or_default(),
+                e.to_state,
+                opt(e.owner_id),
+                opt(e.target_id),
+                opt(e.related_request_id),
+                opt(e.goalkeeper_id),
+                e.request_version.to_string(),
+                e.note.unwrap_or_default(),
+            ])?;
         }
     }
-    Ok(out.into_inner()?)
+    Ok(())
 }
 
 /// The problems an answer solved before they were filed, in `[from, to)`.

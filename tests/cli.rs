@@ -171,3 +171,34 @@ fn a_database_file_that_cannot_be_opened_is_named() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("/no/such/folder/goalkeeper.db"), "{said}");
 }
+
+#[test]
+fn export_writes_requests_and_events_as_csv_or_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("e.db");
+    let url = support::database_url(&db);
+    let seeded = Command::new(BINARY)
+        .args(["seed", "--requests", "300"])
+        .env("GOALKEEPER_DATABASE_URL", &url)
+        .output()
+        .expect("seed");
+    assert!(seeded.status.success());
+    let run =
+        |args: &[&str]| Command::new(BINARY).args(args).env("GOALKEEPER_DATABASE_URL", &url).output().expect("export");
+    let csv = run(&["export", "requests", "--from", "2000-01-01", "--to", "2100-01-01"]);
+    assert!(csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
+    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    assert!(csv.starts_with("id,title,category,"));
+    assert_eq!(csv.lines().count(), 301, "a header and 300 requests");
+    let json = run(&["export", "events", "--from", "2000-01-01", "--to", "2100-01-01", "--format", "json"]);
+    assert!(json.status.success());
+    let events: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let events = events.as_array().expect("an array");
+    assert!(events.len() > 300);
+    assert_eq!(events[0]["kind"], "filed");
+    assert_eq!(events[0]["actor_role"], "requester");
+    assert!(events[0]["from_state"].is_null(), "empty cells are null");
+    let bad = run(&["export", "requests", "--from", "yesterday"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from"));
+}
