@@ -270,3 +270,31 @@ pub fn act(
         Ok(request)
     })
 }
+
+/// A page of the triage queue: open requests, most urgent first (tier, urgency, age).
+pub struct QueuePage {
+    pub requests: Vec<Request>,
+    pub total: i64,
+    pub names: Directory,
+}
+
+/// One page of the queue, for engineers.
+pub fn queue(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    filter: &QueueFilter,
+    page: i64,
+    per_page: i64,
+) -> Result<QueuePage, Error> {
+    if !ctx.actor.role.is_engineer() {
+        return Err(Error::Forbidden { code: "engineers_only", detail: "the queue is for engineers".into() });
+    }
+    if page < 1 || page > 1_000_000 {
+        return Err(Error::invalid("out_of_range", "page", "from 1"));
+    }
+    read_transaction(conn, |conn| {
+        let (requests, total) = store::queue(conn, filter, page, per_page)?;
+        let names = Directory::for_requests(conn, &requests)?;
+        Ok(QueuePage { requests, total, names })
+    })
+}

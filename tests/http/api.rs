@@ -159,6 +159,7 @@ backend_test! {
             "/api/v1/categories",
             "/api/v1/engineers",
             "/api/v1/me",
+            "/api/v1/queue",
             "/api/v1/reports/weekly/{week}",
             "/api/v1/requests",
             "/api/v1/requests/{id}",
@@ -244,13 +245,18 @@ backend_test! {
         assert_eq!(found, [public, private]);
         assert_eq!(ids(&app.api("GET", "/api/v1/search?q=vpn", &other, None, &[]).await), [public], "never another's private request");
 
+        assert_eq!(app.api("GET", "/api/v1/queue", &bot, None, &[]).await.status, StatusCode::FORBIDDEN);
+        let open = body(&app.api("POST", "/api/v1/requests", &bot, Some(&file("Printer jam", false)), &[]).await)["id"].as_i64().expect("id");
+        let queue = body(&app.api("GET", "/api/v1/queue?owner=nobody", &script, None, &[]).await);
+        assert_eq!(queue["total"], 1);
+        assert_eq!(queue["items"][0]["id"], open);
         let rota = body(&app.api("GET", "/api/v1/rotation", &bot, None, &[]).await);
         assert_eq!(rota["now"]["engineer_id"], gina.0);
         assert!(rota["ahead"].as_array().is_some_and(|a| !a.is_empty()));
 
         let report = app.api("GET", "/api/v1/reports/weekly/2026-W48", &script, None, &[]).await;
         assert_eq!(report.status, StatusCode::OK);
-        assert_eq!(body(&report)["figures"]["intake"], 2);
+        assert_eq!(body(&report)["figures"]["intake"], 3);
         assert_eq!(body(&report)["goalkeeper"]["id"], gina.0);
         assert_eq!(app.api("GET", "/api/v1/reports/weekly/2026-W48", &bot, None, &[]).await.status, StatusCode::FORBIDDEN);
         assert_eq!(app.api("GET", "/api/v1/reports/weekly/262143-W01", &script, None, &[]).await.status, StatusCode::NOT_FOUND);

@@ -19,7 +19,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(act_on_request)
         .service(search)
         .service(rotation)
-        .service(weekly_report);
+        .service(weekly_report)
+        .service(queue);
 }
 
 /// The holder of the token.
@@ -332,4 +333,43 @@ async fn weekly_report(
     let json =
         serde_json::to_value(report).map_err(|e| ApiError::from(crate::web::error::AppError::Internal(e.into())))?;
     Ok(web::Json(WeeklyReportOut(json)))
+}
+
+/// The triage queue (engineers): open requests by service tier, urgency and age, 50 a page.
+#[utoipa::path(
+    tag = "requests",
+    params(QueueQuery),
+    responses((status = 200, body = QueueOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON"))
+)]
+#[get("/queue")]
+async fn queue(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    query: web::Query<QueueQuery>,
+) -> Result<web::Json<QueueOut>, ApiError> {
+    use crate::db::requests::{OwnerFilter, QueueFilter};
+    let query = query.into_inner();
+    let owner = match query.owner.as_deref() {
+        None => OwnerFilter::Anyone,
+        Some("me") => OwnerFilter::Person(user.id),
+        Some("nobody") => OwnerFilter::Nobody,
+        Some(raw) => raw
+            .parse::<i64>()
+            .map(|id| OwnerFilter::Person(crate::domain::UserId(id)))
+            .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "invalid", "owner", "me, nobody or a person's id"))?,
+    };
+    let filter = QueueFilter {
+        category: query.category_id.map(crate::domain::CategoryId),
+        service: query.service_id.map(crate::domain::ServiceId),
+        owner,
+        ..QueueFilter::default()
+    };
+    let page = query.page.unwrap_or(1);
+    let ctx = user.context(&state).await?;
+    let found = run(&state, move |conn| app::requests::queue(conn, &ctx, &filter, page, 50)).await?;
+    Ok(web::Json(QueueOut {
+        items: found.requests.iter().map(|r| RequestOut::named(r, &found.names)).collect(),
+        page,
+        total: found.total,
+    }))
 }

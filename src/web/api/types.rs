@@ -293,3 +293,28 @@ pub struct RotationOut {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(value_type = Object)]
 pub struct WeeklyReportOut(pub serde_json::Value);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// From 1 (default 1); 50 requests a page.
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<i64>,
+    #[param(minimum = 1)]
+    pub category_id: Option<i64>,
+    #[param(minimum = 1)]
+    pub service_id: Option<i64>,
+    /// `me`, `nobody`, or a person's id.
+    #[param(pattern = "^(me|nobody|[1-9][0-9]{0,17})$")]
+    pub owner: Option<String>,
+}
+
+/// A page of the triage queue, most urgent first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueOut {
+    pub items: Vec<RequestOut>,
+    pub page: i64,
+    /// How many requests the queue holds in all (with these filters).
+    pub total: i64,
+}
