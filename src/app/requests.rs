@@ -289,7 +289,7 @@ pub fn queue(
     if !ctx.actor.role.is_engineer() {
         return Err(Error::Forbidden { code: "engineers_only", detail: "the queue is for engineers".into() });
     }
-    if page < 1 || page > 1_000_000 {
+    if !(1..=1_000_000).contains(&page) {
         return Err(Error::invalid("out_of_range", "page", "from 1"));
     }
     read_transaction(conn, |conn| {
