@@ -2,7 +2,7 @@
 """The JSON API on a large history: reading a request and filing one (with an Idempotency-Key),
 N sequential calls each. Prints p50/p99 wall time, the server's CPU ms per call (utime+stime
 from /proc over the calls) and the load average.
-Usage: benches/api.py BASE_URL TOKEN SERVER_PID MAX_ID [N]"""
+Usage: benches/api.py BASE_URL TOKEN SERVER_PID MAX_ID [N]  (an engineer's token: it reads any request)"""
 import json, os, random, sys, time, urllib.request
 
 base, token, pid, max_id = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
