@@ -55,13 +55,19 @@ pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result
         idempotency_key: key,
         private: input.private,
     };
-    let (id, created) = store::file(conn, &new, ctx.now).map_err(|e| match e {
-        FileError::UnknownCategory => Error::invalid("unknown", "category_id", "not one of the listed categories"),
-        FileError::UnknownService => Error::invalid("unknown", "service_id", "not one of the listed services"),
-        FileError::Db(e) => Error::Db(e),
-    })?;
-    let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
-    Ok((request, created))
+    write_transaction(conn, |conn| {
+        let (id, created) = store::file(conn, &new, ctx.now).map_err(|e| match e {
+            FileError::UnknownCategory => Error::invalid("unknown", "category_id", "not one of the listed categories"),
+            FileError::UnknownService => Error::invalid("unknown", "service_id", "not one of the listed services"),
+            FileError::Db(e) => Error::Db(e),
+        })?;
+        if let (true, Some(key)) = (created, key) {
+            // Filed after all: the answer this draft was deflected to did not solve it.
+            crate::db::knowledge::forget_deflection(conn, ctx.actor.id, key)?;
+        }
+        let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
+        Ok((request, created))
+    })
 }
 
 /// The events of a history this person may read: requesters never see a consult, nor the note
@@ -253,6 +259,7 @@ pub fn act(
             Action::Route { to, .. } => Some(to.id),
             _ => None,
         };
+        let reopening = matches!(action, Action::Reopen { .. });
         let request = store::apply(conn, id, seen_version, ctx.actor, action, ctx.now).map_err(|e| match e {
             ApplyError::NotFound => Error::NotFound,
             ApplyError::Conflict(conflict) => Error::Conflict(conflict),
@@ -260,6 +267,10 @@ pub fn act(
             ApplyError::Triage(TriageError::Invalid { field, message }) => Error::invalid("invalid", field, message),
             ApplyError::Db(e) => Error::Db(e),
         })?;
+        if reopening {
+            // The resolution did not hold, so a good-answer mark on it goes too.
+            crate::db::knowledge::clear_good_answer(conn, id)?;
+        }
         if let Some(to) = routed_to {
             let engineers = users::engineers(conn)?;
             let routing = routing_advice(conn, request.category, &engineers, ctx.now, ctx.team.timezone())?;

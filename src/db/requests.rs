@@ -129,8 +129,6 @@ fn file_once(
                     idempotency_keys::created_at.eq(naive(now)),
                 ))
                 .execute(conn)?;
-            // Filed after all: the answer it was deflected to did not solve it.
-            super::knowledge::forget_deflection(conn, new.requester, key)?;
         }
         Ok((RequestId(id), true))
     })
@@ -267,10 +265,6 @@ pub fn apply(
             })
             .execute(conn)?;
         refresh_summary(conn, id)?;
-        if change.kind == EventKind::Reopened {
-            // The resolution did not hold, so a good-answer mark on it goes too.
-            super::knowledge::clear_good_answer(conn, id)?;
-        }
         get(conn, id)?.ok_or(ApplyError::NotFound)
     })
 }

@@ -1,8 +1,9 @@
 //! The one error type of the web layer: every failure becomes a page (or a redirect to sign in).
 
-use super::view::{ErrorPage, Layout, render};
+use super::layout::Layout;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -26,6 +27,14 @@ pub enum AppError {
     Storage(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    message: String,
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -149,7 +158,10 @@ impl ResponseError for AppError {
         let status = self.status_code();
         let (title, message) = self.words();
         let page = ErrorPage { layout: Layout::anonymous(title), status: status.as_u16(), message };
-        let mut response = render(status, &page).unwrap_or_else(|_| HttpResponse::build(status).body(title));
+        let mut response = match page.render() {
+            Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
+            Err(_) => HttpResponse::build(status).body(title),
+        };
         for (name, value) in super::SECURITY_HEADERS {
             response
                 .headers_mut()

@@ -4,6 +4,7 @@ pub mod api;
 pub mod cookies;
 pub mod error;
 pub mod extract;
+pub mod layout;
 pub mod metrics;
 pub mod pages;
 pub mod session_store;

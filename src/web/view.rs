@@ -1,69 +1,13 @@
 //! What every page shares: the layout context, flash messages, times, pagination, rendering.
 
 use super::error::AppError;
-use crate::db::models::User;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 
-/// A one-time message shown on the next page after an action.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Flash {
-    /// `success` or `error`; used as a CSS class.
-    pub kind: String,
-    pub text: String,
-}
-
-impl Flash {
-    pub fn success(text: impl Into<String>) -> Self {
-        Self { kind: "success".into(), text: text.into() }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct NavUser {
-    pub id: i64,
-    pub name: String,
-    pub role: &'static str,
-    pub is_engineer: bool,
-    pub is_admin: bool,
-}
-
-impl From<&User> for NavUser {
-    fn from(user: &User) -> Self {
-        NavUser {
-            id: user.id.0,
-            name: user.name.clone(),
-            role: user.role.label(),
-            is_engineer: user.role.is_engineer(),
-            is_admin: user.role.is_admin(),
-        }
-    }
-}
-
-/// The base layout's context.
-#[derive(Debug, Clone)]
-pub struct Layout {
-    pub title: String,
-    pub user: Option<NavUser>,
-    pub csrf: String,
-    pub flash: Option<Flash>,
-    /// Which navigation entry is current.
-    pub section: &'static str,
-}
-
-impl Layout {
-    pub fn anonymous(title: impl Into<String>) -> Self {
-        Layout { title: title.into(), user: None, csrf: String::new(), flash: None, section: "" }
-    }
-
-    pub fn is(&self, section: &str) -> bool {
-        self.section == section
-    }
-}
+pub use super::layout::{Flash, Layout, NavUser};
 
 /// A moment shown as "3 h ago" with the exact local time on hover.
 #[derive(Debug, Clone)]
@@ -127,14 +71,6 @@ impl Pager {
             next: (page < pages).then(|| link(page + 1)),
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub layout: Layout,
-    pub status: u16,
-    pub message: String,
 }
 
 /// Renders a template as an HTML response with the given status.

@@ -3,7 +3,7 @@
 //! solved it" (a deflection), and good-answer marks.
 
 use super::parse_id;
-use super::requests::Directory;
+use crate::app::names::Directory;
 use crate::db::knowledge::{self as store, DeflectError, MarkError, NewDeflection};
 use crate::db::{DbConnection, refusals, requests as request_store, search};
 use crate::domain::knowledge::Access;
@@ -276,7 +276,7 @@ pub async fn solved(
         title = "(no title)".into();
     }
     let category = parse_id(&form.category).map(CategoryId);
-    let key = super::requests::idempotency_key(&form.idempotency_key);
+    let key = super::idempotency_key(&form.idempotency_key);
     let requester = user.user.id;
     let now = state.now();
     let outcome = state

@@ -40,6 +40,14 @@ impl FieldErrors {
     }
 }
 
+/// An idempotency key as the form sends it: short and plain, or none at all.
+pub fn idempotency_key(raw: &str) -> Option<String> {
+    let key = raw.trim();
+    let plain =
+        !key.is_empty() && key.len() <= 100 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    plain.then(|| key.to_owned())
+}
+
 /// Parses a numeric id from a path or form; anything else is treated as missing.
 pub fn parse_id(raw: &str) -> Option<i64> {
     raw.trim().parse::<i64>().ok().filter(|id| *id > 0)

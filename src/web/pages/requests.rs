@@ -171,14 +171,6 @@ pub async fn new_page(state: web::Data<AppState>, user: CurrentUser) -> Result<H
     new_request_page(&state, &user, form, FieldErrors::default(), StatusCode::OK).await
 }
 
-/// An idempotency key as the form sends it: short and plain, or none at all.
-pub fn idempotency_key(raw: &str) -> Option<String> {
-    let key = raw.trim();
-    let plain =
-        !key.is_empty() && key.len() <= 100 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    plain.then(|| key.to_owned())
-}
-
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -230,7 +222,7 @@ pub async fn create(
         service: service.map(|s| s.0),
         urgency: Some(urgency.as_str().to_owned()),
         private: form.is_private(),
-        idempotency_key: idempotency_key(&form.idempotency_key),
+        idempotency_key: super::idempotency_key(&form.idempotency_key),
     };
     let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
     let filed = state.db(move |conn| Ok(crate::app::requests::file(conn, &ctx, &input))).await?;
