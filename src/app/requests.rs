@@ -309,3 +309,77 @@ pub fn queue(
         Ok(QueuePage { requests, total, names })
     })
 }
+
+/// A request with everything its page shows the actor.
+pub struct Workspace {
+    pub request: Request,
+    /// The history this person may read (internal notes only for engineers).
+    pub history: Vec<Event>,
+    pub names: Directory,
+    /// For engineers: the people a request can be routed to.
+    pub engineers: Vec<crate::db::models::User>,
+    /// For the route form: resolved requests of this category per engineer (12 weeks), open
+    /// requests owned per engineer, and the silo advice if the category is one.
+    pub experience: BTreeMap<i64, usize>,
+    pub owned: std::collections::HashMap<i64, usize>,
+    pub advice: Option<RoutingAdvice>,
+    /// Open or recently closed requests that look alike (engineers, open requests only).
+    pub similar: Vec<Request>,
+    /// Requests closed as duplicates of this one.
+    pub duplicates: Vec<i64>,
+    /// How many people this answer solved a problem for before they filed it.
+    pub helped: i64,
+}
+
+/// Likely duplicates are looked for among the requests filed this recently.
+const DUPLICATE_WINDOW_DAYS: i64 = 30;
+
+/// Reads a request the actor may see with everything its page needs, in one transaction.
+/// `look_for_similar` ranks likely duplicates (tens of milliseconds on a large history).
+pub fn workspace(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: RequestId,
+    look_for_similar: bool,
+) -> Result<Workspace, Error> {
+    let (actor, now, tz) = (ctx.actor, ctx.now, ctx.team.timezone());
+    let engineer = actor.role.is_engineer();
+    read_transaction(conn, |conn| {
+        let request = store::get(conn, id)?.filter(|r| r.facts().visible_to(actor)).ok_or(Error::NotFound)?;
+        let history = visible_history(store::history(conn, id)?, engineer);
+        let engineers = if engineer { users::engineers(conn)? } else { Vec::new() };
+        let (mut experience, mut owned, mut advice) = Default::default();
+        if engineer && !request.state.is_final() {
+            let routing = routing_advice(conn, request.category, &engineers, now, tz)?;
+            (experience, advice) = (routing.experience, routing.advice);
+            owned = crate::db::metrics::open_owned(conn)?;
+        }
+        let people = history
+            .iter()
+            .flat_map(|e| [Some(e.actor), e.target, e.owner])
+            .chain([Some(request.requester), request.owner, request.good_answer.map(|(by, _)| by)])
+            .flatten();
+        let names = Directory::load(conn, people)?;
+        let mut similar = Vec::new();
+        if look_for_similar && engineer && !request.state.is_final() {
+            // Only recent requests are candidates: that keeps the ranking cheap.
+            let recent = now - chrono::Duration::days(DUPLICATE_WINDOW_DAYS);
+            let from_id = store::first_id_since(conn, recent)?.unwrap_or(i64::MAX);
+            let everything = crate::db::search::Scope::Everything;
+            let any = crate::db::search::Match::Any;
+            let hits = crate::db::search::search(conn, &request.title, any, everything, Some(from_id), 10)?;
+            let ids: Vec<i64> = hits.iter().map(|h| h.id).filter(|found| *found != id.0).collect();
+            let mut found = store::by_ids(conn, &ids)?;
+            found.sort_by_key(|r| ids.iter().position(|i| *i == r.id.0));
+            similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
+        }
+        let duplicates = store::duplicates_of(conn, id)?;
+        // Only answers help anyone: no query for the other requests.
+        let helped = if request.is_answer() {
+            crate::db::knowledge::helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0)
+        } else {
+            0
+        };
+        Ok(Workspace { request, history, names, engineers, experience, owned, advice, similar, duplicates, helped })
+    })
+}

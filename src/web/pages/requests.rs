@@ -1,11 +1,11 @@
 //! Filing requests, following one's own requests, and the request page with its actions.
 
 use super::{FieldErrors, parse_id};
+use crate::app::requests::Workspace;
 use crate::auth::random_token;
-use crate::db::models::{Category, Event, Request, Service, User};
+use crate::db::models::{Category, Event, Request, Service};
 use crate::db::requests::{self as store, ApplyError};
 use crate::db::{catalog, users};
-use crate::domain::metrics;
 use crate::domain::{
     Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, TriageError, Urgency,
     UserId, triage,
@@ -502,92 +502,17 @@ struct RequestPage {
     helped: i64,
 }
 
-struct Loaded {
-    request: Request,
-    history: Vec<Event>,
-    names: Directory,
-    engineers: Vec<User>,
-    /// For the route form: resolved requests of this category per engineer (12 weeks), open
-    /// requests owned per engineer, and the silo advice if the category is one.
-    experience: std::collections::BTreeMap<i64, usize>,
-    owned: HashMap<i64, usize>,
-    advice: Option<metrics::RoutingAdvice>,
-    /// Open or recently closed requests that look alike (engineers, open requests only).
-    similar: Vec<Request>,
-    /// Requests closed as duplicates of this one.
-    duplicates: Vec<i64>,
-    helped: i64,
-}
-
-/// Likely duplicates are looked for among the requests filed this recently.
-const DUPLICATE_WINDOW_DAYS: i64 = 30;
-
-/// Loads a request the user may see; another requester's request is "not found", exactly like
-/// a missing one.
+/// Loads a request the user may see with everything its page shows; another requester's
+/// request is "not found", exactly like a missing one.
 async fn load_visible(
     state: &AppState,
     user: &CurrentUser,
     id: RequestId,
     look_for_similar: bool,
-) -> Result<Loaded, AppError> {
-    let actor = user.actor();
-    let now = state.now();
-    let tz = state.team().await?.timezone();
-    state
-        .db(move |conn| {
-            crate::db::read_transaction(conn, |conn| {
-                let request =
-                    store::get(conn, id)?.filter(|r| r.facts().visible_to(actor)).ok_or(AppError::NotFound)?;
-                let history = store::history(conn, id)?;
-                let engineers = if actor.role.is_engineer() { users::engineers(conn)? } else { Vec::new() };
-                let (mut experience, mut owned, mut advice) = Default::default();
-                if actor.role.is_engineer() && !request.state.is_final() {
-                    let routing = crate::app::requests::routing_advice(conn, request.category, &engineers, now, tz)?;
-                    (experience, advice) = (routing.experience, routing.advice);
-                    owned = crate::db::metrics::open_owned(conn)?;
-                }
-                let people = history
-                    .iter()
-                    .flat_map(|e| [Some(e.actor), e.target, e.owner])
-                    .chain([Some(request.requester), request.owner, request.good_answer.map(|(by, _)| by)])
-                    .flatten();
-                let names = Directory::load(conn, people)?;
-                let mut similar = Vec::new();
-                // On request only: ranking similar text costs tens of milliseconds on a large history.
-                if look_for_similar && actor.role.is_engineer() && !request.state.is_final() {
-                    // Only recent requests are candidates: that keeps the ranking cheap.
-                    let recent = now - chrono::Duration::days(DUPLICATE_WINDOW_DAYS);
-                    let from_id = store::first_id_since(conn, recent)?.unwrap_or(i64::MAX);
-                    let (title, any) = (&request.title, crate::db::search::Match::Any);
-                    let everything = crate::db::search::Scope::Everything;
-                    let hits = crate::db::search::search(conn, title, any, everything, Some(from_id), 10)?;
-                    let ids: Vec<i64> = hits.iter().map(|h| h.id).filter(|found| *found != id.0).collect();
-                    let mut found = store::by_ids(conn, &ids)?;
-                    found.sort_by_key(|r| ids.iter().position(|i| *i == r.id.0));
-                    similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
-                }
-                let duplicates = store::duplicates_of(conn, id)?;
-                // Only answers help anyone: no query for the other requests.
-                let helped = if request.is_answer() {
-                    crate::db::knowledge::helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0)
-                } else {
-                    0
-                };
-                Ok(Loaded {
-                    request,
-                    history,
-                    names,
-                    engineers,
-                    experience,
-                    owned,
-                    advice,
-                    similar,
-                    duplicates,
-                    helped,
-                })
-            })
-        })
-        .await
+) -> Result<Workspace, AppError> {
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let loaded = state.db(move |conn| Ok(crate::app::requests::workspace(conn, &ctx, id, look_for_similar))).await?;
+    loaded.map_err(app_error)
 }
 
 async fn request_page(
@@ -610,7 +535,7 @@ async fn page_with(
     status: StatusCode,
     look_for_similar: bool,
 ) -> Result<HttpResponse, AppError> {
-    let Loaded { request, history, names, engineers, experience, owned, advice, similar, duplicates, helped } =
+    let Workspace { request, history, names, engineers, experience, owned, advice, similar, duplicates, helped } =
         load_visible(state, user, id, look_for_similar).await?;
     let engineer_name = |id: i64| {
         engineers.iter().find(|e| e.id.0 == id).map(|e| e.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
@@ -641,7 +566,7 @@ async fn page_with(
         version: request.version,
         duplicate_of: request.duplicate_of.map(|r| r.0),
         closed: request.closed_at.map(|at| When::new(at, now, tz)),
-        history: EventLine::visible(&history, user.is_engineer(), &names, now, tz),
+        history: history.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
         allowed,
         engineers: engineers.into_iter().map(|e| Person { id: e.id.0, name: e.name }).collect(),
         route_choices,
