@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod metrics;
 pub mod names;
+pub mod reports;
 pub mod requests;
 pub mod rotation;
 pub mod search;

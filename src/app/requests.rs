@@ -383,3 +383,32 @@ pub fn workspace(
         Ok(Workspace { request, history, names, engineers, experience, owned, advice, similar, duplicates, helped })
     })
 }
+
+/// The queue page: a page of the queue, and what its filters and duty banner need.
+pub struct QueueWorkspace {
+    pub page: QueuePage,
+    pub categories: Vec<crate::db::models::Category>,
+    pub services: Vec<crate::db::models::Service>,
+    pub engineers: Vec<crate::db::models::User>,
+    pub roster: crate::domain::rotation::Roster,
+}
+
+/// One page of the queue with its filters' choices and the rota, in one transaction.
+pub fn queue_workspace(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    filter: &QueueFilter,
+    page: i64,
+    per_page: i64,
+) -> Result<QueueWorkspace, Error> {
+    read_transaction(conn, |conn| {
+        let page = queue(conn, ctx, filter, page, per_page)?;
+        Ok(QueueWorkspace {
+            page,
+            categories: crate::db::catalog::categories(conn)?,
+            services: crate::db::catalog::services(conn)?,
+            engineers: users::engineers(conn)?,
+            roster: crate::db::rotation::roster(conn, ctx.now)?,
+        })
+    })
+}

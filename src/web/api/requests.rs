@@ -324,12 +324,11 @@ async fn weekly_report(
     user: ApiUser,
     path: web::Path<String>,
 ) -> Result<web::Json<WeeklyReportOut>, ApiError> {
-    user.require_engineer()?;
     let week = crate::domain::metrics::IsoWeek::parse(&path)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such ISO week"))?;
     let _turn = state.heavy_turn().await?;
-    let (team, now) = (state.team().await?, state.now());
-    let report = state.db(move |conn| Ok(crate::report::weekly(conn, week, &team, now)?)).await?;
+    let ctx = user.context(&state).await?;
+    let report = run(&state, move |conn| app::reports::weekly(conn, &ctx, week)).await?;
     let json =
         serde_json::to_value(report).map_err(|e| ApiError::from(crate::web::error::AppError::Internal(e.into())))?;
     Ok(web::Json(WeeklyReportOut(json)))

@@ -1,10 +1,9 @@
 //! The triage queue: open requests, most urgent first, with filters.
 
 use super::parse_id;
-use super::requests::{Choice, Directory, PER_PAGE, RequestLine, page_number};
+use super::requests::{Choice, PER_PAGE, RequestLine, page_number};
 use super::rotation::{DutyLine, duty_line};
-use crate::db::requests::{self as store, OwnerFilter, QueueFilter};
-use crate::db::{catalog, users};
+use crate::db::requests::{OwnerFilter, QueueFilter};
 use crate::domain::{CategoryId, ServiceId, State, UserId};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -90,17 +89,15 @@ pub async fn queue(
     let query = query.into_inner();
     let filter = query.filter(user.user.id);
     let page = page_number(query.page.as_deref());
-    let now = state.now();
-    let (requests, total, names, categories, services, engineers, roster) = state
-        .db(move |conn| {
-            let (requests, total) = store::queue(conn, &filter, page, PER_PAGE)?;
-            let names = Directory::for_requests(conn, &requests)?;
-            let roster = crate::db::rotation::roster(conn, now)?;
-            let (categories, services) = (catalog::categories(conn)?, catalog::services(conn)?);
-            Ok((requests, total, names, categories, services, users::engineers(conn)?, roster))
-        })
-        .await?;
     let team = state.team().await?;
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), team.clone());
+    let now = ctx.now;
+    let loaded = state
+        .db(move |conn| Ok(crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)))
+        .await?
+        .map_err(super::requests::app_error)?;
+    let crate::app::requests::QueueWorkspace { page: found, categories, services, engineers, roster } = loaded;
+    let (requests, total, names) = (found.requests, found.total, found.names);
     let tz = team.timezone();
     let people: HashMap<UserId, String> = engineers.iter().map(|e| (e.id, e.name.clone())).collect();
     let duty = duty_line(&roster, &people, user.user.id, now, tz);

@@ -1,6 +1,5 @@
 //! The weekly handover report as a page, Markdown and JSON, and the goalkeeper's notes.
 
-use crate::domain::Note;
 use crate::domain::metrics::IsoWeek;
 use crate::report::{self, WeeklyReport, duration_text, rate_text};
 use crate::web::AppState;
@@ -57,11 +56,11 @@ fn time_rows(report: &WeeklyReport) -> Vec<TimeRow> {
         .collect()
 }
 
-async fn build(state: &AppState, week: IsoWeek) -> Result<WeeklyReport, AppError> {
+async fn build(state: &AppState, user: &CurrentUser, week: IsoWeek) -> Result<WeeklyReport, AppError> {
     let _turn = state.heavy_turn().await?;
-    let team = state.team().await?;
-    let now = state.now();
-    state.db(move |conn| Ok(report::weekly(conn, week, &team, now)?)).await
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let built = state.db(move |conn| Ok(crate::app::reports::weekly(conn, &ctx, week))).await?;
+    built.map_err(super::requests::app_error)
 }
 
 async fn page(
@@ -72,7 +71,7 @@ async fn page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let report = build(state, week).await?;
+    let report = build(state, user, week).await?;
     let may_write = report::may_write_notes(&report, user.user.id, user.user.role.is_admin());
     let notes_text = notes_text.unwrap_or_else(|| report.notes.as_ref().map(|n| n.text.clone()).unwrap_or_default());
     render(
@@ -120,8 +119,8 @@ pub async fn weekly(
         "html" => page(&state, &user, week, None, FieldErrors::default(), StatusCode::OK).await,
         "md" => Ok(HttpResponse::Ok()
             .content_type("text/markdown; charset=utf-8")
-            .body(build(&state, week).await?.to_markdown())),
-        "json" => Ok(HttpResponse::Ok().json(build(&state, week).await?)),
+            .body(build(&state, &user, week).await?.to_markdown())),
+        "json" => Ok(HttpResponse::Ok().json(build(&state, &user, week).await?)),
         _ => Err(AppError::NotFound),
     }
 }
@@ -140,23 +139,19 @@ pub async fn save_notes(
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
     let week = IsoWeek::parse(&path).ok_or(AppError::NotFound)?;
-    let report = build(&state, week).await?;
-    if !report::may_write_notes(&report, user.user.id, user.user.role.is_admin()) {
-        return Err(AppError::Forbidden(
-            "Only the goalkeeper of that week or an admin writes its handover notes.".into(),
-        ));
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let text = form.notes.clone();
+    let saved = state.db(move |conn| Ok(crate::app::reports::save_notes(conn, &ctx, week, &text))).await?;
+    match saved {
+        Ok(()) => {
+            user.flash("Handover notes saved.");
+            Ok(see_other(&format!("/reports/weekly/{week}")))
+        }
+        Err(crate::app::Error::Invalid { field, detail, .. }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, detail);
+            page(&state, &user, week, Some(form.notes), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(super::requests::app_error(other)),
     }
-    let mut errors = FieldErrors::default();
-    let text = if form.notes.trim().is_empty() {
-        Some(String::new())
-    } else {
-        errors.check("notes", Note::parse(&form.notes)).map(Note::into_string)
-    };
-    let Some(text) = text else {
-        return page(&state, &user, week, Some(form.notes), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let (by, now, key) = (user.user.id, state.now(), week.to_string());
-    state.db(move |conn| Ok(crate::db::metrics::save_notes(conn, &key, &text, by, now)?)).await?;
-    user.flash("Handover notes saved.");
-    Ok(see_other(&format!("/reports/weekly/{week}")))
 }

@@ -1,0 +1,39 @@
+//! The weekly handover report and its notes.
+
+use super::{Context, Error};
+use crate::db::DbConnection;
+use crate::domain::Note;
+use crate::domain::metrics::IsoWeek;
+use crate::report::{self, WeeklyReport};
+
+fn engineers_only(ctx: &Context) -> Result<(), Error> {
+    if ctx.actor.role.is_engineer() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden { code: "engineers_only", detail: "the report is for engineers".into() })
+    }
+}
+
+/// The report of `week` as of now.
+pub fn weekly(conn: &mut DbConnection, ctx: &Context, week: IsoWeek) -> Result<WeeklyReport, Error> {
+    engineers_only(ctx)?;
+    Ok(report::weekly(conn, week, &ctx.team, ctx.now)?)
+}
+
+/// Saves the handover notes of `week`: its goalkeeper (who kept goal longest) or an admin.
+/// Empty text clears them.
+pub fn save_notes(conn: &mut DbConnection, ctx: &Context, week: IsoWeek, text: &str) -> Result<(), Error> {
+    let current = weekly(conn, ctx, week)?;
+    if !report::may_write_notes(&current, ctx.actor.id, ctx.actor.role.is_admin()) {
+        return Err(Error::Forbidden {
+            code: "not_the_goalkeeper",
+            detail: "Only the goalkeeper of that week or an admin writes its handover notes.".into(),
+        });
+    }
+    let text = if text.trim().is_empty() {
+        String::new()
+    } else {
+        Note::parse(text).map_err(|e| Error::invalid("invalid", "notes", e.to_string()))?.into_string()
+    };
+    Ok(crate::db::metrics::save_notes(conn, &week.to_string(), &text, ctx.actor.id, ctx.now)?)
+}
