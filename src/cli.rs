@@ -233,28 +233,16 @@ fn export(
         timezone.parse().map_err(|_| anyhow::anyhow!("--timezone: {timezone:?} is not an IANA time zone"))?;
     let pool = db::open(url, 1)?;
     let mut conn = pool.get()?;
-    let tz = db::rotation::team_settings(&mut conn, fallback)?.timezone();
-    let today = SystemClock.now().with_timezone(&tz).date_naive();
-    let day = |raw: Option<&str>, default: chrono::NaiveDate, flag: &str| -> anyhow::Result<chrono::NaiveDate> {
-        match raw {
-            None => Ok(default),
-            Some(raw) => chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-                .map_err(|_| anyhow::anyhow!("--{flag}: {raw:?} is not a date like 2026-11-30")),
-        }
+    let team = db::rotation::team_settings(&mut conn, fallback)?;
+    // The command line acts with an engineer's reach over the whole database.
+    let ctx = crate::app::Context::new(crate::domain::UserId(0), crate::domain::Role::Admin, SystemClock.now(), team);
+    let cli_error = |e: crate::app::Error| match e {
+        crate::app::Error::Invalid { field, detail, .. } => anyhow::anyhow!("--{field}: {detail}"),
+        other => anyhow::anyhow!("{other}"),
     };
-    let (first, last) = (day(from, today - chrono::Duration::weeks(12), "from")?, day(to, today, "to")?);
-    if last < first {
-        anyhow::bail!("--to is before --from");
-    }
-    let start =
-        |d: chrono::NaiveDate| crate::domain::rotation::local_instant(tz, d.and_hms_opt(0, 0, 0).unwrap_or_default());
-    let (from, to) = (start(first), start(last + chrono::Duration::days(1)));
-    let body = match (what, format) {
-        ("requests", "json") => crate::export::requests_json(&mut conn, from, to)?,
-        ("requests", _) => crate::export::requests_csv(&mut conn, from, to)?,
-        (_, "json") => crate::export::events_json(&mut conn, from, to)?,
-        _ => crate::export::events_csv(&mut conn, from, to)?,
-    };
+    let period = crate::app::exports::period(&ctx, from, to).map_err(cli_error)?;
+    let kind = crate::app::exports::Kind::parse(what).ok_or_else(|| anyhow::anyhow!("export requests or events"))?;
+    let body = crate::app::exports::export(&mut conn, &ctx, kind, period, format == "json").map_err(cli_error)?;
     use std::io::Write;
     std::io::stdout().lock().write_all(&body).context("writing to standard output")?;
     Ok(())

@@ -4,6 +4,7 @@
 //! adapter turns into its own words.
 
 pub mod catalog;
+pub mod exports;
 pub mod metrics;
 pub mod names;
 pub mod reports;

@@ -158,6 +158,7 @@ backend_test! {
         let expected = [
             "/api/v1/categories",
             "/api/v1/engineers",
+            "/api/v1/exports/{kind}",
             "/api/v1/me",
             "/api/v1/queue",
             "/api/v1/reports/weekly/{week}",
@@ -171,7 +172,7 @@ backend_test! {
         assert_eq!(paths, expected);
         // And each documented path answers as a route, not as "no such API route".
         for path in &paths {
-            let concrete = path.replace("{id}", "1").replace("{action}", "take").replace("{week}", "2026-W48");
+            let concrete = path.replace("{id}", "1").replace("{action}", "take").replace("{week}", "2026-W48").replace("{kind}", "requests");
             let methods = doc["paths"][path].as_object().expect("methods");
             for method in methods.keys() {
                 let answer = app.api(&method.to_uppercase(), &concrete, &token, Some("{}"), &[]).await;
@@ -254,6 +255,14 @@ backend_test! {
         assert_eq!(rota["now"]["engineer_id"], gina.0);
         assert!(rota["ahead"].as_array().is_some_and(|a| !a.is_empty()));
 
+        let csv = app.api("GET", "/api/v1/exports/requests?from=2026-11-01&to=2026-11-30", &script, None, &[]).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.header("content-type").starts_with("text/csv") && csv.body.lines().count() == 4, "{}", csv.body);
+        let events = body(&app.api("GET", "/api/v1/exports/events?format=json&from=2026-11-01", &script, None, &[]).await);
+        assert_eq!(events[0]["kind"], "filed");
+        assert_eq!(app.api("GET", "/api/v1/exports/requests", &bot, None, &[]).await.status, StatusCode::FORBIDDEN);
+        let bad = app.api("GET", "/api/v1/exports/requests?from=yesterday", &script, None, &[]).await;
+        assert_eq!(body(&bad)["error"]["field"], "from");
         let report = app.api("GET", "/api/v1/reports/weekly/2026-W48", &script, None, &[]).await;
         assert_eq!(report.status, StatusCode::OK);
         assert_eq!(body(&report)["figures"]["intake"], 3);

@@ -20,7 +20,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(search)
         .service(rotation)
         .service(weekly_report)
-        .service(queue);
+        .service(queue)
+        .service(export);
 }
 
 /// The holder of the token.
@@ -371,4 +372,51 @@ async fn queue(
         page,
         total: found.total,
     }))
+}
+
+/// An export of a period (engineers): `requests`, `events` or `deflections`, columns as in
+/// docs/export.md; CSV, or JSON objects keyed by column.
+#[utoipa::path(
+    tag = "reports",
+    params(
+        ("kind" = String, Path, description = "requests, events or deflections", pattern = "^(requests|events|deflections)$"),
+        ExportQuery
+    ),
+    responses(
+        (status = 200, description = "The rows", content((String = "text/csv"), (Vec<Object> = "application/json"))),
+        (status = 401, body = ErrorOut), (status = 403, body = ErrorOut), (status = 422, body = ErrorOut),
+        (status = "default", body = ErrorOut, description = "An error, as JSON")
+    )
+)]
+#[get("/exports/{kind}")]
+async fn export(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::app::exports::{self, Kind};
+    let kind = Kind::parse(&path).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such export"))?;
+    let ExportQuery { from, to, format } = query.into_inner();
+    let json = match format.as_deref() {
+        None | Some("csv") => false,
+        Some("json") if kind != Kind::Deflections => true,
+        Some(_) => {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "format",
+                "csv, or json for requests and events",
+            ));
+        }
+    };
+    let ctx = user.context(&state).await?;
+    let period = exports::period(&ctx, from.as_deref(), to.as_deref())?;
+    let _turn = state.heavy_turn().await?;
+    let outcome = state
+        .db_within(crate::web::EXPORT_DEADLINE, move |conn| Ok(exports::export(conn, &ctx, kind, period, json)))
+        .await?;
+    let body = outcome?;
+    let content_type = if json { "application/json" } else { "text/csv; charset=utf-8" };
+    Ok(HttpResponse::Ok().content_type(content_type).body(body))
 }

@@ -318,3 +318,18 @@ pub struct QueueOut {
     /// How many requests the queue holds in all (with these filters).
     pub total: i64,
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// First day, YYYY-MM-DD in the team's time zone (default: 12 weeks ago).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub from: Option<String>,
+    /// Last day, included (default: today).
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub to: Option<String>,
+    /// `csv` (default) or `json` (requests and events only).
+    #[param(pattern = "^(csv|json)$")]
+    pub format: Option<String>,
+}

@@ -1,11 +1,9 @@
 //! CSV downloads for engineers.
 
-use crate::domain::rotation::local_instant;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::CurrentUser;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -17,25 +15,6 @@ pub struct Period {
     pub to: String,
 }
 
-async fn period(state: &AppState, query: &Period) -> Result<(DateTime<Utc>, DateTime<Utc>), AppError> {
-    let tz = state.team().await?.timezone();
-    let today = state.now().with_timezone(&tz).date_naive();
-    let day = |raw: &str, default: NaiveDate, field: &str| -> Result<NaiveDate, AppError> {
-        if raw.trim().is_empty() {
-            return Ok(default);
-        }
-        NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest(format!("{field}: give a date like 2026-11-24.")))
-    };
-    let from = day(&query.from, today - Duration::weeks(12), "from")?;
-    let to = day(&query.to, today, "to")?;
-    if to < from {
-        return Err(AppError::BadRequest("to: the period ends before it starts.".into()));
-    }
-    let midnight = |d: NaiveDate| local_instant(tz, d.and_hms_opt(0, 0, 0).unwrap_or_default());
-    Ok((midnight(from), midnight(to + Duration::days(1))))
-}
-
 fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -43,20 +22,26 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
         .body(body)
 }
 
-/// Produces one export for a period.
-type Export = fn(&mut crate::db::DbConnection, DateTime<Utc>, DateTime<Utc>) -> anyhow::Result<Vec<u8>>;
-
 async fn download(
     state: &AppState,
     user: &CurrentUser,
     query: &Period,
     name: &str,
-    export: Export,
+    kind: crate::app::exports::Kind,
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
-    let (from, to) = period(state, query).await?;
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let period = crate::app::exports::period(&ctx, Some(&query.from), Some(&query.to)).map_err(|e| match e {
+        crate::app::Error::Invalid { field, detail, .. } => AppError::BadRequest(format!("{field}: {detail}.")),
+        other => super::requests::app_error(other),
+    })?;
     let _turn = state.heavy_turn().await?;
-    let body = state.db_within(crate::web::EXPORT_DEADLINE, move |conn| Ok(export(conn, from, to)?)).await?;
+    let body = state
+        .db_within(crate::web::EXPORT_DEADLINE, move |conn| {
+            Ok(crate::app::exports::export(conn, &ctx, kind, period, false))
+        })
+        .await?
+        .map_err(super::requests::app_error)?;
     Ok(csv_response(name, body))
 }
 
@@ -65,7 +50,7 @@ pub async fn requests(
     user: CurrentUser,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, AppError> {
-    download(&state, &user, &query, "requests.csv", crate::export::requests_csv).await
+    download(&state, &user, &query, "requests.csv", crate::app::exports::Kind::Requests).await
 }
 
 pub async fn deflections(
@@ -73,7 +58,7 @@ pub async fn deflections(
     user: CurrentUser,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, AppError> {
-    download(&state, &user, &query, "deflections.csv", crate::export::deflections_csv).await
+    download(&state, &user, &query, "deflections.csv", crate::app::exports::Kind::Deflections).await
 }
 
 pub async fn events(
@@ -81,5 +66,5 @@ pub async fn events(
     user: CurrentUser,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, AppError> {
-    download(&state, &user, &query, "events.csv", crate::export::events_csv).await
+    download(&state, &user, &query, "events.csv", crate::app::exports::Kind::Events).await
 }
