@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod exports;
+pub mod insights;
 pub mod metrics;
 pub mod names;
 pub mod reports;

@@ -1,8 +1,7 @@
 //! `/insights`: lead time, triage, intake, shielding, silos and arrivals over several weeks,
 //! as server-drawn SVG charts with the exact figures in tables beside them.
 
-use crate::db::{catalog, metrics as store, rotation, users};
-use crate::domain::metrics::{self, Concentration, IsoWeek, RequestSummary, WeekFigures};
+use crate::domain::metrics::{self, Concentration, IsoWeek, WeekFigures};
 use crate::report::{CONCENTRATION_WEEKS, duration_text, rate_text};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -11,7 +10,7 @@ use crate::web::view::{Layout, ok};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;
@@ -169,21 +168,17 @@ pub async fn page(
     let window = last.window(CONCENTRATION_WEEKS, tz);
 
     let office = team.office.clone();
-    let (summaries, routings, deflected, people, categories, rotation_size, matrix) = state
-        .db(move |conn| {
-            let summaries: Vec<RequestSummary> =
-                store::summaries(conn, start, end)?.into_iter().map(|(s, _)| s).collect();
-            let routings = store::routings(conn, start, end)?;
-            let deflected = crate::db::knowledge::deflected_between(conn, start, end)?;
-            let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
-            let categories: BTreeMap<i64, String> =
-                catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
-            let roster = rotation::roster(conn, now)?;
-            let size = roster.size_before(end);
-            let matrix = store::coverage(conn, window.0, window.1)?;
-            Ok((summaries, routings, deflected, people, categories, size, matrix))
-        })
-        .await?;
+    let ctx = crate::app::Context::new(user.user.id, user.user.role, now, team.clone());
+    let loaded = state.db(move |conn| Ok(crate::app::insights::load(conn, &ctx, (start, end), window))).await?;
+    let crate::app::insights::InsightsData {
+        summaries,
+        routings,
+        deflected,
+        people,
+        categories,
+        rotation_size,
+        matrix,
+    } = loaded.map_err(super::requests::app_error)?;
     let figures: Vec<(IsoWeek, WeekFigures)> = weeks
         .iter()
         .map(|w| {
