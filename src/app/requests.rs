@@ -131,12 +131,9 @@ pub struct ListPage {
 
 pub const MAX_LIMIT: i64 = 200;
 
-/// Requests the actor may see — requesters only their own — newest first, a page at a time.
-pub fn list(conn: &mut DbConnection, ctx: &Context, input: &ListInput) -> Result<ListPage, Error> {
-    if !(1..=MAX_LIMIT).contains(&input.limit) {
-        return Err(Error::invalid("out_of_range", "limit", "from 1 to 200"));
-    }
-    let owner = match input.owner.as_deref() {
+/// An owner filter as clients write it: `me`, `nobody`, or a person's id.
+pub fn owner_filter(ctx: &Context, raw: Option<&str>) -> Result<OwnerFilter, Error> {
+    Ok(match raw {
         None => OwnerFilter::Anyone,
         Some("me") => OwnerFilter::Person(ctx.actor.id),
         Some("nobody") => OwnerFilter::Nobody,
@@ -144,7 +141,15 @@ pub fn list(conn: &mut DbConnection, ctx: &Context, input: &ListInput) -> Result
             .parse::<i64>()
             .map(|id| OwnerFilter::Person(UserId(id)))
             .map_err(|_| Error::invalid("invalid", "owner", "me, nobody or a person's id"))?,
-    };
+    })
+}
+
+/// Requests the actor may see — requesters only their own — newest first, a page at a time.
+pub fn list(conn: &mut DbConnection, ctx: &Context, input: &ListInput) -> Result<ListPage, Error> {
+    if !(1..=MAX_LIMIT).contains(&input.limit) {
+        return Err(Error::invalid("out_of_range", "limit", "from 1 to 200"));
+    }
+    let owner = owner_filter(ctx, input.owner.as_deref())?;
     let states = if input.states.is_empty() { State::ALL.to_vec() } else { input.states.clone() };
     let filter = QueueFilter {
         states,

@@ -347,25 +347,16 @@ async fn queue(
     user: ApiUser,
     query: web::Query<QueueQuery>,
 ) -> Result<web::Json<QueueOut>, ApiError> {
-    use crate::db::requests::{OwnerFilter, QueueFilter};
     let query = query.into_inner();
-    let owner = match query.owner.as_deref() {
-        None => OwnerFilter::Anyone,
-        Some("me") => OwnerFilter::Person(user.id),
-        Some("nobody") => OwnerFilter::Nobody,
-        Some(raw) => raw
-            .parse::<i64>()
-            .map(|id| OwnerFilter::Person(crate::domain::UserId(id)))
-            .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, "invalid", "owner", "me, nobody or a person's id"))?,
-    };
-    let filter = QueueFilter {
+    let ctx = user.context(&state).await?;
+    let owner = app::requests::owner_filter(&ctx, query.owner.as_deref())?;
+    let filter = crate::db::requests::QueueFilter {
         category: query.category_id.map(crate::domain::CategoryId),
         service: query.service_id.map(crate::domain::ServiceId),
         owner,
-        ..QueueFilter::default()
+        ..Default::default()
     };
     let page = query.page.unwrap_or(1);
-    let ctx = user.context(&state).await?;
     let found = run(&state, move |conn| app::requests::queue(conn, &ctx, &filter, page, 50)).await?;
     Ok(web::Json(QueueOut {
         items: found.requests.iter().map(|r| RequestOut::named(r, &found.names)).collect(),
