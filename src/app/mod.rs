@@ -3,6 +3,7 @@
 //! over these functions. Errors are data — a stable code and the field concerned — that each
 //! adapter turns into its own words.
 
+pub mod answers;
 pub mod catalog;
 pub mod exports;
 pub mod insights;

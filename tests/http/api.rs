@@ -156,6 +156,7 @@ backend_test! {
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
         let paths: Vec<String> = doc["paths"].as_object().expect("paths").keys().cloned().collect();
         let expected = [
+            "/api/v1/answers/suggest",
             "/api/v1/categories",
             "/api/v1/engineers",
             "/api/v1/exports/{kind}",
@@ -251,6 +252,9 @@ backend_test! {
         let queue = body(&app.api("GET", "/api/v1/queue?owner=nobody", &script, None, &[]).await);
         assert_eq!(queue["total"], 1);
         assert_eq!(queue["items"][0]["id"], open);
+        let suggested = body(&app.api("GET", "/api/v1/answers/suggest?q=vpn+tunnel+drops", &other, None, &[]).await);
+        let suggested: Vec<i64> = suggested.as_array().expect("suggestions").iter().filter_map(|s| s["id"].as_i64()).collect();
+        assert_eq!(suggested, [public], "the public answer, never the private one");
         let rota = body(&app.api("GET", "/api/v1/rotation", &bot, None, &[]).await);
         assert_eq!(rota["now"]["engineer_id"], gina.0);
         assert!(rota["ahead"].as_array().is_some_and(|a| !a.is_empty()));

@@ -21,7 +21,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(rotation)
         .service(weekly_report)
         .service(queue)
-        .service(export);
+        .service(export)
+        .service(suggest);
 }
 
 /// The holder of the token.
@@ -410,4 +411,39 @@ async fn export(
     let body = outcome?;
     let content_type = if json { "application/json" } else { "text/csv; charset=utf-8" };
     Ok(HttpResponse::Ok().content_type(content_type).body(body))
+}
+
+/// Answers that may already solve what someone is about to file (deflection before the queue).
+#[utoipa::path(
+    tag = "requests",
+    params(SuggestQuery),
+    responses((status = 200, body = Vec<SuggestionOut>), (status = 401, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON"))
+)]
+#[get("/answers/suggest")]
+async fn suggest(
+    state: web::Data<AppState>,
+    _user: ApiUser,
+    query: web::Query<SuggestQuery>,
+) -> Result<web::Json<Vec<SuggestionOut>>, ApiError> {
+    let SuggestQuery { q, limit } = query.into_inner();
+    let limit = limit.unwrap_or(app::answers::SUGGESTIONS);
+    if !(1..=10).contains(&limit) {
+        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "out_of_range", "limit", "from 1 to 10"));
+    }
+    let text: String = q.trim().chars().take(200).collect();
+    let found = run(&state, move |conn| app::answers::suggestions(conn, &text, limit)).await?;
+    Ok(web::Json(
+        found
+            .into_iter()
+            .map(|s| SuggestionOut {
+                id: s.id,
+                url: s.url,
+                title: s.title,
+                category: s.category,
+                resolution: s.resolution,
+                good: s.good,
+                helped: s.helped,
+            })
+            .collect(),
+    ))
 }

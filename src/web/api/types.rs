@@ -333,3 +333,31 @@ pub struct ExportQuery {
     #[param(pattern = "^(csv|json)$")]
     pub format: Option<String>,
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestQuery {
+    /// What the person is about to ask, like a request's title.
+    #[param(max_length = 200)]
+    pub q: String,
+    /// 1 to 10 (default 5).
+    #[param(minimum = 1, maximum = 10)]
+    pub limit: Option<i64>,
+}
+
+/// An existing answer that may solve a problem before it is filed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionOut {
+    pub id: i64,
+    /// Where a person reads it.
+    pub url: String,
+    pub title: String,
+    pub category: String,
+    /// The start of the resolution.
+    pub resolution: String,
+    /// An engineer vouched for it.
+    pub good: bool,
+    /// How many people it solved a problem for before they filed it.
+    pub helped: i64,
+}
