@@ -69,6 +69,6 @@ pub fn export(
     };
     made.map_err(|e| match e.downcast::<diesel::result::Error>() {
         Ok(db) => Error::Db(db),
-        Err(other) => Error::Db(diesel::result::Error::QueryBuilderError(other.into())),
+        Err(other) => Error::Internal(other),
     })
 }

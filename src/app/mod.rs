@@ -51,6 +51,9 @@ pub enum Error {
     Conflict(Box<Conflict>),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    /// Something else failed (writing an export, say): a bug or an outage, not a refusal.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
 }
 
 impl Error {
@@ -65,6 +68,7 @@ impl Error {
             Error::Forbidden { code, .. } | Error::Invalid { code, .. } => code,
             Error::Conflict(_) => "version_conflict",
             Error::Db(_) => "database",
+            Error::Internal(_) => "internal",
         }
     }
 

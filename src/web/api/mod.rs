@@ -131,6 +131,7 @@ impl From<app::Error> for ApiError {
                 ..ApiError::new(StatusCode::PRECONDITION_FAILED, code, "the request changed since the version you sent")
             },
             app::Error::Db(e) => AppError::from(e).into(),
+            app::Error::Internal(e) => AppError::Internal(e).into(),
         }
     }
 }
@@ -210,6 +211,7 @@ impl FromRequest for ApiUser {
                 .db(move |conn| {
                     app::tokens::authenticate(conn, &token, now).map_err(|e| match e {
                         app::Error::Db(e) => AppError::from(e),
+                        app::Error::Internal(e) => AppError::Internal(e),
                         other => AppError::Internal(other.into()),
                     })
                 })

@@ -55,6 +55,7 @@ fn refusal(e: app::Error) -> Result<(&'static str, String), AppError> {
         app::Error::NotFound => Err(AppError::NotFound),
         app::Error::Forbidden { detail, .. } => Err(AppError::Forbidden(detail)),
         app::Error::Db(e) => Err(e.into()),
+        app::Error::Internal(e) => Err(AppError::Internal(e)),
         app::Error::Conflict(_) => Err(AppError::BadRequest("conflict".into())),
     }
 }

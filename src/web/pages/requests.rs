@@ -4,11 +4,11 @@ use super::{FieldErrors, parse_id};
 use crate::app::requests::Workspace;
 use crate::auth::random_token;
 use crate::db::models::{Category, Event, Request, Service};
-use crate::db::requests::{self as store, ApplyError};
+use crate::db::requests as store;
 use crate::db::{catalog, users};
 use crate::domain::{
-    Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, TriageError, Urgency,
-    UserId, triage,
+    Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, Urgency, UserId,
+    triage,
 };
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -254,6 +254,7 @@ pub fn app_error(e: crate::app::Error) -> AppError {
         crate::app::Error::Invalid { field, detail, .. } => AppError::BadRequest(format!("{field}: {detail}")),
         crate::app::Error::Conflict(_) => AppError::BadRequest("The request changed meanwhile.".into()),
         crate::app::Error::Db(e) => e.into(),
+        crate::app::Error::Internal(e) => AppError::Internal(e),
     }
 }
 
@@ -728,27 +729,16 @@ pub async fn act(
     };
     let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
     let outcome = state.db(move |conn| Ok(crate::app::requests::act(conn, &ctx, id, version, action))).await?;
-    let outcome = outcome.map_err(|e| match e {
-        crate::app::Error::NotFound => ApplyError::NotFound,
-        crate::app::Error::Conflict(conflict) => ApplyError::Conflict(conflict),
-        crate::app::Error::Forbidden { detail, .. } => ApplyError::Triage(TriageError::NotAllowed(detail)),
-        crate::app::Error::Invalid { field, detail, .. } => {
-            ApplyError::Triage(TriageError::Invalid { field, message: detail })
-        }
-        crate::app::Error::Db(e) => ApplyError::Db(e),
-    });
     match outcome {
         Ok(_) => {
             user.flash(done_message(name, id));
             Ok(see_other(&format!("/requests/{id}")))
         }
-        Err(ApplyError::NotFound) => Err(AppError::NotFound),
-        Err(ApplyError::Triage(TriageError::NotAllowed(why))) => Err(AppError::Forbidden(why)),
-        Err(ApplyError::Triage(TriageError::Invalid { field, message })) => {
-            errors.add(field, message);
+        Err(crate::app::Error::Invalid { field, detail, .. }) => {
+            errors.add(field, detail);
             request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(ApplyError::Conflict(conflict)) => {
+        Err(crate::app::Error::Conflict(conflict)) => {
             let current = conflict.current;
             let people = conflict
                 .missed
@@ -771,6 +761,6 @@ pub async fn act(
             };
             render(StatusCode::CONFLICT, &page)
         }
-        Err(ApplyError::Db(e)) => Err(e.into()),
+        Err(other) => Err(app_error(other)),
     }
 }
