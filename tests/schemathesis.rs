@@ -32,7 +32,9 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
     assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
     let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
     let server = Server::start(&db);
+    // Run in the temporary folder: schemathesis keeps a cache where it runs.
     let run = Command::new("schemathesis")
+        .current_dir(dir.path())
         .args(["run", &server.url("/api/v1/openapi.json")])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         .args([
