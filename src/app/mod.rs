@@ -16,6 +16,13 @@ pub mod search;
 pub mod tokens;
 
 use crate::db::requests::Conflict;
+
+// What the adapters (pages, API, CLI) see of the records and the connection: through here,
+// never `db` itself.
+pub use crate::db::DbConnection;
+pub use crate::db::models::{Event, Request, User};
+pub use crate::db::requests::{OwnerFilter, QueueFilter};
+pub use crate::db::tokens::Scope;
 use crate::domain::office::TeamSettings;
 use crate::domain::{Actor, Role, UserId};
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! What every page's base layout needs: the navigation's user, the CSRF token, the one-time
 //! message. Shared by the pages and the error pages (which must not depend on each other).
 
-use crate::db::models::User;
+use crate::app::User;
 use serde::{Deserialize, Serialize};
 
 /// A one-time message shown on the next page after an action.

@@ -5,8 +5,8 @@
 mod requests;
 mod types;
 
+use crate::app::Scope;
 use crate::app::{self, Context};
-use crate::db::tokens::Scope;
 use crate::domain::{Role, UserId};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -234,7 +234,7 @@ impl FromRequest for ApiUser {
 pub async fn run<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut crate::db::DbConnection) -> Result<T, app::Error> + Send + 'static,
+    F: FnOnce(&mut app::DbConnection) -> Result<T, app::Error> + Send + 'static,
 {
     let outcome = state.db(move |conn| Ok(work(conn))).await?;
     outcome.map_err(ApiError::from)

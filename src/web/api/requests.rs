@@ -351,7 +351,7 @@ async fn queue(
     let query = query.into_inner();
     let ctx = user.context(&state).await?;
     let owner = app::requests::owner_filter(&ctx, query.owner.as_deref())?;
-    let filter = crate::db::requests::QueueFilter {
+    let filter = app::QueueFilter {
         category: query.category_id.map(crate::domain::CategoryId),
         service: query.service_id.map(crate::domain::ServiceId),
         owner,

@@ -1,7 +1,7 @@
 //! What the API reads and writes, described for the OpenAPI document by the same types.
 
 use crate::app::names::Directory;
-use crate::db::models::{Event, Request};
+use crate::app::{Event, Request};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
