@@ -237,7 +237,9 @@ fn export(
     // The command line acts with an engineer's reach over the whole database.
     let ctx = crate::app::Context::new(crate::domain::UserId(0), crate::domain::Role::Admin, SystemClock.now(), team);
     let cli_error = |e: crate::app::Error| match e {
-        crate::app::Error::Invalid { field, detail, .. } => anyhow::anyhow!("--{field}: {detail}"),
+        crate::app::Error::Invalid { code, field, value } => {
+            anyhow::anyhow!("--{field}: {}", crate::web::messages::field_sentence(code, field, value.as_ref()))
+        }
         other => anyhow::anyhow!("{other}"),
     };
     let period = crate::app::exports::period(&ctx, from, to).map_err(cli_error)?;
@@ -258,7 +260,9 @@ fn create_token(url: &DatabaseUrl, email: &str, name: &str, scope: &str, expires
     }
     let ctx = crate::app::Context::new(user.id, user.role, SystemClock.now(), Default::default());
     let (_, token) = crate::app::tokens::create(&mut conn, &ctx, name, scope, expires).map_err(|e| match e {
-        crate::app::Error::Invalid { field, detail, .. } => anyhow::anyhow!("--{field}: {detail}"),
+        crate::app::Error::Invalid { code, field, value } => {
+            anyhow::anyhow!("--{field}: {}", crate::web::messages::field_sentence(code, field, value.as_ref()))
+        }
         other => anyhow::anyhow!("{other}"),
     })?;
     println!("{token}");
@@ -267,13 +271,14 @@ fn create_token(url: &DatabaseUrl, email: &str, name: &str, scope: &str, expires
 }
 
 fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::Result<()> {
-    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-    let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
-    let role = Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    use crate::web::messages::value_sentence;
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {}", value_sentence("email", &e)))?;
+    let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {}", value_sentence("name", &e)))?;
+    let role = Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {}", value_sentence("role", &e)))?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
     let password = Password::choose(line.trim_end_matches(['\n', '\r']), &[email.as_str(), name.as_str()])
-        .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("password: {}", value_sentence("password", &e)))?;
     let pool = db::open(url, 1)?;
     let mut conn = pool.get()?;
     let hash = hash_password(&password)?;

@@ -36,13 +36,13 @@ pub fn period(ctx: &Context, from: Option<&str>, to: Option<&str>) -> Result<(Da
             Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
                 .ok()
                 .filter(|d| (1000..=9999).contains(&chrono::Datelike::year(d)))
-                .ok_or_else(|| Error::invalid("invalid", field, "a date like 2026-11-24")),
+                .ok_or_else(|| Error::invalid("invalid", field)),
         }
     };
     let first = day(from, today - Duration::weeks(12), "from")?;
     let last = day(to, today, "to")?;
     if last < first {
-        return Err(Error::invalid("invalid", "to", "the period ends before it starts"));
+        return Err(Error::invalid("invalid", "to"));
     }
     let midnight = |d: NaiveDate| local_instant(tz, d.and_hms_opt(0, 0, 0).unwrap_or_default());
     Ok((midnight(first), midnight(last + Duration::days(1))))
@@ -57,7 +57,7 @@ pub fn export(
     json: bool,
 ) -> Result<Vec<u8>, Error> {
     if !ctx.actor.role.is_engineer() {
-        return Err(Error::Forbidden { code: "engineers_only", detail: "exports are for engineers".into() });
+        return Err(Error::Forbidden { code: "engineers_only" });
     }
     let (from, to) = period;
     let made = match (kind, json) {

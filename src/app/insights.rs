@@ -27,7 +27,7 @@ pub fn load(
     window: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<InsightsData, Error> {
     if !ctx.actor.role.is_engineer() {
-        return Err(Error::Forbidden { code: "engineers_only", detail: "insights are for engineers".into() });
+        return Err(Error::Forbidden { code: "engineers_only" });
     }
     read_transaction(conn, |conn| {
         Ok(InsightsData {

@@ -3,7 +3,9 @@
 //! over these functions. Errors are data — a stable code and the field concerned — that each
 //! adapter turns into its own words.
 
+pub mod admin;
 pub mod answers;
+pub mod auth;
 pub mod catalog;
 pub mod exports;
 pub mod insights;
@@ -19,12 +21,12 @@ use crate::db::requests::Conflict;
 
 // What the adapters (pages, API, CLI) see of the records and the connection: through here,
 // never `db` itself.
-pub use crate::db::DbConnection;
-pub use crate::db::models::{Event, Request, User};
+pub use crate::db::models::{Category, Event, Request, Service, User};
 pub use crate::db::requests::{OwnerFilter, QueueFilter};
 pub use crate::db::tokens::Scope;
+pub use crate::db::{DbConnection, Pool};
 use crate::domain::office::TeamSettings;
-use crate::domain::{Actor, Role, UserId};
+use crate::domain::{Actor, Invalid, Role, UserId};
 use chrono::{DateTime, Utc};
 
 /// Who acts, and when.
@@ -49,10 +51,11 @@ pub enum Error {
     NotFound,
     /// The actor may not do this; `code` says which rule.
     #[error("forbidden: {code}")]
-    Forbidden { code: &'static str, detail: String },
-    /// An argument is wrong: `field` names it, `code` says how.
+    Forbidden { code: &'static str },
+    /// An argument is wrong: `field` names it, `code` says how; `value` is the value's own
+    /// rule it broke, when that is the reason.
     #[error("invalid {field}: {code}")]
-    Invalid { code: &'static str, field: &'static str, detail: String },
+    Invalid { code: &'static str, field: &'static str, value: Option<Invalid> },
     /// The request changed since the version the actor saw.
     #[error("the request changed")]
     Conflict(Box<Conflict>),
@@ -64,8 +67,13 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn invalid(code: &'static str, field: &'static str, detail: impl Into<String>) -> Self {
-        Error::Invalid { code, field, detail: detail.into() }
+    pub fn invalid(code: &'static str, field: &'static str) -> Self {
+        Error::Invalid { code, field, value: None }
+    }
+
+    /// A value that broke its own rule (too long, not one of the words, …).
+    pub fn value(field: &'static str, why: Invalid) -> Self {
+        Error::Invalid { code: why.code(), field, value: Some(why) }
     }
 
     /// The stable code an API client can act on.

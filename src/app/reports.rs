@@ -7,11 +7,7 @@ use crate::domain::metrics::IsoWeek;
 use crate::report::{self, WeeklyReport};
 
 fn engineers_only(ctx: &Context) -> Result<(), Error> {
-    if ctx.actor.role.is_engineer() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden { code: "engineers_only", detail: "the report is for engineers".into() })
-    }
+    if ctx.actor.role.is_engineer() { Ok(()) } else { Err(Error::Forbidden { code: "engineers_only" }) }
 }
 
 /// The report of `week` as of now.
@@ -25,15 +21,12 @@ pub fn weekly(conn: &mut DbConnection, ctx: &Context, week: IsoWeek) -> Result<W
 pub fn save_notes(conn: &mut DbConnection, ctx: &Context, week: IsoWeek, text: &str) -> Result<(), Error> {
     let current = weekly(conn, ctx, week)?;
     if !report::may_write_notes(&current, ctx.actor.id, ctx.actor.role.is_admin()) {
-        return Err(Error::Forbidden {
-            code: "not_the_goalkeeper",
-            detail: "Only the goalkeeper of that week or an admin writes its handover notes.".into(),
-        });
+        return Err(Error::Forbidden { code: "not_the_goalkeeper" });
     }
     let text = if text.trim().is_empty() {
         String::new()
     } else {
-        Note::parse(text).map_err(|e| Error::invalid("invalid", "notes", e.to_string()))?.into_string()
+        Note::parse(text).map_err(|e| Error::value("notes", e))?.into_string()
     };
     Ok(crate::db::metrics::save_notes(conn, &week.to_string(), &text, ctx.actor.id, ctx.now)?)
 }

@@ -33,16 +33,15 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// Files a request, or finds the one this person already filed with the key. Returns it and
 /// whether it was created now.
 pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result<(Request, bool), Error> {
-    let title = Title::parse(&input.title).map_err(|e| Error::invalid("invalid", "title", e.to_string()))?;
-    let description =
-        Description::parse(&input.description).map_err(|e| Error::invalid("invalid", "description", e.to_string()))?;
+    let title = Title::parse(&input.title).map_err(|e| Error::value("title", e))?;
+    let description = Description::parse(&input.description).map_err(|e| Error::value("description", e))?;
     let urgency = match input.urgency.as_deref() {
         None => Urgency::Normal,
-        Some(raw) => Urgency::parse(raw).map_err(|e| Error::invalid("invalid", "urgency", e.to_string()))?,
+        Some(raw) => Urgency::parse(raw).map_err(|e| Error::value("urgency", e))?,
     };
     let key = input.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
     if key.is_some_and(|k| k.len() > MAX_IDEMPOTENCY_KEY || k.chars().any(char::is_control)) {
-        return Err(Error::invalid("invalid", "idempotency_key", "at most 200 printable characters"));
+        return Err(Error::invalid("invalid", "idempotency_key"));
     }
     let new = NewRequest {
         title: &title,
@@ -57,8 +56,8 @@ pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result
     };
     write_transaction(conn, |conn| {
         let (id, created) = store::file(conn, &new, ctx.now).map_err(|e| match e {
-            FileError::UnknownCategory => Error::invalid("unknown", "category_id", "not one of the listed categories"),
-            FileError::UnknownService => Error::invalid("unknown", "service_id", "not one of the listed services"),
+            FileError::UnknownCategory => Error::invalid("unknown", "category_id"),
+            FileError::UnknownService => Error::invalid("unknown", "service_id"),
             FileError::Db(e) => Error::Db(e),
         })?;
         if let (true, Some(key)) = (created, key) {
@@ -140,14 +139,14 @@ pub fn owner_filter(ctx: &Context, raw: Option<&str>) -> Result<OwnerFilter, Err
         Some(raw) => raw
             .parse::<i64>()
             .map(|id| OwnerFilter::Person(UserId(id)))
-            .map_err(|_| Error::invalid("invalid", "owner", "me, nobody or a person's id"))?,
+            .map_err(|_| Error::invalid("invalid", "owner"))?,
     })
 }
 
 /// Requests the actor may see — requesters only their own — newest first, a page at a time.
 pub fn list(conn: &mut DbConnection, ctx: &Context, input: &ListInput) -> Result<ListPage, Error> {
     if !(1..=MAX_LIMIT).contains(&input.limit) {
-        return Err(Error::invalid("out_of_range", "limit", "from 1 to 200"));
+        return Err(Error::invalid("out_of_range", "limit"));
     }
     let owner = owner_filter(ctx, input.owner.as_deref())?;
     let states = if input.states.is_empty() { State::ALL.to_vec() } else { input.states.clone() };
@@ -183,26 +182,25 @@ pub struct ActInput {
 
 /// An enabled engineer named by an action.
 fn engineer(conn: &mut DbConnection, id: Option<i64>, field: &'static str) -> Result<Actor, Error> {
-    let id = id.ok_or_else(|| Error::invalid("required", field, "choose an engineer"))?;
+    let id = id.ok_or_else(|| Error::invalid("required", field))?;
     match users::by_id(conn, UserId(id))? {
         Some(person) if !person.disabled && person.role.is_engineer() => Ok(Actor { id: person.id, role: person.role }),
-        _ => Err(Error::invalid("not_an_engineer", field, "not one of the engineers")),
+        _ => Err(Error::invalid("not_an_engineer", field)),
     }
 }
 
 fn note(raw: &Option<String>, required: bool) -> Result<Option<Note>, Error> {
     match raw.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        None if required => Err(Error::invalid("required", "note", "a note is required for this action")),
+        None if required => Err(Error::invalid("required", "note")),
         None => Ok(None),
-        Some(text) => Note::parse(text).map(Some).map_err(|e| Error::invalid("invalid", "note", e.to_string())),
+        Some(text) => Note::parse(text).map(Some).map_err(|e| Error::value("note", e)),
     }
 }
 
 /// Builds the domain action from a client's input.
 pub fn action(conn: &mut DbConnection, name: ActionName, input: &ActInput) -> Result<Action, Error> {
-    let required = || -> Result<Note, Error> {
-        note(&input.note, true)?.ok_or_else(|| Error::invalid("required", "note", "a note is required"))
-    };
+    let required =
+        || -> Result<Note, Error> { note(&input.note, true)?.ok_or_else(|| Error::invalid("required", "note")) };
     Ok(match name {
         ActionName::Take => Action::Take,
         ActionName::Route => Action::Route { to: engineer(conn, input.to, "to")?, note: note(&input.note, false)? },
@@ -213,7 +211,7 @@ pub fn action(conn: &mut DbConnection, name: ActionName, input: &ActInput) -> Re
         ActionName::Reject => Action::Reject { note: required()? },
         ActionName::Reopen => Action::Reopen { note: required()? },
         ActionName::Duplicate => Action::Duplicate {
-            of: RequestId(input.of.ok_or_else(|| Error::invalid("required", "of", "the original request's number"))?),
+            of: RequestId(input.of.ok_or_else(|| Error::invalid("required", "of"))?),
             note: note(&input.note, false)?,
         },
     })
@@ -249,6 +247,22 @@ pub fn routing_advice(
     Ok(Routing { experience, advice })
 }
 
+/// Builds the action from a client's input and applies it, in one transaction: the engineer
+/// it names is checked in the same snapshot the change is written in.
+pub fn perform(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: RequestId,
+    seen_version: i32,
+    name: ActionName,
+    input: &ActInput,
+) -> Result<Request, Error> {
+    write_transaction(conn, |conn| {
+        let action = action(conn, name, input)?;
+        act(conn, ctx, id, seen_version, action)
+    })
+}
+
 /// Applies an action to the version of the request the actor saw: the change and its event in
 /// one transaction, or nothing. A routing into a knowledge silo also records, in the same
 /// transaction, the advice the server gave and whether it was followed.
@@ -268,8 +282,8 @@ pub fn act(
         let request = store::apply(conn, id, seen_version, ctx.actor, action, ctx.now).map_err(|e| match e {
             ApplyError::NotFound => Error::NotFound,
             ApplyError::Conflict(conflict) => Error::Conflict(conflict),
-            ApplyError::Triage(TriageError::NotAllowed(why)) => Error::Forbidden { code: "not_allowed", detail: why },
-            ApplyError::Triage(TriageError::Invalid { field, message }) => Error::invalid("invalid", field, message),
+            ApplyError::Triage(TriageError::NotAllowed(code)) => Error::Forbidden { code },
+            ApplyError::Triage(TriageError::Invalid { field, code }) => Error::invalid(code, field),
             ApplyError::Db(e) => Error::Db(e),
         })?;
         if reopening {
@@ -303,10 +317,10 @@ pub fn queue(
     per_page: i64,
 ) -> Result<QueuePage, Error> {
     if !ctx.actor.role.is_engineer() {
-        return Err(Error::Forbidden { code: "engineers_only", detail: "the queue is for engineers".into() });
+        return Err(Error::Forbidden { code: "engineers_only" });
     }
     if !(1..=1_000_000).contains(&page) {
-        return Err(Error::invalid("out_of_range", "page", "from 1"));
+        return Err(Error::invalid("out_of_range", "page"));
     }
     read_transaction(conn, |conn| {
         let (requests, total) = store::queue(conn, filter, page, per_page)?;
@@ -415,5 +429,53 @@ pub fn queue_workspace(
             engineers: users::engineers(conn)?,
             roster: crate::db::rotation::roster(conn, ctx.now)?,
         })
+    })
+}
+
+/// A problem an answer solved before it was filed.
+pub struct Solved {
+    pub title: String,
+    pub answer_id: i64,
+    /// None once the answer is no longer the person's to read (made private, or reopened).
+    pub answer_title: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A page of "My requests": what the actor filed, newest first, and on the first page the
+/// problems answers solved for them.
+pub struct Mine {
+    pub requests: Vec<Request>,
+    pub total: i64,
+    pub names: Directory,
+    pub solved: Vec<Solved>,
+}
+
+/// How many of one's deflections "My requests" lists.
+const SOLVED_SHOWN: i64 = 10;
+
+pub fn mine(conn: &mut DbConnection, ctx: &Context, page: i64, per_page: i64) -> Result<Mine, Error> {
+    let me = ctx.actor.id;
+    read_transaction(conn, |conn| {
+        let (requests, total) = store::filed_by(conn, me, page, per_page)?;
+        let names = Directory::for_requests(conn, &requests)?;
+        let deflections =
+            if page == 1 { crate::db::knowledge::deflections_of(conn, me, SOLVED_SHOWN)? } else { Vec::new() };
+        let answer_ids: Vec<i64> = deflections.iter().map(|d| d.answer_id).collect();
+        // Only what the person may still read: an answer, or their own request.
+        let answers: std::collections::HashMap<i64, String> = store::by_ids(conn, &answer_ids)?
+            .into_iter()
+            .filter(|r| r.is_answer() || r.requester == me)
+            .map(|r| (r.id.0, r.title))
+            .collect();
+        let solved = deflections
+            .into_iter()
+            .map(|d| Solved {
+                answer_title: answers.get(&d.answer_id).cloned(),
+                answer_id: d.answer_id,
+                title: d.title,
+                at: crate::db::models::utc(d.at),
+            })
+            .collect();
+        Ok(Mine { requests, total, names, solved })
     })
 }

@@ -18,13 +18,13 @@ pub fn create(
 ) -> Result<(i64, String), Error> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(Error::invalid("invalid", "name", "1 to 100 printable characters"));
+        return Err(Error::invalid("invalid", "name"));
     }
-    let scope = Scope::parse(scope).ok_or_else(|| Error::invalid("invalid", "scope", "read or write"))?;
+    let scope = Scope::parse(scope).ok_or_else(|| Error::invalid("invalid", "scope"))?;
     let expires_at = match expires_in_days {
         None => None,
         Some(days) if (1..=3650).contains(&days) => Some(ctx.now + Duration::days(days)),
-        Some(_) => return Err(Error::invalid("out_of_range", "expires_in_days", "from 1 to 3650 days")),
+        Some(_) => return Err(Error::invalid("out_of_range", "expires_in_days")),
     };
     Ok(store::create(conn, &NewToken { user: ctx.actor.id, name, scope, expires_at }, ctx.now)?)
 }

@@ -111,7 +111,7 @@ pub fn mark_good_answer(
             }
         } else {
             if !actor.role.is_engineer() {
-                return Err(MarkError::NotAllowed("Only engineers mark good answers."));
+                return Err(MarkError::NotAllowed("engineers_only"));
             }
             clear_good_answer(conn, id)?;
         }

@@ -228,7 +228,7 @@ pub fn apply(
         if let Action::Duplicate { of, .. } = &action {
             let exists: i64 = requests::table.filter(requests::id.eq(of.0)).count().get_result(conn)?;
             if exists == 0 {
-                return Err(TriageError::Invalid { field: "of", message: format!("There is no request #{of}.") }.into());
+                return Err(TriageError::Invalid { field: "of", code: "unknown" }.into());
             }
         }
         let change = triage::decide(&facts, actor, action, now)?;

@@ -76,6 +76,10 @@ pub struct OverrideRow {
 }
 
 impl OverrideRow {
+    pub fn created(&self) -> DateTime<Utc> {
+        utc(self.created_at)
+    }
+
     pub fn domain(&self) -> Override {
         Override { id: self.id, engineer: UserId(self.engineer_id), from: utc(self.starts_at), to: utc(self.ends_at) }
     }

@@ -31,13 +31,14 @@ pub fn access(facts: &RequestFacts, private: bool, actor: Actor) -> Access {
 }
 
 /// Why a request cannot be marked as a good answer, if it cannot.
+/// Refusals are codes: `engineers_only`, `not_resolved`, `private`.
 pub fn check_good_answer(facts: &RequestFacts, private: bool, actor: Actor) -> Result<(), &'static str> {
     if !actor.role.is_engineer() {
-        Err("Only engineers mark good answers.")
+        Err("engineers_only")
     } else if facts.state != State::Resolved {
-        Err("Only a resolved request can be a good answer.")
+        Err("not_resolved")
     } else if private {
-        Err("This request is private, so it is not shown to others as an answer.")
+        Err("private")
     } else {
         Ok(())
     }

@@ -118,6 +118,29 @@ impl Roster {
         Roster { versions, overrides, inactive, now }
     }
 
+    /// A new rotation version. Its first week is the one that contains `first` (it starts on the
+    /// handover weekday on or before that date); while a rotation runs, not before the current
+    /// week ends, so the week on duty is never cut short. The first engineer takes the first week.
+    pub fn next_version(
+        &self,
+        first: NaiveDate,
+        weekday: Weekday,
+        handover_time: NaiveTime,
+        timezone: Tz,
+        engineers: Vec<UserId>,
+        now: DateTime<Utc>,
+    ) -> RotationVersion {
+        let days_back =
+            (7 + i64::from(first.weekday().num_days_from_monday()) - i64::from(weekday.num_days_from_monday())) % 7;
+        let mut plan = RotationPlan { anchor: first - Duration::days(days_back), handover_time, timezone, engineers };
+        if let Some(current) = self.scheduled_shift(now) {
+            while plan.handover(0) < current.end {
+                plan.anchor += Duration::days(7);
+            }
+        }
+        RotationVersion { effective_from: plan.handover(0), plan }
+    }
+
     pub fn versions(&self) -> &[RotationVersion] {
         &self.versions
     }

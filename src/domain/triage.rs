@@ -125,37 +125,38 @@ pub struct Transition {
     pub note: Option<String>,
 }
 
+/// Why a triage action is refused: stable codes; the adapters put them into words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TriageError {
-    /// This person may not do this to this request in its current state.
-    NotAllowed(String),
-    /// An argument is wrong; `field` names the form field.
-    Invalid { field: &'static str, message: String },
+    /// This person may not do this to this request in its current state; `0` says which rule.
+    NotAllowed(&'static str),
+    /// An argument is wrong; `field` names it and `code` says how.
+    Invalid { field: &'static str, code: &'static str },
 }
 
 impl fmt::Display for TriageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TriageError::NotAllowed(message) => f.write_str(message),
-            TriageError::Invalid { field, message } => write!(f, "{field}: {message}"),
+            TriageError::NotAllowed(code) => f.write_str(code),
+            TriageError::Invalid { field, code } => write!(f, "{field}: {code}"),
         }
     }
 }
 
 impl std::error::Error for TriageError {}
 
-fn not_allowed<T>(message: impl Into<String>) -> Result<T, TriageError> {
-    Err(TriageError::NotAllowed(message.into()))
+fn not_allowed<T>(code: &'static str) -> Result<T, TriageError> {
+    Err(TriageError::NotAllowed(code))
 }
 
-fn invalid<T>(field: &'static str, message: impl Into<String>) -> Result<T, TriageError> {
-    Err(TriageError::Invalid { field, message: message.into() })
+fn invalid<T>(field: &'static str, code: &'static str) -> Result<T, TriageError> {
+    Err(TriageError::Invalid { field, code })
 }
 
 /// Whether `actor` may perform an action of this name now, regardless of its arguments.
 pub fn check(facts: &RequestFacts, actor: Actor, name: ActionName, now: DateTime<Utc>) -> Result<(), TriageError> {
     if !facts.visible_to(actor) {
-        return not_allowed("You can only act on your own requests.");
+        return not_allowed("not_yours");
     }
     let engineer = actor.role.is_engineer();
     let open = !facts.state.is_final();
@@ -163,22 +164,20 @@ pub fn check(facts: &RequestFacts, actor: Actor, name: ActionName, now: DateTime
         ActionName::Comment => Ok(()),
         ActionName::Reopen => {
             if !(engineer || actor.id == facts.requester) {
-                return not_allowed("Only the requester or an engineer can reopen a request.");
+                return not_allowed("reopen_not_permitted");
             }
             if open {
-                return not_allowed("Only a resolved or rejected request can be reopened.");
+                return not_allowed("still_open");
             }
             match facts.closed_at {
                 Some(closed) if now - closed <= REOPEN_WINDOW => Ok(()),
-                _ => not_allowed("This request was closed more than 14 days ago; file a new request instead."),
+                _ => not_allowed("reopen_window_passed"),
             }
         }
-        _ if !engineer => not_allowed("Only engineers triage requests."),
-        _ if !open => not_allowed(format!("This request is {}; reopen it first.", facts.state.label().to_lowercase())),
-        ActionName::Take if facts.owner == Some(actor.id) => not_allowed("You already own this request."),
-        ActionName::Wait if facts.state == State::Waiting => {
-            not_allowed("This request is already waiting on the requester.")
-        }
+        _ if !engineer => not_allowed("engineers_only"),
+        _ if !open => not_allowed("closed"),
+        ActionName::Take if facts.owner == Some(actor.id) => not_allowed("already_owner"),
+        ActionName::Wait if facts.state == State::Waiting => not_allowed("already_waiting"),
         ActionName::Take
         | ActionName::Route
         | ActionName::Consult
@@ -218,19 +217,19 @@ pub fn decide(
         Action::Take => transition(EventKind::Taken, active, Some(actor.id), None),
         Action::Route { to, note } => {
             if !to.role.is_engineer() {
-                return invalid("to", "Requests can only be routed to an engineer.");
+                return invalid("to", "not_an_engineer");
             }
             if facts.owner == Some(to.id) {
-                return invalid("to", "This engineer already owns the request.");
+                return invalid("to", "already_owner");
             }
             Transition { target: Some(to.id), ..transition(EventKind::Routed, active, Some(to.id), note) }
         }
         Action::Consult { with, note } => {
             if !with.role.is_engineer() {
-                return invalid("with", "You can only consult an engineer.");
+                return invalid("with", "not_an_engineer");
             }
             if with.id == actor.id {
-                return invalid("with", "Pick a teammate other than yourself.");
+                return invalid("with", "self");
             }
             Transition { target: Some(with.id), ..transition(EventKind::Consulted, from, facts.owner, Some(note)) }
         }
@@ -248,7 +247,7 @@ pub fn decide(
         Action::Reject { note } => transition(EventKind::Rejected, State::Rejected, Some(actor.id), Some(note)),
         Action::Duplicate { of, note } => {
             if of == facts.id {
-                return invalid("of", "A request cannot be a duplicate of itself.");
+                return invalid("of", "self");
             }
             let note = note.map(Note::into_string).unwrap_or_else(|| format!("Duplicate of #{of}."));
             Transition {

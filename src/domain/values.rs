@@ -3,49 +3,80 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Why a value was refused, in words meant for the person who typed it.
+/// Why a value was refused: a stable code and the numbers a sentence about it needs. The
+/// adapters put it into words (a page beside the field, the API's `message`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(pub String);
+pub enum Invalid {
+    Empty,
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+        got: usize,
+    },
+    ControlCharacters,
+    NotUtf8,
+    NotAnEmail,
+    /// A password too common or too easy to guess.
+    Guessable,
+    /// Not one of a closed list of words.
+    NotOneOf {
+        allowed: &'static [&'static str],
+    },
+}
+
+impl Invalid {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Invalid::Empty => "empty",
+            Invalid::TooShort { .. } => "too_short",
+            Invalid::TooLong { .. } => "too_long",
+            Invalid::ControlCharacters => "control_characters",
+            Invalid::NotUtf8 => "not_utf8",
+            Invalid::NotAnEmail => "not_an_email",
+            Invalid::Guessable => "guessable",
+            Invalid::NotOneOf { .. } => "not_one_of",
+        }
+    }
+}
 
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Invalid::TooShort { min } => write!(f, "too_short (min {min})"),
+            Invalid::TooLong { max, got } => write!(f, "too_long (max {max}, got {got})"),
+            Invalid::NotOneOf { allowed } => write!(f, "not_one_of ({})", allowed.join(", ")),
+            other => f.write_str(other.code()),
+        }
     }
 }
 
 impl std::error::Error for Invalid {}
 
-fn invalid<T>(message: impl Into<String>) -> Result<T, Invalid> {
-    Err(Invalid(message.into()))
-}
-
 /// Trims, then checks length (in characters) and refuses control characters
 /// (new lines and tabs are allowed only where `multiline`).
-fn checked_text(raw: &str, what: &str, min: usize, max: usize, multiline: bool) -> Result<String, Invalid> {
+fn checked_text(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, Invalid> {
     let text = raw.trim();
     let chars = text.chars().count();
     if chars < min {
-        return if min == 1 {
-            invalid(format!("{what} cannot be empty."))
-        } else {
-            invalid(format!("{what} must be at least {min} characters."))
-        };
+        return Err(if min == 1 { Invalid::Empty } else { Invalid::TooShort { min } });
     }
     if chars > max {
-        return invalid(format!("{what} must be at most {max} characters (it has {chars})."));
+        return Err(Invalid::TooLong { max, got: chars });
     }
     let allowed = |c: char| !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'));
     if !text.chars().all(allowed) {
-        return invalid(format!("{what} contains control characters."));
+        return Err(Invalid::ControlCharacters);
     }
     if text.contains('\u{FFFD}') {
-        return invalid(format!("{what} contains text that is not valid UTF-8."));
+        return Err(Invalid::NotUtf8);
     }
     Ok(text.replace("\r\n", "\n"))
 }
 
 macro_rules! text_value {
-    ($(#[$doc:meta])* $name:ident, $what:literal, $min:expr, $max:expr, $multiline:expr) => {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $multiline:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
@@ -54,7 +85,7 @@ macro_rules! text_value {
             pub const MAX_CHARS: usize = $max;
 
             pub fn parse(raw: &str) -> Result<Self, Invalid> {
-                checked_text(raw, $what, $min, $max, $multiline).map(Self)
+                checked_text(raw, $min, $max, $multiline).map(Self)
             }
 
             pub fn as_str(&self) -> &str {
@@ -76,27 +107,27 @@ macro_rules! text_value {
 
 text_value!(
     /// A request's title: one line, 1–200 characters.
-    Title, "Title", 1, 200, false
+    Title, 1, 200, false
 );
 text_value!(
     /// A request's description: 1–20,000 characters, several lines.
-    Description, "Description", 1, 20_000, true
+    Description, 1, 20_000, true
 );
 text_value!(
     /// A note on a triage action (resolution, reason, comment): 1–10,000 characters.
-    Note, "Note", 1, 10_000, true
+    Note, 1, 10_000, true
 );
 text_value!(
     /// A person's display name.
-    PersonName, "Name", 1, 100, false
+    PersonName, 1, 100, false
 );
 text_value!(
     /// The name of a service or category.
-    CatalogName, "Name", 1, 80, false
+    CatalogName, 1, 80, false
 );
 text_value!(
     /// The description of a service or category (may be empty).
-    CatalogDescription, "Description", 0, 2_000, true
+    CatalogDescription, 0, 2_000, true
 );
 
 /// An e-mail address, lower-cased; only its rough shape is checked (something@domain.tld).
@@ -105,9 +136,9 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let text = checked_text(raw, "E-mail", 1, 254, false)?.to_lowercase();
+        let text = checked_text(raw, 1, 254, false)?.to_lowercase();
         let Some((local, domain)) = text.split_once('@') else {
-            return invalid("E-mail must look like name@example.com.");
+            return Err(Invalid::NotAnEmail);
         };
         let shape_ok = !local.is_empty()
             && domain.contains('.')
@@ -116,7 +147,7 @@ impl Email {
             && !text.chars().any(char::is_whitespace)
             && !domain.contains('@');
         if !shape_ok {
-            return invalid("E-mail must look like name@example.com.");
+            return Err(Invalid::NotAnEmail);
         }
         Ok(Self(text))
     }
@@ -137,10 +168,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
-            return invalid(format!("Password must be at least {} characters.", Self::MIN_CHARS));
+            return Err(Invalid::TooShort { min: Self::MIN_CHARS });
         }
         if chars > Self::MAX_CHARS {
-            return invalid(format!("Password must be at most {} characters.", Self::MAX_CHARS));
+            return Err(Invalid::TooLong { max: Self::MAX_CHARS, got: chars });
         }
         Ok(Self(raw.to_owned()))
     }
@@ -156,7 +187,7 @@ impl Password {
         let judged: String = raw.chars().take(64).collect();
         let guessable = zxcvbn::zxcvbn(&judged, related).score() < zxcvbn::Score::Two;
         if guessable {
-            return invalid("This password is too common or too easy to guess; choose a longer, less usual one.");
+            return Err(Invalid::Guessable);
         }
         Ok(password)
     }
@@ -195,11 +226,7 @@ macro_rules! vocabulary {
             pub fn parse(raw: &str) -> Result<Self, Invalid> {
                 match raw.trim() {
                     $($text => Ok($name::$variant),)*
-                    other => invalid(format!(
-                        "“{}” is not one of: {}.",
-                        other.chars().take(40).collect::<String>(),
-                        [$($text),*].join(", ")
-                    )),
+                    _ => Err(Invalid::NotOneOf { allowed: &[$($text),*] }),
                 }
             }
         }

@@ -11,6 +11,9 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A rule of the core refused the action; the code names the rule.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error("missing or wrong CSRF token")]
     Csrf,
     #[error("not found")]
@@ -35,6 +38,8 @@ struct ErrorPage {
     layout: Layout,
     status: u16,
     message: String,
+    /// The stable code of what went wrong, for scripts and tests.
+    code: &'static str,
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -78,6 +83,23 @@ impl AppError {
     }
 }
 
+/// A use case's refusal that the page does not explain beside a field of its own.
+impl From<crate::app::Error> for AppError {
+    fn from(e: crate::app::Error) -> Self {
+        use crate::app::Error;
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::Forbidden { code } => AppError::Refused(code),
+            Error::Invalid { code, field, ref value } => {
+                AppError::BadRequest(super::messages::field_sentence(code, field, value.as_ref()))
+            }
+            Error::Conflict(_) => AppError::BadRequest("The request changed meanwhile; reload and try again.".into()),
+            Error::Db(e) => e.into(),
+            Error::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
 impl From<r2d2::Error> for AppError {
     fn from(e: r2d2::Error) -> Self {
         AppError::Unavailable(e.to_string())
@@ -101,6 +123,7 @@ impl AppError {
         match self {
             AppError::SignInRequired { .. } => ("Sign in", "Please sign in to continue.".into()),
             AppError::Forbidden(why) => ("Not allowed", why.clone()),
+            AppError::Refused(code) => ("Not allowed", super::messages::refusal(code).to_owned()),
             AppError::Csrf => (
                 "Form expired",
                 "This form was stale or did not come from Goalkeeper, so nothing was changed. Go back, reload the page and try again.".into(),
@@ -128,7 +151,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
-            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Refused(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -157,7 +180,13 @@ impl ResponseError for AppError {
         }
         let status = self.status_code();
         let (title, message) = self.words();
-        let page = ErrorPage { layout: Layout::anonymous(title), status: status.as_u16(), message };
+        let code = match self {
+            AppError::Refused(code) => code,
+            AppError::Csrf => "csrf",
+            AppError::NotFound => "not_found",
+            _ => "",
+        };
+        let page = ErrorPage { layout: Layout::anonymous(title), status: status.as_u16(), message, code };
         let mut response = match page.render() {
             Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
             Err(_) => HttpResponse::build(status).body(title),

@@ -5,8 +5,8 @@ use super::cookies::CookieChannel;
 use super::error::AppError;
 use super::session_store::USER_ID_KEY;
 use super::view::{Flash, Layout, NavUser};
+use crate::app::{self, User};
 use crate::auth::{random_token, secrets_match};
-use crate::db::{self, models::User};
 use crate::domain::{Actor, UserId};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -47,6 +47,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
         Actor { id: self.user.id, role: self.user.role }
+    }
+
+    /// The context a use case runs in for this person, now.
+    pub async fn context(&self, state: &AppState) -> Result<crate::app::Context, AppError> {
+        Ok(crate::app::Context::new(self.user.id, self.user.role, state.now(), state.team().await?))
     }
 
     pub fn is_engineer(&self) -> bool {
@@ -93,7 +98,7 @@ impl FromRequest for CurrentUser {
                 Ok(Some(id)) => UserId(id),
                 _ => return Err(sign_in()),
             };
-            let user = state.db(move |conn| Ok(db::users::by_id(conn, user_id)?)).await?;
+            let user = state.db(move |conn| Ok(app::auth::signed_in_user(conn, user_id)?)).await?;
             match user {
                 Some(user) if !user.disabled => {
                     let csrf = csrf_token(&session)?;

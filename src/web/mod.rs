@@ -5,12 +5,13 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod layout;
+pub mod messages;
 pub mod metrics;
 pub mod pages;
 pub mod session_store;
 pub mod view;
 
-use crate::db::{DbConnection, Pool};
+use crate::app::{DbConnection, Pool};
 use crate::domain::Clock;
 use crate::domain::office::TeamSettings;
 use actix_session::SessionMiddleware;
@@ -149,7 +150,7 @@ impl AppState {
             return Ok(team.clone());
         }
         let fallback = self.config.timezone;
-        let team = self.db(move |conn| Ok(crate::db::rotation::team_settings(conn, fallback)?)).await?;
+        let team = self.db(move |conn| Ok(crate::app::rotation::team_settings(conn, fallback)?)).await?;
         if let Ok(mut cache) = self.team_cache.write() {
             *cache = Some((std::time::Instant::now(), team.clone()));
         }
@@ -223,7 +224,7 @@ impl AppState {
 
 /// The session cookie's key, kept in the database so every instance and restart shares it.
 pub fn session_key(conn: &mut DbConnection) -> anyhow::Result<Key> {
-    let encoded = crate::db::sessions::setting_or_init(conn, "session_cookie_key", || crate::auth::random_token(128))?;
+    let encoded = crate::app::auth::cookie_secret(conn)?;
     Ok(Key::derive_from(encoded.as_bytes()))
 }
 

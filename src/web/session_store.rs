@@ -1,8 +1,8 @@
 //! actix-session storage in the application database, so sessions are server-side, shared by
 //! every instance, and end on the server at logout or when a user is disabled.
 
+use crate::app::{self, DbConnection, Pool, auth::session};
 use crate::auth::random_token;
-use crate::db::{self, Pool, sessions};
 use crate::domain::Clock;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
@@ -14,10 +14,6 @@ type SessionState = HashMap<String, String>;
 
 /// The session key of the signed-in user inside the session state.
 pub const USER_ID_KEY: &str = "uid";
-
-/// A session's idle expiry is pushed forward at most this often, so reading pages does not
-/// write to the database on every request.
-const TOUCH_EVERY: Duration = Duration::minutes(5);
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -35,13 +31,13 @@ impl DbSessionStore {
     async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut db::DbConnection, chrono::DateTime<chrono::Utc>) -> anyhow::Result<T> + Send + 'static,
+        F: FnOnce(&mut DbConnection, chrono::DateTime<chrono::Utc>) -> Result<T, app::Error> + Send + 'static,
     {
         let pool = self.pool.clone();
         let now = self.clock.now();
         let blocking = actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            work(&mut conn, now)
+            Ok::<T, anyhow::Error>(work(&mut conn, now)?)
         });
         // The same deadline as every other database call: a frozen server gets a 503.
         match actix_web::rt::time::timeout(super::DB_DEADLINE, blocking).await {
@@ -60,19 +56,7 @@ impl SessionStore for DbSessionStore {
         let key = session_key.as_ref().to_owned();
         let (idle, absolute) = (self.idle, self.absolute);
         let record = self
-            .run(move |conn, now| {
-                let Some(record) = sessions::load(conn, &key, now)? else {
-                    return Ok(None);
-                };
-                if record.created_at + absolute <= now {
-                    sessions::delete(conn, &key)?;
-                    return Ok(None);
-                }
-                if record.expires_at - now < idle - TOUCH_EVERY {
-                    sessions::touch(conn, &key, now + idle)?;
-                }
-                Ok(Some(record.state))
-            })
+            .run(move |conn, now| session::load(conn, &key, now, idle, absolute))
             .await
             .map_err(LoadError::Other)?;
         record.map(|state| serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
@@ -84,7 +68,7 @@ impl SessionStore for DbSessionStore {
         let key = random_token(64);
         let idle = self.idle;
         let stored = key.clone();
-        self.run(move |conn, now| Ok(sessions::insert(conn, &stored, user, &state, now, now + idle)?))
+        self.run(move |conn, now| session::start(conn, &stored, user, &state, now, idle))
             .await
             .map_err(SaveError::Other)?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -101,7 +85,7 @@ impl SessionStore for DbSessionStore {
         let key = session_key.as_ref().to_owned();
         let idle = self.idle;
         let still_there = self
-            .run(move |conn, now| Ok(sessions::update(conn, &key, user, &state, now + idle)?))
+            .run(move |conn, now| session::save(conn, &key, user, &state, now, idle))
             .await
             .map_err(UpdateError::Other)?;
         if still_there {
@@ -115,11 +99,11 @@ impl SessionStore for DbSessionStore {
     async fn update_ttl(&self, session_key: &SessionKey, _ttl: &CookieDuration) -> Result<(), anyhow::Error> {
         let key = session_key.as_ref().to_owned();
         let idle = self.idle;
-        self.run(move |conn, now| Ok(sessions::touch(conn, &key, now + idle)?)).await
+        self.run(move |conn, now| session::touch(conn, &key, now, idle)).await
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let key = session_key.as_ref().to_owned();
-        self.run(move |conn, _| Ok(sessions::delete(conn, &key)?)).await
+        self.run(move |conn, _| session::end(conn, &key)).await
     }
 }

@@ -93,7 +93,7 @@ backend_test! {
             )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(bad.body.contains("Name cannot be empty.") && bad.body.contains("is not one of"));
+        assert!(bad.body.contains("Name cannot be empty.") && bad.body.contains("Choose one of: requester, engineer, admin."));
 
         let nils = app.browser();
         assert_eq!(
@@ -143,7 +143,7 @@ backend_test! {
         assert!(
             demote
                 .body
-                .contains("at least one enabled admin must remain")
+                .contains("At least one enabled admin must remain")
         );
         let disable = admin
             .post(&format!("/admin/users/{admin_id}/disable"), &[])

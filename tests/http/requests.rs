@@ -63,7 +63,7 @@ backend_test! {
         assert!(page.body.contains("at most 200 characters"));
         assert!(page.body.contains("Description cannot be empty."));
         assert!(page.body.contains("Choose a category."));
-        assert!(page.body.contains("is not one of: low, normal, high"));
+        assert!(page.body.contains("Choose one of: low, normal, high."));
         assert!(
             page.body.contains("value=\"k1\""),
             "the idempotency key survives the round trip"

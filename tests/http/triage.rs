@@ -183,7 +183,7 @@ backend_test! {
         let copy = rita.file("DNS slow again").await;
         let unknown = gk.act(copy, "duplicate", &[("of", "424242")]).await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(unknown.body.contains("There is no request #424242."));
+        assert!(unknown.body.contains("There is no request with this number."));
         let itself = gk
             .act(copy, "duplicate", &[("of", &copy.to_string())])
             .await;
@@ -255,7 +255,7 @@ backend_test! {
         assert!(!page.body.contains("Take it") && !page.body.contains("/resolve\""));
         let take = rita.act(id, "take", &[]).await;
         assert_eq!(take.status, StatusCode::FORBIDDEN);
-        assert!(take.body.contains("Only engineers triage requests."));
+        assert!(take.body.contains(r#"data-code="engineers_only""#));
         let resolve = rita.act(id, "resolve", &[("note", "done myself")]).await;
         assert_eq!(resolve.status, StatusCode::FORBIDDEN);
         assert_eq!(app.count("events"), 1);
@@ -306,7 +306,7 @@ backend_test! {
             .act(id, "reopen", &[("note", "still broken")])
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
-        assert!(refused.body.contains("more than 14 days ago"));
+        assert!(refused.body.contains(r#"data-code="reopen_window_passed""#));
     }
 }
 

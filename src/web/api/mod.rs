@@ -10,6 +10,7 @@ use crate::app::{self, Context};
 use crate::domain::{Role, UserId};
 use crate::web::AppState;
 use crate::web::error::AppError;
+use crate::web::messages;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::future::LocalBoxFuture;
@@ -84,6 +85,7 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing here, or it is not yours to see")
             }
             AppError::Forbidden(why) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", why),
+            AppError::Refused(code) => ApiError::new(StatusCode::FORBIDDEN, code, messages::refusal(code)),
             AppError::BadRequest(why) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", why),
             AppError::TooLarge => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the body is too large"),
             AppError::Storage(_) => ApiError {
@@ -122,10 +124,13 @@ impl From<app::Error> for ApiError {
         let code = e.code();
         match e {
             app::Error::NotFound => AppError::NotFound.into(),
-            app::Error::Forbidden { detail, .. } => ApiError::new(StatusCode::FORBIDDEN, code, detail),
-            app::Error::Invalid { field, detail, .. } => {
-                ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, code, field, detail)
-            }
+            app::Error::Forbidden { code } => ApiError::new(StatusCode::FORBIDDEN, code, messages::refusal(code)),
+            app::Error::Invalid { field, value, .. } => ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                field,
+                messages::field_sentence(code, field, value.as_ref()),
+            ),
             app::Error::Conflict(conflict) => ApiError {
                 current: Some(Box::new(RequestOut::plain(&conflict.current))),
                 ..ApiError::new(StatusCode::PRECONDITION_FAILED, code, "the request changed since the version you sent")

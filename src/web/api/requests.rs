@@ -249,11 +249,7 @@ async fn act_on_request(
     let body = body.map(web::Json::into_inner).unwrap_or_default();
     let input = ActInput { note: body.note, to: body.to, with: body.with, of: body.of };
     let ctx = user.context(&state).await?;
-    let request = run(&state, move |conn| {
-        let action = app::requests::action(conn, name, &input)?;
-        app::requests::act(conn, &ctx, id, version, action)
-    })
-    .await?;
+    let request = run(&state, move |conn| app::requests::perform(conn, &ctx, id, version, name, &input)).await?;
     Ok(web::Json(RequestOut::plain(&request)))
 }
 

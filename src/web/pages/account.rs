@@ -1,7 +1,7 @@
 //! The account page: one's API tokens — create (shown once), list, revoke.
 
 use super::FieldErrors;
-use crate::app::{self, Context};
+use crate::app;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, CurrentUser};
@@ -44,16 +44,14 @@ struct AccountPage {
     errors: FieldErrors,
 }
 
-async fn context(state: &AppState, user: &CurrentUser) -> Result<Context, AppError> {
-    Ok(Context::new(user.user.id, user.user.role, state.now(), state.team().await?))
-}
-
 /// Turns a use case's refusal into the page's words; other failures stay errors.
 fn refusal(e: app::Error) -> Result<(&'static str, String), AppError> {
     match e {
-        app::Error::Invalid { field, detail, .. } => Ok((field, detail)),
+        app::Error::Invalid { code, field, value } => {
+            Ok((field, crate::web::messages::field_sentence(code, field, value.as_ref())))
+        }
         app::Error::NotFound => Err(AppError::NotFound),
-        app::Error::Forbidden { detail, .. } => Err(AppError::Forbidden(detail)),
+        app::Error::Forbidden { code } => Err(AppError::Forbidden(crate::web::messages::refusal(code).into())),
         app::Error::Db(e) => Err(e.into()),
         app::Error::Internal(e) => Err(AppError::Internal(e)),
         app::Error::Conflict(_) => Err(AppError::BadRequest("conflict".into())),
@@ -68,7 +66,7 @@ async fn page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = context(state, user).await?;
+    let ctx = user.context(state).await?;
     let tz = ctx.team.timezone();
     let now = ctx.now;
     let tokens = state.db(move |conn| app::tokens::list(conn, &ctx).map_err(|e| AppError::Internal(e.into()))).await?;
@@ -116,14 +114,18 @@ pub async fn create_token(
     let mut errors = FieldErrors::default();
     let expires = match form.expires_in_days.trim() {
         "" => None,
-        raw => {
-            errors.check("expires_in_days", raw.parse::<i64>().map_err(|_| "Give a number of days, or leave it empty."))
-        }
+        raw => match raw.parse::<i64>() {
+            Ok(days) => Some(days),
+            Err(_) => {
+                errors.add("expires_in_days", "Give a number of days, or leave it empty.");
+                None
+            }
+        },
     };
     if !errors.is_empty() {
         return page(&state, &user, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let ctx = context(&state, &user).await?;
+    let ctx = user.context(&state).await?;
     let (name, scope) = (form.name.clone(), form.scope.clone());
     let created = state.db(move |conn| Ok(app::tokens::create(conn, &ctx, &name, &scope, expires))).await?;
     match created {
@@ -144,7 +146,7 @@ pub async fn revoke_token(
     CsrfForm(_): CsrfForm<super::auth::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = super::parse_id(&path).ok_or(AppError::NotFound)?;
-    let ctx = context(&state, &user).await?;
+    let ctx = user.context(&state).await?;
     let revoked = state.db(move |conn| Ok(app::tokens::revoke(conn, &ctx, id))).await?;
     revoked.map_err(|e| refusal(e).err().unwrap_or(AppError::NotFound))?;
     user.flash("Token revoked: it stops working at once.");

@@ -2,16 +2,16 @@
 
 use super::requests::Choice;
 use super::{FieldErrors, parse_id};
+use crate::app::admin::{CatalogEntry, NewPerson};
+use crate::app::{self, Category, Error, Service};
 use crate::auth::hash_password;
-use crate::db::catalog::{self, CatalogError, CategoryInput, ServiceInput};
-use crate::db::models::{Category, Service, User};
-use crate::db::users::{self, NewUser, UserError};
 use crate::domain::{
     CatalogDescription, CatalogName, CategoryId, Email, Password, PersonName, Role, ServiceId, Tier, UserId,
 };
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, CurrentUser};
+use crate::web::messages::field_sentence;
 use crate::web::view::{Layout, When, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -63,8 +63,9 @@ async fn users_page(
     problem: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let people: Vec<User> = state.db(|conn| Ok(users::list(conn)?)).await?;
-    let (now, tz) = (state.now(), state.team().await?.timezone());
+    let ctx = admin.context(state).await?;
+    let (now, tz) = (ctx.now, ctx.team.timezone());
+    let people = state.db(move |conn| Ok(app::admin::people(conn, &ctx)?)).await?;
     let page = UsersPage {
         layout: admin.layout("People", "admin"),
         people: people
@@ -108,27 +109,19 @@ pub async fn add_user(
     let (Some(name), Some(email), Some(role), Some(password)) = (name, email, role, password) else {
         return users_page(&state, &admin, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let now = state.now();
-    let hash = state.hash(move || hash_password(&password)).await??;
-    let created = state
-        .db(move |conn| {
-            let new = NewUser { email: email.as_str(), name: name.as_str(), role, password_hash: &hash };
-            match users::create(conn, &new, now) {
-                Ok(user) => Ok(Some(user)),
-                Err(UserError::EmailTaken) => Ok(None),
-                Err(e) => Err(AppError::Internal(e.into())),
-            }
-        })
-        .await?;
-    match created {
-        Some(user) => {
+    let password_hash = state.hash(move || hash_password(&password)).await??;
+    let person = NewPerson { name, email, role, password_hash };
+    let ctx = admin.context(&state).await?;
+    match state.db(move |conn| Ok(app::admin::add_person(conn, &ctx, &person))).await? {
+        Ok(user) => {
             admin.flash(format!("{} can sign in now as {}.", user.name, user.role.label().to_lowercase()));
             Ok(see_other("/admin/users"))
         }
-        None => {
-            errors.add("email", "Someone already has this e-mail.");
+        Err(Error::Invalid { code, field, value }) => {
+            errors.add(field, field_sentence(code, field, value.as_ref()));
             users_page(&state, &admin, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -143,20 +136,20 @@ async fn change_user(
     state: &AppState,
     admin: &CurrentUser,
     done: String,
-    change: impl FnOnce(&mut crate::db::DbConnection) -> Result<(), UserError> + Send + 'static,
+    change: impl FnOnce(&mut app::DbConnection, &app::Context) -> Result<(), Error> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let outcome = state.db(move |conn| Ok(crate::db::refusals(change(conn))?)).await?;
-    match outcome {
+    let ctx = admin.context(state).await?;
+    match state.db(move |conn| Ok(change(conn, &ctx))).await? {
         Ok(()) => {
             admin.flash(done);
             Ok(see_other("/admin/users"))
         }
-        Err(UserError::NotFound) => Err(AppError::NotFound),
-        Err(refused) => {
-            let problem = Some(format!("Not changed: {refused}."));
+        Err(Error::Invalid { code, field, value }) => {
+            let problem = Some(format!("Not changed: {}", field_sentence(code, field, value.as_ref())));
             let form = NewUserForm { role: Role::Requester.as_str().into(), ..Default::default() };
             users_page(state, admin, form, FieldErrors::default(), problem, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -170,7 +163,7 @@ pub async fn change_role(
     let id: UserId = admin_id(&path)?;
     let role = Role::parse(&form.role).map_err(|e| AppError::BadRequest(format!("role: {e}")))?;
     let done = format!("Role changed to {}.", role.label().to_lowercase());
-    change_user(&state, &admin, done, move |conn| users::set_role(conn, id, role)).await
+    change_user(&state, &admin, done, move |conn, ctx| app::admin::set_role(conn, ctx, id, role)).await
 }
 
 pub async fn disable_user(
@@ -181,8 +174,8 @@ pub async fn disable_user(
 ) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
     let id: UserId = admin_id(&path)?;
-    change_user(&state, &admin, "Disabled and signed out everywhere.".into(), move |conn| {
-        users::set_disabled(conn, id, true)
+    change_user(&state, &admin, "Disabled and signed out everywhere.".into(), move |conn, ctx| {
+        app::admin::set_disabled(conn, ctx, id, true)
     })
     .await
 }
@@ -195,7 +188,10 @@ pub async fn enable_user(
 ) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
     let id: UserId = admin_id(&path)?;
-    change_user(&state, &admin, "Enabled again.".into(), move |conn| users::set_disabled(conn, id, false)).await
+    change_user(&state, &admin, "Enabled again.".into(), move |conn, ctx| {
+        app::admin::set_disabled(conn, ctx, id, false)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,11 +271,14 @@ async fn catalog_page(
     problem: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let ctx = admin.context(state).await?;
     let entries: Vec<CatalogLine> = state
         .db(move |conn| {
             Ok(match kind {
-                Kind::Services => catalog::services(conn)?.into_iter().map(CatalogLine::from).collect(),
-                Kind::Categories => catalog::categories(conn)?.into_iter().map(CatalogLine::from).collect(),
+                Kind::Services => app::admin::all_services(conn, &ctx)?.into_iter().map(CatalogLine::from).collect(),
+                Kind::Categories => {
+                    app::admin::all_categories(conn, &ctx)?.into_iter().map(CatalogLine::from).collect()
+                }
             })
         })
         .await?;
@@ -308,22 +307,14 @@ pub async fn categories(state: web::Data<AppState>, admin: CurrentUser) -> Resul
         .await
 }
 
-/// Validated catalog form values.
-struct CatalogValues {
-    name: CatalogName,
-    tier: Tier,
-    description: CatalogDescription,
-    archived: bool,
-}
-
-fn validate(kind: Kind, form: &CatalogForm, errors: &mut FieldErrors) -> Option<CatalogValues> {
+fn validate(kind: Kind, form: &CatalogForm, errors: &mut FieldErrors) -> Option<CatalogEntry> {
     let name = errors.check("name", CatalogName::parse(&form.name));
     let tier = match kind {
         Kind::Services => errors.check("tier", Tier::parse(&form.tier)),
         Kind::Categories => Some(Tier::Important),
     };
     let description = errors.check("description", CatalogDescription::parse(&form.description));
-    Some(CatalogValues { name: name?, tier: tier?, description: description?, archived: form.archived.is_some() })
+    Some(CatalogEntry { name: name?, tier: tier?, description: description?, archived: form.archived.is_some() })
 }
 
 /// Creates (`id` None) or updates an entry, re-showing the page with the problem if refused.
@@ -348,35 +339,13 @@ async fn save_entry(
         };
         return catalog_page(state, admin, kind, form, errors, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let now = state.now();
+    let ctx = admin.context(state).await?;
     let outcome = state
         .db(move |conn| {
-            let result = match kind {
-                Kind::Services => {
-                    let input = ServiceInput {
-                        name: values.name.as_str(),
-                        tier: values.tier,
-                        description: values.description.as_str(),
-                        archived: values.archived,
-                    };
-                    match id {
-                        None => catalog::create_service(conn, &input, now).map(|_| ()),
-                        Some(id) => catalog::update_service(conn, ServiceId(id), &input),
-                    }
-                }
-                Kind::Categories => {
-                    let input = CategoryInput {
-                        name: values.name.as_str(),
-                        description: values.description.as_str(),
-                        archived: values.archived,
-                    };
-                    match id {
-                        None => catalog::create_category(conn, &input, now).map(|_| ()),
-                        Some(id) => catalog::update_category(conn, CategoryId(id), &input),
-                    }
-                }
-            };
-            Ok(crate::db::refusals(result)?)
+            Ok(match kind {
+                Kind::Services => app::admin::save_service(conn, &ctx, id.map(ServiceId), &values),
+                Kind::Categories => app::admin::save_category(conn, &ctx, id.map(CategoryId), &values),
+            })
         })
         .await?;
     match outcome {
@@ -384,18 +353,18 @@ async fn save_entry(
             admin.flash(if id.is_some() { "Saved." } else { "Added." });
             Ok(see_other(&format!("/admin/{}", kind.path())))
         }
-        Err(CatalogError::NotFound) => Err(AppError::NotFound),
-        Err(_) => {
-            let message = "Another entry already has this name.";
+        Err(Error::Invalid { code, field, value }) => {
+            let message = field_sentence(code, field, value.as_ref());
             let (form, problem) = match id {
                 None => {
-                    errors.add("name", message);
+                    errors.add(field, message);
                     (form, None)
                 }
                 Some(_) => (CatalogForm::default(), Some(format!("Not saved: {message}"))),
             };
             catalog_page(state, admin, kind, form, errors, problem, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -3,9 +3,8 @@
 //! solved it" (a deflection), and good-answer marks.
 
 use super::parse_id;
-use crate::app::names::Directory;
-use crate::db::knowledge::{self as store, DeflectError, MarkError, NewDeflection};
-use crate::db::{DbConnection, refusals, requests as request_store, search};
+use crate::app::answers::{Deflected, Deflection, Listed, NotAnAnswer};
+use crate::app::{self, DbConnection};
 use crate::domain::knowledge::Access;
 use crate::domain::{CategoryId, RequestId};
 use crate::web::AppState;
@@ -14,15 +13,13 @@ use crate::web::extract::{CsrfForm, CurrentUser};
 use crate::web::view::{Layout, When, ok, see_other};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 pub use crate::app::answers::{SUGGESTIONS, Suggestion, preview};
 
 /// Up to `limit` answers that look like what `title` asks, best first.
 pub fn suggestions_for(conn: &mut DbConnection, title: &str, limit: i64) -> Result<Vec<Suggestion>, AppError> {
-    crate::app::answers::suggestions(conn, title, limit).map_err(super::requests::app_error)
+    Ok(app::answers::suggestions(conn, title, limit)?)
 }
 
 /// The words typed so far, as much of them as a search uses.
@@ -82,51 +79,20 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     let text = typed(&query.q);
     let searched = !text.is_empty();
-    let now = state.now();
-    let window = (now - Duration::weeks(i64::from(crate::report::CONCENTRATION_WEEKS)), now + Duration::seconds(1));
+    let ctx = user.context(&state).await?;
     let lookup = text.clone();
-    let (results, good, helpful) = state
-        .db(move |conn| {
-            let names = Directory::load(conn, [])?;
-            let line = |r: &crate::db::models::Request, helped: i64, parts: Vec<(String, bool)>| AnswerLine {
-                id: r.id.0,
-                title: r.title.clone(),
-                category: names.category(r.category),
-                good: r.good_answer.is_some(),
-                helped,
-                parts,
-            };
-            if searched {
-                let hits = search::search(conn, &lookup, search::Match::All, search::Scope::Answers, None, 20)?;
-                let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-                let found: HashMap<i64, crate::db::models::Request> =
-                    request_store::by_ids(conn, &ids)?.into_iter().map(|r| (r.id.0, r)).collect();
-                let helped = store::helped(conn, &ids)?;
-                let results = hits
-                    .iter()
-                    .filter_map(|hit| {
-                        let r = found.get(&hit.id).filter(|r| r.is_answer())?;
-                        let count = helped.get(&hit.id).copied().unwrap_or(0);
-                        Some(line(r, count, hit.parts.clone()))
-                    })
-                    .collect();
-                Ok((results, Vec::new(), Vec::new()))
-            } else {
-                let good_answers = store::good_answers(conn, 10)?;
-                let ids: Vec<i64> = good_answers.iter().map(|r| r.id.0).collect();
-                let helped = store::helped(conn, &ids)?;
-                let good = good_answers
-                    .iter()
-                    .map(|r| line(r, helped.get(&r.id.0).copied().unwrap_or(0), Vec::new()))
-                    .collect();
-                let helpful = store::most_helpful(conn, window, 10)?
-                    .iter()
-                    .map(|(r, count)| line(r, *count, Vec::new()))
-                    .collect();
-                Ok((Vec::new(), good, helpful))
-            }
-        })
-        .await?;
+    let found = state.db(move |conn| Ok(app::answers::browse(conn, &ctx, &lookup)?)).await?;
+    let line = |listed: Listed| AnswerLine {
+        id: listed.request.id.0,
+        category: found.names.category(listed.request.category),
+        good: listed.request.good_answer.is_some(),
+        title: listed.request.title,
+        helped: listed.helped,
+        parts: listed.parts,
+    };
+    let results = found.results.into_iter().map(line).collect();
+    let good = found.good.into_iter().map(line).collect();
+    let helpful = found.helpful.into_iter().map(line).collect();
     ok(&AnswersPage { layout: user.layout("Answers", "answers"), query: text, searched, results, good, helpful })
 }
 
@@ -162,25 +128,14 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = answer_id(&path)?;
-    let reader = user.actor();
-    let found = state
-        .db(move |conn| {
-            let Some(answer) = store::answer(conn, id, reader)? else {
-                // Not (or no longer) an answer: those who may see the request see it there.
-                let whole = request_store::get(conn, id)?.filter(|r| r.access(reader) == Access::Full);
-                return Ok(Err(whole.is_some()));
-            };
-            let people = [answer.resolution.as_ref().map(|e| e.actor), answer.request.good_answer.map(|(by, _)| by)];
-            let names = Directory::load(conn, people.into_iter().flatten())?;
-            Ok(Ok((answer, names)))
-        })
-        .await?;
-    let (answer, names) = match found {
-        Ok(found) => found,
-        Err(true) => return Ok(see_other(&format!("/requests/{id}"))),
-        Err(false) => return Err(AppError::NotFound),
-    };
-    let (now, tz) = (state.now(), state.team().await?.timezone());
+    let ctx = user.context(&state).await?;
+    let (now, tz) = (ctx.now, ctx.team.timezone());
+    let app::answers::AnswerView { answer, names } =
+        match state.db(move |conn| Ok(app::answers::answer(conn, &ctx, id)?)).await? {
+            Ok(found) => found,
+            Err(NotAnAnswer::ReadTheRequest) => return Ok(see_other(&format!("/requests/{id}"))),
+            Err(NotAnAnswer::Nothing) => return Err(AppError::NotFound),
+        };
     let request = &answer.request;
     ok(&AnswerPage {
         layout: user.layout(format!("Answer: {}", request.title), "answers"),
@@ -217,30 +172,21 @@ pub async fn solved(
     CsrfForm(form): CsrfForm<SolvedForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = answer_id(&path)?;
-    let mut title = typed(&form.title);
-    if title.is_empty() {
-        title = "(no title)".into();
-    }
-    let category = parse_id(&form.category).map(CategoryId);
-    let key = super::idempotency_key(&form.idempotency_key);
-    let requester = user.user.id;
-    let now = state.now();
-    let outcome = state
-        .db(move |conn| {
-            let new = NewDeflection { requester, answer: id, title: &title, category, idempotency_key: key.as_deref() };
-            Ok(refusals(store::record_deflection(conn, &new, now))?)
-        })
-        .await?;
-    match outcome {
-        Ok(_) => {
+    let draft = Deflection {
+        title: typed(&form.title),
+        category: parse_id(&form.category).map(CategoryId),
+        idempotency_key: super::idempotency_key(&form.idempotency_key),
+    };
+    let ctx = user.context(&state).await?;
+    match state.db(move |conn| Ok(app::answers::deflect(conn, &ctx, id, &draft)?)).await? {
+        Deflected::Recorded => {
             user.flash("Glad that solved it. Nothing was filed, and the team can see this answer helped.");
             Ok(see_other(&format!("/answers/{id}")))
         }
-        Err(DeflectError::AlreadyFiled(filed)) => {
+        Deflected::AlreadyFiled(filed) => {
             user.flash(format!("You filed this as request #{filed} already."));
             Ok(see_other(&format!("/requests/{filed}")))
         }
-        Err(_) => Err(AppError::NotFound),
     }
 }
 
@@ -263,9 +209,8 @@ pub async fn mark(
     let id = answer_id(&path)?;
     user.require_engineer()?;
     let good = form.good == "yes";
-    let (actor, now) = (user.actor(), state.now());
-    let outcome = state.db(move |conn| Ok(refusals(store::mark_good_answer(conn, id, actor, good, now))?)).await?;
-    match outcome {
+    let ctx = user.context(&state).await?;
+    match state.db(move |conn| Ok(app::answers::mark_good(conn, &ctx, id, good))).await? {
         Ok(_) => {
             user.flash(if good {
                 format!("#{id} is marked as a good answer: it ranks higher in suggestions and search.")
@@ -275,8 +220,7 @@ pub async fn mark(
             let back = if form.back == "request" { format!("/requests/{id}") } else { format!("/answers/{id}") };
             Ok(see_other(&back))
         }
-        Err(MarkError::NotAllowed(why)) => Err(AppError::Forbidden(why.into())),
-        Err(_) => Err(AppError::NotFound),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -297,9 +241,8 @@ pub async fn visibility(
 ) -> Result<HttpResponse, AppError> {
     let id = answer_id(&path)?;
     let private = form.private == "on";
-    let actor = user.actor();
-    let outcome = state.db(move |conn| Ok(refusals(store::set_private(conn, id, actor, private))?)).await?;
-    match outcome {
+    let ctx = user.context(&state).await?;
+    match state.db(move |conn| Ok(app::answers::set_private(conn, &ctx, id, private))).await? {
         Ok(_) => {
             user.flash(if private {
                 format!("#{id} is private: only you and the engineers can read it.")
@@ -308,8 +251,7 @@ pub async fn visibility(
             });
             Ok(see_other(&format!("/requests/{id}")))
         }
-        Err(MarkError::NotAllowed(why)) => Err(AppError::Forbidden(why.into())),
-        Err(_) => Err(AppError::NotFound),
+        Err(other) => Err(other.into()),
     }
 }
 

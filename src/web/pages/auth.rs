@@ -1,8 +1,10 @@
 //! First-run setup, sign-in and sign-out.
 
 use super::FieldErrors;
+use crate::app::admin::NewPerson;
+use crate::app::auth::{Attempt, Gate, Outcome};
+use crate::app::{self, Error};
 use crate::auth::{hash_password, verify_password};
-use crate::db::users::{self, NewUser, UserError};
 use crate::domain::{Email, Password, PersonName, Role};
 use crate::web::AppState;
 use crate::web::cookies::CookieChannel;
@@ -14,7 +16,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 /// The layout of a page for someone not signed in: its forms carry the CSRF cookie's token,
@@ -37,8 +38,8 @@ pub async fn home(state: web::Data<AppState>, user: Option<CurrentUser>) -> Resu
     if let Some(user) = user {
         return Ok(see_other(if user.is_engineer() { "/queue" } else { "/requests/mine" }));
     }
-    let people = state.db(|conn| Ok(users::count(conn)?)).await?;
-    Ok(see_other(if people == 0 { "/setup" } else { "/login" }))
+    let set_up = state.db(|conn| Ok(app::admin::anyone_set_up(conn)?)).await?;
+    Ok(see_other(if set_up { "/login" } else { "/setup" }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,7 +60,7 @@ struct SetupPage {
 }
 
 pub async fn setup_page(state: web::Data<AppState>, channel: CookieChannel) -> Result<HttpResponse, AppError> {
-    if state.db(|conn| Ok(users::count(conn)?)).await? > 0 {
+    if state.db(|conn| Ok(app::admin::anyone_set_up(conn)?)).await? {
         return Ok(see_other("/login"));
     }
     ok(&SetupPage {
@@ -87,19 +88,12 @@ pub async fn setup(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let now = state.now();
-    let hash = state.hash(move || hash_password(&password)).await??;
-    let created = state
-        .db(move |conn| {
-            let new = NewUser { email: email.as_str(), name: name.as_str(), role: Role::Admin, password_hash: &hash };
-            match users::create_first_admin(conn, &new, now) {
-                Ok(user) => Ok(Some(user)),
-                Err(UserError::AlreadySetUp) => Ok(None),
-                Err(e) => Err(AppError::Internal(e.into())),
-            }
-        })
-        .await?;
-    let Some(admin) = created else {
-        return Ok(see_other("/login"));
+    let password_hash = state.hash(move || hash_password(&password)).await??;
+    let person = NewPerson { name, email, role: Role::Admin, password_hash };
+    let admin = match state.db(move |conn| Ok(app::admin::set_up(conn, now, &person))).await? {
+        Ok(admin) => admin,
+        Err(Error::Forbidden { .. }) => return Ok(see_other("/login")),
+        Err(other) => return Err(other.into()),
     };
     sign_in(&session, admin.id)?;
     channel.set_flash(Flash::success("Welcome! Add your engineers and requesters here."));
@@ -132,7 +126,7 @@ pub async fn login_page(
     if session.get::<i64>(USER_ID_KEY).ok().flatten().is_some() {
         return Ok(see_other(safe_next(&query.next)));
     }
-    if state.db(|conn| Ok(users::count(conn)?)).await? == 0 {
+    if !state.db(|conn| Ok(app::admin::anyone_set_up(conn)?)).await? {
         return Ok(see_other("/setup"));
     }
     ok(&LoginPage {
@@ -152,43 +146,6 @@ pub struct LoginForm {
     pub next: String,
 }
 
-/// How long a failed sign-in keeps counting.
-const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// Failures for one account from one client (a device, or an address without the account's
-/// device cookie) before each further try waits: 2 s, 4 s, 8 s … up to the window.
-const FREE_FAILURES: i64 = 2;
-/// Failures for one account from all clients without its device cookie before those clients
-/// are refused for the window (guessing from many addresses). The owner's device still gets in.
-const MAX_FAILURES_UNKNOWN_CLIENTS: i64 = 50;
-/// Failures from one address, any account, before clients there without a device cookie are
-/// refused for the window (one address guessing many accounts). Devices that signed in before
-/// still get in, so colleagues behind the same proxy are not locked out.
-const MAX_FAILURES_PER_ADDRESS: i64 = 100;
-
-/// How long this client must wait before trying this account again, if at all.
-fn throttle(failures: &users::RecentFailures, known_device: bool, now: DateTime<Utc>) -> Option<Duration> {
-    if !known_device
-        && (failures.account_unknown_clients >= MAX_FAILURES_UNKNOWN_CLIENTS
-            || failures.address >= MAX_FAILURES_PER_ADDRESS)
-    {
-        return Some(THROTTLE_WINDOW);
-    }
-    let over = failures.pair - FREE_FAILURES;
-    if over <= 0 {
-        return None;
-    }
-    let delay = Duration::seconds(1i64 << over.min(10)).min(THROTTLE_WINDOW);
-    let wait_until = failures.pair_last? + delay;
-    (wait_until > now).then(|| wait_until - now)
-}
-
-enum LoginOutcome {
-    SignedIn(crate::domain::UserId),
-    Throttled(Duration),
-    Refused,
-    Disabled,
-}
-
 pub async fn login(
     state: web::Data<AppState>,
     session: Session,
@@ -202,44 +159,25 @@ pub async fn login(
     let device = channel.device_for(&email);
     let client = device.as_ref().map(|id| format!("device:{id}")).unwrap_or_else(|| address.clone());
     let now = state.now();
-    let (lookup_email, lookup_client, lookup_address) = (email.clone(), client.clone(), address.clone());
-    let (failures, found) = state
-        .db(move |conn| {
-            let since = now - THROTTLE_WINDOW;
-            let failures = users::recent_login_failures(conn, &lookup_email, &lookup_client, &lookup_address, since)?;
-            Ok((failures, users::by_email(conn, &lookup_email)?))
-        })
-        .await?;
-    let outcome = match throttle(&failures, device.is_some(), now) {
-        Some(wait) => LoginOutcome::Throttled(wait),
-        None => {
+    let attempt = Attempt { email: email.clone(), client, address, known_device: device.is_some() };
+    let gate_attempt = attempt.clone();
+    let outcome = match state.db(move |conn| Ok(app::auth::sign_in_gate(conn, now, &gate_attempt)?)).await? {
+        Gate::Wait(wait) => Err(wait),
+        Gate::Check(found) => {
             // The hash is checked with no database connection held, a few at a time.
             let (password, stored) = (form.password.clone(), found.as_ref().map(|(_, hash)| hash.clone()));
             let matches = state.hash(move || verify_password(&password, stored.as_deref())).await?;
-            let (email, client) = (email.clone(), client.clone());
             let user = found.map(|(user, _)| user);
-            state
-                .db(move |conn| match user {
-                    Some(user) if matches && user.disabled => Ok(LoginOutcome::Disabled),
-                    Some(user) if matches => {
-                        users::clear_login_failures(conn, &email, &client, now - THROTTLE_WINDOW)?;
-                        Ok(LoginOutcome::SignedIn(user.id))
-                    }
-                    _ => {
-                        users::record_login_failure(conn, &email, &client, now)?;
-                        Ok(LoginOutcome::Refused)
-                    }
-                })
-                .await?
+            Ok(state.db(move |conn| Ok(app::auth::settle_sign_in(conn, now, &attempt, user, matches)?)).await?)
         }
     };
     let (status, message, retry_after) = match outcome {
-        LoginOutcome::SignedIn(user) => {
+        Ok(Outcome::SignedIn(user)) => {
             sign_in(&session, user)?;
             channel.remember_device(&email);
             return Ok(see_other(safe_next(&form.next)));
         }
-        LoginOutcome::Throttled(wait) => (
+        Err(wait) => (
             StatusCode::TOO_MANY_REQUESTS,
             format!(
                 "Too many failed sign-ins for this account from here. Try again in {} seconds, or ask your admin.",
@@ -247,10 +185,10 @@ pub async fn login(
             ),
             Some(wait.num_seconds().max(1)),
         ),
-        LoginOutcome::Refused => {
+        Ok(Outcome::Refused) => {
             (StatusCode::UNAUTHORIZED, "That e-mail and password do not match an account.".to_owned(), None)
         }
-        LoginOutcome::Disabled => (StatusCode::FORBIDDEN, "This account is disabled. Ask your admin.".to_owned(), None),
+        Ok(Outcome::Disabled) => (StatusCode::FORBIDDEN, "This account is disabled. Ask your admin.".to_owned(), None),
     };
     let page = LoginPage {
         layout: anonymous_layout(&channel, "Sign in")?,

@@ -32,8 +32,11 @@ async fn download(
     user.require_engineer()?;
     let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
     let period = crate::app::exports::period(&ctx, Some(&query.from), Some(&query.to)).map_err(|e| match e {
-        crate::app::Error::Invalid { field, detail, .. } => AppError::BadRequest(format!("{field}: {detail}.")),
-        other => super::requests::app_error(other),
+        crate::app::Error::Invalid { code, field, value } => AppError::BadRequest(format!(
+            "{field}: {}",
+            crate::web::messages::field_sentence(code, field, value.as_ref())
+        )),
+        other => other.into(),
     })?;
     let _turn = state.heavy_turn().await?;
     let body = state
@@ -41,7 +44,7 @@ async fn download(
             Ok(crate::app::exports::export(conn, &ctx, kind, period, false))
         })
         .await?
-        .map_err(super::requests::app_error)?;
+        .map_err(AppError::from)?;
     Ok(csv_response(name, body))
 }
 

@@ -178,7 +178,7 @@ pub async fn page(
         categories,
         rotation_size,
         matrix,
-    } = loaded.map_err(super::requests::app_error)?;
+    } = loaded?;
     let figures: Vec<(IsoWeek, WeekFigures)> = weeks
         .iter()
         .map(|w| {

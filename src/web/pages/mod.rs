@@ -26,9 +26,9 @@ impl FieldErrors {
         self.0.push((field, message.to_string()));
     }
 
-    /// Records the error of a parse result and returns its value.
-    pub fn check<T, E: fmt::Display>(&mut self, field: &'static str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|e| self.add(field, e)).ok()
+    /// Records why a value was refused, in words, and returns the value if it was not.
+    pub fn check<T>(&mut self, field: &'static str, result: Result<T, crate::domain::Invalid>) -> Option<T> {
+        result.map_err(|why| self.add(field, crate::web::messages::value_sentence(field, &why))).ok()
     }
 
     pub fn of(&self, field: &str) -> Option<&str> {
@@ -122,7 +122,7 @@ async fn healthz() -> HttpResponse {
 
 /// The database answers.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db(|conn| Ok(crate::db::ping(conn)?)).await {
+    match state.db(|conn| Ok(crate::app::auth::ping(conn)?)).await {
         Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");

@@ -3,7 +3,7 @@
 use super::parse_id;
 use super::requests::{Choice, PER_PAGE, RequestLine, page_number};
 use super::rotation::{DutyLine, duty_line};
-use crate::db::requests::{OwnerFilter, QueueFilter};
+use crate::app::{OwnerFilter, QueueFilter};
 use crate::domain::{CategoryId, ServiceId, State, UserId};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -95,7 +95,7 @@ pub async fn queue(
     let loaded = state
         .db(move |conn| Ok(crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)))
         .await?
-        .map_err(super::requests::app_error)?;
+        .map_err(AppError::from)?;
     let crate::app::requests::QueueWorkspace { page: found, categories, services, engineers, roster } = loaded;
     let (requests, total, names) = (found.requests, found.total, found.names);
     let tz = team.timezone();

@@ -58,9 +58,9 @@ fn time_rows(report: &WeeklyReport) -> Vec<TimeRow> {
 
 async fn build(state: &AppState, user: &CurrentUser, week: IsoWeek) -> Result<WeeklyReport, AppError> {
     let _turn = state.heavy_turn().await?;
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let ctx = user.context(state).await?;
     let built = state.db(move |conn| Ok(crate::app::reports::weekly(conn, &ctx, week))).await?;
-    built.map_err(super::requests::app_error)
+    built.map_err(AppError::from)
 }
 
 async fn page(
@@ -139,7 +139,7 @@ pub async fn save_notes(
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
     let week = IsoWeek::parse(&path).ok_or(AppError::NotFound)?;
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let ctx = user.context(&state).await?;
     let text = form.notes.clone();
     let saved = state.db(move |conn| Ok(crate::app::reports::save_notes(conn, &ctx, week, &text))).await?;
     match saved {
@@ -147,11 +147,11 @@ pub async fn save_notes(
             user.flash("Handover notes saved.");
             Ok(see_other(&format!("/reports/weekly/{week}")))
         }
-        Err(crate::app::Error::Invalid { field, detail, .. }) => {
+        Err(crate::app::Error::Invalid { code, field, value }) => {
             let mut errors = FieldErrors::default();
-            errors.add(field, detail);
+            errors.add(field, crate::web::messages::field_sentence(code, field, value.as_ref()));
             page(&state, &user, week, Some(form.notes), errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(other) => Err(super::requests::app_error(other)),
+        Err(other) => Err(AppError::from(other)),
     }
 }

@@ -1,15 +1,10 @@
 //! Filing requests, following one's own requests, and the request page with its actions.
 
 use super::{FieldErrors, parse_id};
-use crate::app::requests::Workspace;
+use crate::app::requests::{ActInput, Workspace};
+use crate::app::{self, Category, Event, Request, Service};
 use crate::auth::random_token;
-use crate::db::models::{Category, Event, Request, Service};
-use crate::db::requests as store;
-use crate::db::{catalog, users};
-use crate::domain::{
-    Action, ActionName, Actor, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, Urgency, UserId,
-    triage,
-};
+use crate::domain::{ActionName, CategoryId, Description, Note, RequestId, ServiceId, Tier, Title, Urgency, triage};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, CurrentUser};
@@ -20,7 +15,6 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 pub const PER_PAGE: i64 = 50;
 
@@ -137,7 +131,7 @@ async fn form_with_suggestions(
     suggestions: Option<Vec<super::answers::Suggestion>>,
 ) -> Result<HttpResponse, AppError> {
     let (categories, services): (Vec<Category>, Vec<Service>) =
-        state.db(|conn| Ok((catalog::categories(conn)?, catalog::services(conn)?))).await?;
+        state.db(|conn| Ok((app::catalog::categories(conn)?, app::catalog::services(conn)?))).await?;
     let page = NewRequestPage {
         layout: user.layout("New request", "new"),
         form,
@@ -224,7 +218,7 @@ pub async fn create(
         private: form.is_private(),
         idempotency_key: super::idempotency_key(&form.idempotency_key),
     };
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let ctx = user.context(&state).await?;
     let filed = state.db(move |conn| Ok(crate::app::requests::file(conn, &ctx, &input))).await?;
     match filed {
         Ok((request, created)) => {
@@ -242,19 +236,7 @@ pub async fn create(
             }
             new_request_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(other) => Err(app_error(other)),
-    }
-}
-
-/// A use case's failure that the page does not explain itself.
-pub fn app_error(e: crate::app::Error) -> AppError {
-    match e {
-        crate::app::Error::NotFound => AppError::NotFound,
-        crate::app::Error::Forbidden { detail, .. } => AppError::Forbidden(detail),
-        crate::app::Error::Invalid { field, detail, .. } => AppError::BadRequest(format!("{field}: {detail}")),
-        crate::app::Error::Conflict(_) => AppError::BadRequest("The request changed meanwhile.".into()),
-        crate::app::Error::Db(e) => e.into(),
-        crate::app::Error::Internal(e) => AppError::Internal(e),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -308,44 +290,27 @@ pub struct SolvedLine {
     pub when: When,
 }
 
-/// How many of one's deflections "My requests" lists.
-const SOLVED_SHOWN: i64 = 10;
-
 pub async fn mine(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(query.page.as_deref());
-    let me = user.user.id;
-    let (requests, total, names, deflections, answers) = state
-        .db(move |conn| {
-            let (requests, total) = store::filed_by(conn, me, page, PER_PAGE)?;
-            let names = Directory::for_requests(conn, &requests)?;
-            let deflections =
-                if page == 1 { crate::db::knowledge::deflections_of(conn, me, SOLVED_SHOWN)? } else { Vec::new() };
-            let answer_ids: Vec<i64> = deflections.iter().map(|d| d.answer_id).collect();
-            // Only what the person may still read: an answer, or their own request.
-            let answers: HashMap<i64, String> = store::by_ids(conn, &answer_ids)?
-                .into_iter()
-                .filter(|r| r.is_answer() || r.requester == me)
-                .map(|r| (r.id.0, r.title))
-                .collect();
-            Ok((requests, total, names, deflections, answers))
-        })
-        .await?;
-    let (now, tz) = (state.now(), state.team().await?.timezone());
+    let ctx = user.context(&state).await?;
+    let (now, tz) = (ctx.now, ctx.team.timezone());
+    let mine = state.db(move |conn| Ok(app::requests::mine(conn, &ctx, page, PER_PAGE)?)).await?;
     ok(&MinePage {
         layout: user.layout("My requests", "mine"),
-        lines: requests.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
-        pager: Pager::new(page, PER_PAGE, total, |p| format!("/requests/mine?page={p}")),
-        solved: deflections
+        lines: mine.requests.iter().map(|r| RequestLine::new(r, &mine.names, now, tz)).collect(),
+        pager: Pager::new(page, PER_PAGE, mine.total, |p| format!("/requests/mine?page={p}")),
+        solved: mine
+            .solved
             .into_iter()
             .map(|d| SolvedLine {
-                answer_title: answers.get(&d.answer_id).cloned(),
+                answer_title: d.answer_title,
                 answer_id: d.answer_id,
                 title: d.title,
-                when: When::new(crate::db::models::utc(d.at), now, tz),
+                when: When::new(d.at, now, tz),
             })
             .collect(),
     })
@@ -511,9 +476,9 @@ async fn load_visible(
     id: RequestId,
     look_for_similar: bool,
 ) -> Result<Workspace, AppError> {
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let ctx = user.context(state).await?;
     let loaded = state.db(move |conn| Ok(crate::app::requests::workspace(conn, &ctx, id, look_for_similar))).await?;
-    loaded.map_err(app_error)
+    loaded.map_err(AppError::from)
 }
 
 async fn request_page(
@@ -621,76 +586,49 @@ struct ConflictPage {
     action: &'static str,
 }
 
-/// Reads an engineer picked in a form (`to`, `with`) as someone the action can name.
-async fn engineer_field(
-    state: &AppState,
-    raw: &str,
-    field: &'static str,
-    errors: &mut FieldErrors,
-) -> Result<Option<Actor>, AppError> {
-    let Some(id) = parse_id(raw).map(UserId) else {
-        errors.add(field, "Choose an engineer.");
-        return Ok(None);
-    };
-    let found = state.db(move |conn| Ok(users::by_id(conn, id)?)).await?;
-    match found {
-        Some(person) if !person.disabled && person.role.is_engineer() => {
-            Ok(Some(Actor { id: person.id, role: person.role }))
-        }
-        _ => {
-            errors.add(field, "Choose one of the listed engineers.");
-            Ok(None)
-        }
-    }
-}
-
-fn optional_note(raw: &str, errors: &mut FieldErrors) -> Option<Option<Note>> {
-    if raw.trim().is_empty() { Some(None) } else { errors.check("note", Note::parse(raw)).map(Some) }
-}
-
-/// Turns a submitted form into a domain action, collecting what is wrong with it.
-async fn parse_action(
-    state: &AppState,
-    name: ActionName,
-    form: &ActionForm,
-    errors: &mut FieldErrors,
-) -> Result<Option<Action>, AppError> {
-    let required_note = |errors: &mut FieldErrors, missing: &str| {
-        if form.note.trim().is_empty() {
-            errors.add("note", missing);
+/// Checks what the form itself can tell (a note where one is needed, a number where one is
+/// asked) and turns it into the core's input; the core checks the rest.
+fn action_input(name: ActionName, form: &ActionForm, errors: &mut FieldErrors) -> ActInput {
+    let mut note = |missing: Option<&str>| match form.note.trim() {
+        "" => {
+            if let Some(missing) = missing {
+                errors.add("note", missing);
+            }
             None
-        } else {
-            errors.check("note", Note::parse(&form.note))
         }
+        raw => errors.check("note", Note::parse(raw)).map(Note::into_string),
     };
-    Ok(match name {
-        ActionName::Take => Some(Action::Take),
-        ActionName::Route => {
-            let to = engineer_field(state, &form.to, "to", errors).await?;
-            let note = optional_note(&form.note, errors);
-            to.zip(note).map(|(to, note)| Action::Route { to, note })
-        }
-        ActionName::Consult => {
-            let with = engineer_field(state, &form.with, "with", errors).await?;
-            let note = required_note(errors, "Say what you want to ask.");
-            with.zip(note).map(|(with, note)| Action::Consult { with, note })
-        }
-        ActionName::Wait => {
-            required_note(errors, "Say what you need from the requester.").map(|note| Action::Wait { note })
-        }
-        ActionName::Comment => required_note(errors, "Write a comment.").map(|note| Action::Comment { note }),
-        ActionName::Resolve => required_note(errors, "Say how it was resolved.").map(|note| Action::Resolve { note }),
-        ActionName::Reject => required_note(errors, "Give the requester a reason.").map(|note| Action::Reject { note }),
+    let mut input = ActInput::default();
+    match name {
+        ActionName::Take => {}
+        ActionName::Route => input.note = note(None),
+        ActionName::Consult => input.note = note(Some("Say what you want to ask.")),
+        ActionName::Wait => input.note = note(Some("Say what you need from the requester.")),
+        ActionName::Comment => input.note = note(Some("Write a comment.")),
+        ActionName::Resolve => input.note = note(Some("Say how it was resolved.")),
+        ActionName::Reject => input.note = note(Some("Give the requester a reason.")),
+        ActionName::Reopen => input.note = note(Some("Say why it needs more work.")),
         ActionName::Duplicate => {
-            let of = parse_id(form.of.trim().trim_start_matches('#')).map(RequestId);
-            if of.is_none() {
+            input.note = note(None);
+            input.of = parse_id(form.of.trim().trim_start_matches('#'));
+            if input.of.is_none() {
                 errors.add("of", "Give the number of the original request.");
             }
-            let note = optional_note(&form.note, errors);
-            of.zip(note).map(|(of, note)| Action::Duplicate { of, note })
         }
-        ActionName::Reopen => required_note(errors, "Say why it needs more work.").map(|note| Action::Reopen { note }),
-    })
+    }
+    let mut engineer = |raw: &str, field: &'static str| {
+        let id = parse_id(raw);
+        if id.is_none() {
+            errors.add(field, "Choose an engineer.");
+        }
+        id
+    };
+    match name {
+        ActionName::Route => input.to = engineer(&form.to, "to"),
+        ActionName::Consult => input.with = engineer(&form.with, "with"),
+        _ => {}
+    }
+    input
 }
 
 fn done_message(name: ActionName, id: RequestId) -> String {
@@ -723,19 +661,20 @@ pub async fn act(
         ));
     };
     let mut errors = FieldErrors::default();
-    let action = parse_action(&state, name, &form, &mut errors).await?;
-    let Some(action) = action.filter(|_| errors.is_empty()) else {
+    let input = action_input(name, &form, &mut errors);
+    if !errors.is_empty() {
         return request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
-    let outcome = state.db(move |conn| Ok(crate::app::requests::act(conn, &ctx, id, version, action))).await?;
+    }
+    let ctx = user.context(&state).await?;
+    let outcome =
+        state.db(move |conn| Ok(crate::app::requests::perform(conn, &ctx, id, version, name, &input))).await?;
     match outcome {
         Ok(_) => {
             user.flash(done_message(name, id));
             Ok(see_other(&format!("/requests/{id}")))
         }
-        Err(crate::app::Error::Invalid { field, detail, .. }) => {
-            errors.add(field, detail);
+        Err(crate::app::Error::Invalid { code, field, value }) => {
+            errors.add(field, crate::web::messages::field_sentence(code, field, value.as_ref()));
             request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(crate::app::Error::Conflict(conflict)) => {
@@ -761,6 +700,6 @@ pub async fn act(
             };
             render(StatusCode::CONFLICT, &page)
         }
-        Err(other) => Err(app_error(other)),
+        Err(other) => Err(other.into()),
     }
 }

@@ -3,12 +3,10 @@
 
 use super::requests::{Choice, Person};
 use super::{FieldErrors, parse_id};
-use crate::db::models::User;
-use crate::db::rotation::{self as store, NewOverride, OverrideRow, VersionRecord};
-use crate::db::users;
-use crate::domain::office::TeamSettings;
-use crate::domain::rotation::{Roster, RotationPlan, RotationVersion, Shift, local_instant};
-use crate::domain::{Note, UserId};
+use crate::app::rotation::{CoverInput, PlanInput, Rota, WEEKS_AHEAD};
+use crate::app::{self, Error};
+use crate::domain::UserId;
+use crate::domain::rotation::{Roster, local_instant};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, CurrentUser};
@@ -16,17 +14,10 @@ use crate::web::view::{Layout, When, render, see_other};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
-
-/// How many weeks the rota page and calendar feeds look ahead.
-const WEEKS_AHEAD: usize = 12;
-/// The longest single override.
-const MAX_OVERRIDE: Duration = Duration::days(31);
-/// A start this close to now counts as "from now" (forms have minute precision).
-const START_SLACK: Duration = Duration::minutes(15);
 
 pub fn local_label(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()
@@ -41,40 +32,20 @@ fn weekday_from(raw: &str) -> Option<Weekday> {
     raw.trim().parse::<Weekday>().ok()
 }
 
-/// Everything the rota pages need, read in one go.
-struct RotaData {
-    roster: Roster,
-    versions: Vec<VersionRecord>,
-    overrides: Vec<OverrideRow>,
-    people: HashMap<UserId, User>,
-    engineers: Vec<User>,
-    team: TeamSettings,
+async fn load(state: &AppState, user: &CurrentUser) -> Result<Rota, AppError> {
+    let ctx = user.context(state).await?;
+    state.db(move |conn| Ok(app::rotation::rota(conn, &ctx)?)).await
 }
 
-async fn load(state: &AppState) -> Result<RotaData, AppError> {
-    let now = state.now();
-    let team = state.team().await?;
-    state
-        .db(move |conn| {
-            crate::db::read_transaction(conn, |conn| {
-                let roster = store::roster(conn, now)?;
-                let versions = store::versions(conn)?;
-                let overrides = store::overrides(conn)?;
-                let people = users::list(conn)?.into_iter().map(|u| (u.id, u)).collect();
-                let engineers = users::engineers(conn)?;
-                Ok(RotaData { roster, versions, overrides, people, engineers, team })
-            })
-        })
-        .await
-}
-
-impl RotaData {
-    fn name(&self, id: UserId) -> String {
-        self.people.get(&id).map(|u| u.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
-    }
-
-    fn names(&self) -> HashMap<UserId, String> {
-        self.people.iter().map(|(id, u)| (*id, u.name.clone())).collect()
+/// A refusal of the core shown beside its field on the form it came from; anything else is
+/// the error page.
+fn beside_field(e: Error, errors: &mut FieldErrors) -> Result<(), AppError> {
+    match e {
+        Error::Invalid { code, field, value } => {
+            errors.add(field, crate::web::messages::field_sentence(code, field, value.as_ref()));
+            Ok(())
+        }
+        other => Err(other.into()),
     }
 }
 
@@ -178,9 +149,9 @@ async fn rotation_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let data = load(state).await?;
+    let data = load(state, user).await?;
     let me = user.user.id;
-    let token = state.db(move |conn| Ok(store::calendar_token(conn, me)?)).await?;
+    let token = data.calendar_token.clone();
     let (now, tz) = (state.now(), data.team.timezone());
     let names = data.names();
     let mut weeks = Vec::new();
@@ -191,7 +162,7 @@ async fn rotation_page(
         Some(_) => now,
         None => data.roster.versions().iter().map(|v| v.effective_from).find(|start| *start > now).unwrap_or(now),
     };
-    for _ in 0..WEEKS_AHEAD {
+    for _ in 0..WEEKS_AHEAD as usize {
         let Some(base) = data.roster.scheduled_shift(cursor) else { break };
         let pieces = data.roster.schedule(base.start, base.end);
         let covers = pieces
@@ -266,20 +237,20 @@ fn weekday_name(day: Weekday) -> &'static str {
 }
 
 /// Overrides and rotation edits, newest first, each naming who did it.
-fn history(data: &RotaData, now: DateTime<Utc>, tz: Tz) -> Vec<HistoryLine> {
+fn history(data: &Rota, now: DateTime<Utc>, tz: Tz) -> Vec<HistoryLine> {
     let mut lines: Vec<(DateTime<Utc>, String)> = Vec::new();
     for cover in &data.overrides {
         let instead = cover.replaces_id.map(|r| format!(" instead of {}", data.name(UserId(r)))).unwrap_or_default();
         let note = if cover.note.is_empty() { String::new() } else { format!(" — {}", cover.note) };
         lines.push((
-            crate::db::models::utc(cover.created_at),
+            cover.created(),
             format!(
                 "{} set {} on duty{} from {} to {}{}",
                 data.name(UserId(cover.created_by)),
                 data.name(UserId(cover.engineer_id)),
                 instead,
-                local_label(crate::db::models::utc(cover.starts_at), tz),
-                local_label(crate::db::models::utc(cover.ends_at), tz),
+                local_label(cover.domain().from, tz),
+                local_label(cover.domain().to, tz),
                 note
             ),
         ));
@@ -307,77 +278,41 @@ pub async fn page(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
     rotation_page(&state, &user, CoverForm::default(), FieldErrors::default(), StatusCode::OK).await
 }
 
-/// Checks a cover request; an engineer may only hand off duty of their own.
-fn check_cover(
-    data: &RotaData,
-    user: &CurrentUser,
-    form: &CoverForm,
-    now: DateTime<Utc>,
-    errors: &mut FieldErrors,
-) -> Option<NewOverride> {
-    let tz = data.team.timezone();
-    let engineer = parse_id(&form.engineer).map(UserId).filter(|id| data.engineers.iter().any(|e| e.id == *id));
-    if engineer.is_none() {
-        errors.add("engineer", "Choose an engineer.");
-    }
-    let from = parse_local(&form.from, tz);
-    let to = parse_local(&form.to, tz);
-    if from.is_none() {
-        errors.add("from", "Give a start date and time.");
-    }
-    if to.is_none() {
-        errors.add("to", "Give an end date and time.");
-    }
-    let note = match form.note.trim() {
-        "" => String::new(),
-        raw => errors.check("note", Note::parse(raw)).map(Note::into_string).unwrap_or_default(),
-    };
-    let (engineer, from, to) = (engineer?, from?, to?);
-    if from < now - START_SLACK {
-        errors.add("from", "Overrides cannot start in the past.");
-        return None;
-    }
-    let from = from.max(now);
-    if to <= from {
-        errors.add("to", "The end must come after the start.");
-        return None;
-    }
-    if to - from > MAX_OVERRIDE {
-        errors.add("to", "One override covers at most 31 days; add another for more.");
-        return None;
-    }
-    if !user.user.role.is_admin() {
-        if engineer == user.user.id {
-            errors.add("engineer", "Choose the teammate who covers for you.");
-            return None;
-        }
-        let mine = data.roster.schedule(from, to).iter().all(|s| s.engineer == user.user.id);
-        if !mine {
-            errors.add("from", "You can only hand off time when you are on duty; ask an admin for other changes.");
-            return None;
-        }
-    }
-    Some(NewOverride { engineer, replaces: data.roster.goalkeeper_at(from), from, to, note })
-}
-
 pub async fn add_cover(
     state: web::Data<AppState>,
     user: CurrentUser,
     CsrfForm(form): CsrfForm<CoverForm>,
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
-    let data = load(&state).await?;
-    let now = state.now();
+    let ctx = user.context(&state).await?;
+    let tz = ctx.team.timezone();
     let mut errors = FieldErrors::default();
-    let Some(cover) = check_cover(&data, &user, &form, now, &mut errors).filter(|_| errors.is_empty()) else {
+    let engineer = parse_id(&form.engineer).map(UserId);
+    if engineer.is_none() {
+        errors.add("engineer", "Choose an engineer.");
+    }
+    let (from, to) = (parse_local(&form.from, tz), parse_local(&form.to, tz));
+    if from.is_none() {
+        errors.add("from", "Give a start date and time.");
+    }
+    if to.is_none() {
+        errors.add("to", "Give an end date and time.");
+    }
+    let (Some(engineer), Some(from), Some(to)) = (engineer, from, to) else {
         return rotation_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let by = user.user.id;
-    let message =
-        format!("{} covers from {}.", data.name(cover.engineer), local_label(cover.from, data.team.timezone()));
-    state.db(move |conn| Ok(store::add_overrides(conn, &[cover], by, now)?)).await?;
-    user.flash(message);
-    Ok(see_other("/rotation"))
+    let input = CoverInput { engineer, from, to, note: form.note.clone() };
+    match state.db(move |conn| Ok(app::rotation::cover(conn, &ctx, &input))).await? {
+        Ok(cover) => {
+            let names = load(&state, &user).await?;
+            user.flash(format!("{} covers from {}.", names.name(cover.engineer), local_label(cover.from, tz)));
+            Ok(see_other("/rotation"))
+        }
+        Err(refused) => {
+            beside_field(refused, &mut errors)?;
+            rotation_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 pub async fn swap(
@@ -386,48 +321,30 @@ pub async fn swap(
     CsrfForm(form): CsrfForm<SwapForm>,
 ) -> Result<HttpResponse, AppError> {
     user.require_engineer()?;
-    let data = load(&state).await?;
-    let now = state.now();
-    let week = |raw: &str| -> Option<Shift> {
-        let start = DateTime::<Utc>::from_timestamp(raw.trim().parse().ok()?, 0)?;
-        data.roster.scheduled_shift(start).filter(|s| s.end > now)
-    };
+    let ctx = user.context(&state).await?;
+    let week = |raw: &str| DateTime::<Utc>::from_timestamp(raw.trim().parse().ok()?, 0);
     let mut errors = FieldErrors::default();
-    let mine = week(&form.mine);
-    let theirs = week(&form.theirs);
+    let (mine, theirs) = (week(&form.mine), week(&form.theirs));
     if mine.is_none() {
         errors.add("mine", "Choose one of the listed weeks.");
     }
     if theirs.is_none() {
         errors.add("theirs", "Choose one of the listed weeks.");
     }
-    if let (Some(a), Some(b)) = (&mine, &theirs) {
-        if !user.user.role.is_admin() && a.engineer != user.user.id {
-            errors.add("mine", "That week is not yours.");
-        }
-        if a.engineer == b.engineer {
-            errors.add("theirs", "Choose a week of someone else.");
-        }
-    }
-    let (Some(a), Some(b), true) = (mine, theirs, errors.is_empty()) else {
+    let (Some(mine), Some(theirs)) = (mine, theirs) else {
         return rotation_page(&state, &user, CoverForm::default(), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let note = format!("Swap of {} and {}", data.name(a.engineer), data.name(b.engineer));
-    let covers = [
-        NewOverride {
-            engineer: b.engineer,
-            replaces: Some(a.engineer),
-            from: a.start.max(now),
-            to: a.end,
-            note: note.clone(),
-        },
-        NewOverride { engineer: a.engineer, replaces: Some(b.engineer), from: b.start.max(now), to: b.end, note },
-    ];
-    let by = user.user.id;
-    let message = format!("{} and {} swapped weeks.", data.name(a.engineer), data.name(b.engineer));
-    state.db(move |conn| Ok(store::add_overrides(conn, &covers, by, now)?)).await?;
-    user.flash(message);
-    Ok(see_other("/rotation"))
+    match state.db(move |conn| Ok(app::rotation::swap(conn, &ctx, mine, theirs))).await? {
+        Ok([first, second]) => {
+            let names = load(&state, &user).await?;
+            user.flash(format!("{} and {} swapped weeks.", names.name(second.engineer), names.name(first.engineer)));
+            Ok(see_other("/rotation"))
+        }
+        Err(refused) => {
+            beside_field(refused, &mut errors)?;
+            rotation_page(&state, &user, CoverForm::default(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 pub async fn regenerate_token(
@@ -435,8 +352,8 @@ pub async fn regenerate_token(
     user: CurrentUser,
     CsrfForm(_): CsrfForm<super::auth::EmptyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let me = user.user.id;
-    state.db(move |conn| Ok(store::regenerate_calendar_token(conn, me)?)).await?;
+    let ctx = user.context(&state).await?;
+    state.db(move |conn| Ok(app::rotation::regenerate_calendar_token(conn, &ctx)?)).await?;
     user.flash("New calendar links made; the old ones no longer work.");
     Ok(see_other("/rotation"))
 }
@@ -501,7 +418,7 @@ async fn settings_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let data = load(state).await?;
+    let data = load(state, admin).await?;
     let now = state.now();
     let tz = data.team.timezone();
     let current = data.roster.current_or_upcoming(now).cloned();
@@ -564,38 +481,13 @@ pub async fn settings(state: web::Data<AppState>, admin: CurrentUser) -> Result<
     settings_page(&state, &admin, None, FieldErrors::default(), StatusCode::OK).await
 }
 
-/// A new rotation version. Its first week is the one that contains `first` (it starts on the
-/// handover weekday on or before that date); while a rotation runs, not before the current week
-/// ends, so the week on duty is never cut short. The first engineer in the list takes the first
-/// week.
-fn next_version(
-    roster: &Roster,
-    first: NaiveDate,
-    weekday: Weekday,
-    handover_time: NaiveTime,
-    timezone: Tz,
-    engineers: Vec<UserId>,
-    now: DateTime<Utc>,
-) -> RotationVersion {
-    let days_back =
-        (7 + i64::from(first.weekday().num_days_from_monday()) - i64::from(weekday.num_days_from_monday())) % 7;
-    let mut plan = RotationPlan { anchor: first - Duration::days(days_back), handover_time, timezone, engineers };
-    if let Some(current) = roster.scheduled_shift(now) {
-        while plan.handover(0) < current.end {
-            plan.anchor += Duration::days(7);
-        }
-    }
-    RotationVersion { effective_from: plan.handover(0), plan }
-}
-
 pub async fn save_plan(
     state: web::Data<AppState>,
     admin: CurrentUser,
     CsrfForm(fields): CsrfForm<Fields>,
 ) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
-    let data = load(&state).await?;
-    let now = state.now();
+    let data = load(&state, &admin).await?;
     let tz = data.team.timezone();
     let mut errors = FieldErrors::default();
     let mut order: Vec<(i64, UserId)> = Vec::new();
@@ -628,13 +520,18 @@ pub async fn save_plan(
     let (Some(weekday), Some(handover_time), Some(first), true) = (weekday, time, first, errors.is_empty()) else {
         return settings_page(&state, &admin, Some(&fields), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let engineers = order.into_iter().map(|(_, id)| id).collect();
-    let version = next_version(&data.roster, first, weekday, handover_time, tz, engineers, now);
-    let message = format!("Rotation saved; it applies from {}.", local_label(version.effective_from, tz));
-    let by = admin.user.id;
-    state.db(move |conn| Ok(store::replace_future_versions(conn, &version, by, now)?)).await?;
-    admin.flash(message);
-    Ok(see_other("/rotation"))
+    let input = PlanInput { engineers: order.into_iter().map(|(_, id)| id).collect(), weekday, handover_time, first };
+    let ctx = admin.context(&state).await?;
+    match state.db(move |conn| Ok(app::rotation::save_plan(conn, &ctx, input))).await? {
+        Ok(version) => {
+            admin.flash(format!("Rotation saved; it applies from {}.", local_label(version.effective_from, tz)));
+            Ok(see_other("/rotation"))
+        }
+        Err(refused) => {
+            beside_field(refused, &mut errors)?;
+            settings_page(&state, &admin, Some(&fields), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 pub async fn save_team(
@@ -643,8 +540,6 @@ pub async fn save_team(
     CsrfForm(fields): CsrfForm<Fields>,
 ) -> Result<HttpResponse, AppError> {
     admin.require_admin()?;
-    let data = load(&state).await?;
-    let now = state.now();
     let mut errors = FieldErrors::default();
     let timezone: Option<Tz> = field(&fields, "timezone").trim().parse().ok();
     if timezone.is_none() {
@@ -696,38 +591,17 @@ pub async fn save_team(
     else {
         return settings_page(&state, &admin, Some(&fields), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let mut team = data.team.clone();
-    team.office = crate::domain::office::OfficeHours { timezone, weekdays, start, end, holidays };
-    team.targets = crate::domain::office::TriageTargets {
+    let office = crate::domain::office::OfficeHours { timezone, weekdays, start, end, holidays };
+    let targets = crate::domain::office::TriageTargets {
         critical_minutes: critical,
         important_minutes: important,
         can_wait_minutes: can_wait,
     };
-    // A new time zone moves the handovers too, from the next one on.
-    let moved = data.roster.current_or_upcoming(now).and_then(|current| {
-        (current.plan.timezone != timezone).then(|| {
-            let plan = &current.plan;
-            next_version(
-                &data.roster,
-                plan.anchor,
-                plan.handover_weekday(),
-                plan.handover_time,
-                timezone,
-                plan.engineers.clone(),
-                now,
-            )
-        })
-    });
-    let by = admin.user.id;
-    state
-        .db(move |conn| {
-            store::save_team_settings(conn, &team)?;
-            if let Some(version) = moved {
-                store::replace_future_versions(conn, &version, by, now)?;
-            }
-            Ok(())
-        })
-        .await?;
+    let ctx = admin.context(&state).await?;
+    if let Err(refused) = state.db(move |conn| Ok(app::rotation::save_team(conn, &ctx, office, targets))).await? {
+        beside_field(refused, &mut errors)?;
+        return settings_page(&state, &admin, Some(&fields), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     state.forget_team();
     admin.flash("Team settings saved.");
     Ok(see_other("/rotation/settings"))
@@ -743,24 +617,10 @@ pub struct FeedQuery {
 }
 
 async fn feed(state: &AppState, token: String, only: Option<UserId>) -> Result<HttpResponse, AppError> {
-    let owner = state.db(move |conn| Ok(store::user_by_calendar_token(conn, &token)?)).await?;
-    if owner.is_none() {
-        return Err(AppError::NotFound);
-    }
-    let data = load(state).await?;
     let now = state.now();
-    let from =
-        data.roster.scheduled_shift(now - Duration::weeks(4)).map(|s| s.start).unwrap_or(now - Duration::weeks(4));
-    // Whole shifts only: a calendar should not show a week cut short by the feed's horizon.
-    let horizon = now + Duration::weeks(WEEKS_AHEAD as i64);
-    let to = data.roster.scheduled_shift(horizon).map(|s| s.end).unwrap_or(horizon);
-    let shifts: Vec<Shift> =
-        data.roster.schedule(from, to).into_iter().filter(|s| only.is_none_or(|o| s.engineer == o)).collect();
-    let title = match only {
-        Some(id) => format!("Goalkeeper duty: {}", data.name(id)),
-        None => "Goalkeeper rota".to_owned(),
-    };
-    let body = crate::calendar::rota(&title, &shifts, &data.names(), data.team.timezone(), now);
+    let team = state.team().await?;
+    let feed = state.db(move |conn| Ok(app::rotation::feed(conn, now, &token, only)?)).await?;
+    let body = crate::calendar::rota(&feed.title, &feed.shifts, &feed.names, team.timezone(), now);
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Cache-Control", "private, max-age=300"))

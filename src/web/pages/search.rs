@@ -43,13 +43,13 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     let text: String = query.q.trim().chars().take(crate::app::search::MAX_QUERY).collect();
     let searched = !text.is_empty();
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), state.team().await?);
+    let ctx = user.context(&state).await?;
     let tz = ctx.team.timezone();
     let now = ctx.now;
     let results = if searched {
         let text = text.clone();
         let found = state.db(move |conn| Ok(crate::app::search::search(conn, &ctx, &text, RESULTS))).await?;
-        let found = found.map_err(super::requests::app_error)?;
+        let found = found.map_err(AppError::from)?;
         found
             .found
             .iter()
