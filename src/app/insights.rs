@@ -1,43 +1,87 @@
-//! What the insights page reads: the summaries and routings of a stretch of weeks, the
-//! deflections, names, the rotation's size and the coverage matrix of the concentration window.
+//! Insights over several weeks: each week's figures (lead time, triage, intake, shielding,
+//! deflection), knowledge concentration by category over the concentration window, and
+//! arrivals by hour of the week. Computed here from the events, for the page and the API.
 
 use super::{Context, Error};
 use crate::db::{DbConnection, catalog, knowledge, metrics as store, read_transaction, rotation, users};
-use crate::domain::UserId;
-use crate::domain::metrics::RequestSummary;
+use crate::domain::metrics::{self, Concentration, IsoWeek, WeekFigures};
+use crate::report::CONCENTRATION_WEEKS;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
-pub struct InsightsData {
-    pub summaries: Vec<RequestSummary>,
-    pub routings: Vec<(DateTime<Utc>, UserId)>,
-    pub deflected: Vec<DateTime<Utc>>,
-    pub people: HashMap<i64, String>,
+/// The most weeks one view covers.
+pub const MAX_WEEKS: usize = 52;
+
+pub struct Insights {
+    /// Oldest first, ending with the current week.
+    pub weeks: Vec<(IsoWeek, WeekFigures)>,
+    /// Every category, by id.
     pub categories: BTreeMap<i64, String>,
-    pub rotation_size: usize,
-    /// Category → handler → resolved requests, over the window.
+    /// One per category, over the concentration window ending this week.
+    pub concentration: Vec<Concentration>,
+    /// Category → handler → resolved requests, over the same window.
     pub matrix: BTreeMap<i64, BTreeMap<i64, usize>>,
+    /// Requests filed in the weeks shown, by local hour of the week (Monday 00–01 first).
+    pub arrivals: Vec<usize>,
+    pub people: HashMap<i64, String>,
 }
 
-/// Everything for the weeks in `[start, end)` and the concentration `window`, in one read.
-pub fn load(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
-    window: (DateTime<Utc>, DateTime<Utc>),
-) -> Result<InsightsData, Error> {
+impl Insights {
+    pub fn name(&self, id: i64) -> String {
+        self.people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"))
+    }
+}
+
+/// The `count` weeks up to and including the current one (engineers).
+pub fn insights(conn: &mut DbConnection, ctx: &Context, count: usize) -> Result<Insights, Error> {
     if !ctx.actor.role.is_engineer() {
         return Err(Error::Forbidden { code: "engineers_only" });
     }
+    if !(1..=MAX_WEEKS).contains(&count) {
+        return Err(Error::invalid("out_of_range", "weeks"));
+    }
+    let tz = ctx.team.timezone();
+    let last = IsoWeek::containing(ctx.now, tz);
+    let mut weeks = vec![last];
+    while weeks.len() < count {
+        let earlier = weeks[weeks.len() - 1].previous();
+        weeks.push(earlier);
+    }
+    weeks.reverse();
+    let (start, end) = (weeks[0].bounds(tz).0, last.bounds(tz).1);
+    let window = last.window(CONCENTRATION_WEEKS, tz);
     read_transaction(conn, |conn| {
-        Ok(InsightsData {
-            summaries: store::summaries(conn, start, end)?.into_iter().map(|(s, _)| s).collect(),
-            routings: store::routings(conn, start, end)?,
-            deflected: knowledge::deflected_between(conn, start, end)?,
+        let summaries = store::summaries(conn, start, end)?.into_iter().map(|(s, _)| s).collect::<Vec<_>>();
+        let routings = store::routings(conn, start, end)?;
+        let deflected: Vec<DateTime<Utc>> = knowledge::deflected_between(conn, start, end)?;
+        let rotation_size = rotation::roster(conn, ctx.now)?.size_before(end);
+        let matrix = store::coverage(conn, window.0, window.1)?;
+        let categories: BTreeMap<i64, String> =
+            catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
+        let figures = weeks
+            .iter()
+            .map(|w| {
+                let bounds = w.bounds(tz);
+                let figures = metrics::week_figures_from(&summaries, &routings, bounds, &ctx.team.office);
+                (*w, figures.with_deflections(&deflected, bounds))
+            })
+            .collect();
+        let concentration = categories
+            .keys()
+            .map(|c| Concentration::of(*c, matrix.get(c).cloned().unwrap_or_default(), rotation_size))
+            .collect();
+        let arrivals = metrics::arrivals_by_hour_of_week(
+            summaries.iter().filter(|r| start <= r.filed_at && r.filed_at < end).map(|r| r.filed_at),
+            tz,
+        )
+        .to_vec();
+        Ok(Insights {
+            weeks: figures,
+            categories,
+            concentration,
+            matrix,
+            arrivals,
             people: users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect(),
-            categories: catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect(),
-            rotation_size: rotation::roster(conn, ctx.now)?.size_before(end),
-            matrix: store::coverage(conn, window.0, window.1)?,
         })
     })
 }

@@ -150,7 +150,8 @@ pub fn cover(conn: &mut DbConnection, ctx: &Context, input: &CoverInput) -> Resu
     })
 }
 
-/// Two scheduled weeks, named by their start, trade engineers. Returns the two stored covers.
+/// Two scheduled weeks, each named by an instant inside it, trade engineers. Returns the two
+/// stored covers.
 pub fn swap(
     conn: &mut DbConnection,
     ctx: &Context,

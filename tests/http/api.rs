@@ -157,9 +157,11 @@ backend_test! {
         let paths: Vec<String> = doc["paths"].as_object().expect("paths").keys().cloned().collect();
         let expected = [
             "/api/v1/answers/suggest",
+            "/api/v1/answers/{id}/solved",
             "/api/v1/categories",
             "/api/v1/engineers",
             "/api/v1/exports/{kind}",
+            "/api/v1/insights",
             "/api/v1/me",
             "/api/v1/queue",
             "/api/v1/reports/weekly/{week}",
@@ -167,6 +169,8 @@ backend_test! {
             "/api/v1/requests/{id}",
             "/api/v1/requests/{id}/{action}",
             "/api/v1/rotation",
+            "/api/v1/rotation/covers",
+            "/api/v1/rotation/swaps",
             "/api/v1/search",
             "/api/v1/services",
         ];
@@ -273,5 +277,83 @@ backend_test! {
         assert_eq!(body(&report)["goalkeeper"]["id"], gina.0);
         assert_eq!(app.api("GET", "/api/v1/reports/weekly/2026-W48", &bot, None, &[]).await.status, StatusCode::FORBIDDEN);
         assert_eq!(app.api("GET", "/api/v1/reports/weekly/262143-W01", &script, None, &[]).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+backend_test! {
+    async fn insights_deflections_covers_and_swaps_through_the_api(app) {
+        let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
+        let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+        let sam = app.create_user("sam@example.com", "Sam", Role::Engineer);
+        let rita = app.create_user("rita@example.com", "Rita", Role::Requester);
+        let bob = app.create_user("bob@example.com", "Bob", Role::Requester);
+        ada.get("/rotation/settings").await;
+        let plan = [(format!("pos_{}", gina.0), "1"), (format!("pos_{}", sam.0), "2")];
+        let mut fields: Vec<(&str, &str)> = plan.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        fields.extend([("weekday", "Mon"), ("time", "09:00"), ("first", "2026-11-23")]);
+        ada.post("/rotation/settings/plan", &fields).await;
+        let (gina_token, sam_token) = (app.token(gina, Role::Engineer, "write"), app.token(sam, Role::Engineer, "write"));
+        let (bot, bob_token, bob_reader) =
+            (app.token(rita, Role::Requester, "write"), app.token(bob, Role::Requester, "write"), app.token(bob, Role::Requester, "read"));
+
+        // An answer solves Bob's problem before he files it: a deflection, counted once.
+        let new = json!({"title": "VPN drops", "description": "Every hour.", "category_id": 1}).to_string();
+        let answer = body(&app.api("POST", "/api/v1/requests", &bot, Some(&new), &[]).await)["id"].as_i64().expect("id");
+        app.api("POST", &format!("/api/v1/requests/{answer}/resolve"), &gina_token, Some(r#"{"note": "Renewed the key."}"#), &[("if-match", "1")]).await;
+        let solved = format!("/api/v1/answers/{answer}/solved");
+        let draft = r#"{"title": "my VPN keeps dropping", "category_id": 1}"#;
+        assert_eq!(error_code(&app.api("POST", &solved, &bob_reader, Some(draft), &[]).await), "read_only_token");
+        for _ in 0..2 {
+            let deflected = app.api("POST", &solved, &bob_token, Some(draft), &[]).await;
+            assert_eq!(deflected.status, StatusCode::OK, "{}", deflected.body);
+            assert_eq!(body(&deflected)["outcome"], "recorded");
+        }
+        assert_eq!(app.count("deflections"), 1);
+        assert_eq!(app.api("POST", "/api/v1/answers/424242/solved", &bob_token, Some("{}"), &[]).await.status, StatusCode::NOT_FOUND);
+
+        // Insights: the same figures as the page, from the events.
+        let insights = app.api("GET", "/api/v1/insights?weeks=4", &gina_token, None, &[]).await;
+        assert_eq!(insights.status, StatusCode::OK, "{}", insights.body);
+        let insights = body(&insights);
+        let weeks = insights["weeks"].as_array().expect("weeks");
+        assert_eq!(weeks.len(), 4);
+        assert_eq!(weeks[3]["week"], "2026-W48");
+        assert_eq!(weeks[3]["figures"]["intake"], 1);
+        assert_eq!(weeks[3]["figures"]["deflected"], 1);
+        assert_eq!(insights["arrivals_by_hour"].as_array().map(Vec::len), Some(168));
+        assert_eq!(error_code(&app.api("GET", "/api/v1/insights", &bot, None, &[]).await), "engineers_only");
+        let too_many = app.api("GET", "/api/v1/insights?weeks=99", &gina_token, None, &[]).await;
+        assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body(&too_many)["error"]["field"], "weeks");
+
+        // Gina, on duty, hands a day to Sam; Sam cannot hand off Gina's time.
+        let cover = json!({"engineer_id": sam.0, "from": "2026-11-24T10:00:00Z", "to": "2026-11-25T10:00:00Z", "note": "dentist"}).to_string();
+        let covered = app.api("POST", "/api/v1/rotation/covers", &gina_token, Some(&cover), &[]).await;
+        assert_eq!(covered.status, StatusCode::CREATED, "{}", covered.body);
+        assert_eq!(body(&covered)["replaces_id"], gina.0);
+        assert_eq!(body(&app.api("GET", "/api/v1/rotation", &bot, None, &[]).await)["now"]["engineer_id"], sam.0);
+        let not_mine = json!({"engineer_id": gina.0, "from": "2026-11-26T10:00:00Z", "to": "2026-11-27T10:00:00Z"}).to_string();
+        let refused = app.api("POST", "/api/v1/rotation/covers", &sam_token, Some(&not_mine), &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!((error_code(&refused).as_str(), body(&refused)["error"]["field"].as_str()), ("not_on_duty", Some("from")));
+        assert_eq!(error_code(&app.api("POST", "/api/v1/rotation/covers", &bot, Some(&cover), &[]).await), "engineers_only");
+        assert_eq!(app.count("rotation_overrides"), 1);
+
+        // Gina trades her week 50 for Sam's week 49 (each named by an instant inside it).
+        let swap = json!({"mine": "2026-12-07T12:00:00Z", "theirs": "2026-11-30T12:00:00Z"}).to_string();
+        let swapped = app.api("POST", "/api/v1/rotation/swaps", &gina_token, Some(&swap), &[]).await;
+        assert_eq!(swapped.status, StatusCode::CREATED, "{}", swapped.body);
+        assert_eq!(body(&swapped)[1]["engineer_id"], gina.0);
+        assert_eq!(app.count("rotation_overrides"), 3);
+        let rota = body(&app.api("GET", "/api/v1/rotation", &bot, None, &[]).await);
+        let on_duty_at = |instant: &str| {
+            rota["ahead"].as_array().expect("ahead").iter().find(|s| {
+                s["starts_at"].as_str().is_some_and(|from| from <= instant) && s["ends_at"].as_str().is_some_and(|to| instant < to)
+            }).map(|s| s["engineer_id"].clone())
+        };
+        assert_eq!(on_duty_at("2026-12-01T10:00:00Z"), Some(json!(gina.0)));
+        assert_eq!(on_duty_at("2026-12-08T10:00:00Z"), Some(json!(sam.0)));
+        let own = app.api("POST", "/api/v1/rotation/swaps", &sam_token, Some(&swap), &[]).await;
+        assert_eq!(error_code(&own), "not_yours");
     }
 }

@@ -3,6 +3,7 @@
 //! over `app`.
 
 mod requests;
+mod team;
 mod types;
 
 use crate::app::Scope;
@@ -311,6 +312,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .app_data(web::Data::new(RateLimiter::default()))
         .route("/openapi.json", web::get().to(openapi_json))
         .configure(requests::routes)
+        .configure(team::routes)
         .default_service(web::to(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API route").error_response()
         }));

@@ -361,3 +361,100 @@ pub struct SuggestionOut {
     /// How many people it solved a problem for before they filed it.
     pub helped: i64,
 }
+
+/// How many weeks of insights to read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InsightsQuery {
+    /// From 1 to 52 (default 12), ending with the current week.
+    #[param(minimum = 1, maximum = 52)]
+    pub weeks: Option<usize>,
+}
+
+/// One week's figures: lead time, time to triage and first response (p50/p90, calendar and
+/// office seconds), intake by category and tier, how requests closed, shield, reopen and
+/// deflection rates, routed load by engineer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeekFiguresOut {
+    /// An ISO week, like `2026-W48`.
+    pub week: String,
+    #[schema(value_type = Object)]
+    pub figures: serde_json::Value,
+}
+
+/// Knowledge concentration of one category over the last 12 weeks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConcentrationOut {
+    pub category_id: i64,
+    pub category: String,
+    pub resolved: usize,
+    /// Engineer id (as text) → resolved requests they handled.
+    pub by_engineer: std::collections::BTreeMap<String, usize>,
+    pub top_handler_id: Option<i64>,
+    pub top_share: Option<f64>,
+    pub bus_factor: Option<usize>,
+    pub normalized_entropy: Option<f64>,
+    pub silo: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InsightsOut {
+    /// Oldest first, ending with the current week.
+    pub weeks: Vec<WeekFiguresOut>,
+    pub concentration: Vec<ConcentrationOut>,
+    /// Requests filed in those weeks by local hour of the week: 168 counts, Monday 00:00 first.
+    pub arrivals_by_hour: Vec<usize>,
+}
+
+/// "This solved it": an answer solved a problem before it was filed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeflectionIn {
+    /// The title of the draft the answer solved.
+    #[schema(max_length = 200)]
+    pub title: Option<String>,
+    #[schema(minimum = 1)]
+    pub category_id: Option<i64>,
+    /// The draft's `Idempotency-Key`, if it has one: filing the draft later forgets this.
+    #[schema(max_length = 100, pattern = "^[A-Za-z0-9_-]+$")]
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeflectionOut {
+    /// `recorded`, or `already_filed` when the draft was filed as `request_id`.
+    pub outcome: String,
+    pub request_id: Option<i64>,
+}
+
+/// Someone on duty for a while instead of whoever is scheduled.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverIn {
+    #[schema(minimum = 1)]
+    pub engineer_id: i64,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    #[schema(max_length = 10000)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverOut {
+    pub engineer_id: i64,
+    /// Who was scheduled (or on duty) at the start.
+    pub replaces_id: Option<i64>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// Two scheduled weeks trade engineers; each is named by an instant inside it (its start, say).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwapIn {
+    /// The actor's week (an admin: any week).
+    pub mine: DateTime<Utc>,
+    /// The other engineer's week.
+    pub theirs: DateTime<Utc>,
+}

@@ -1,8 +1,8 @@
 //! `/insights`: lead time, triage, intake, shielding, silos and arrivals over several weeks,
 //! as server-drawn SVG charts with the exact figures in tables beside them.
 
-use crate::domain::metrics::{self, Concentration, IsoWeek, WeekFigures};
-use crate::report::{CONCENTRATION_WEEKS, duration_text, rate_text};
+use crate::domain::metrics::{IsoWeek, WeekFigures};
+use crate::report::{duration_text, rate_text};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::CurrentUser;
@@ -153,41 +153,12 @@ pub async fn page(
     let _turn = state.heavy_turn().await?;
     let count =
         query.weeks.as_deref().and_then(|w| w.parse::<usize>().ok()).filter(|w| (1..=52).contains(w)).unwrap_or(12);
-    let team = state.team().await?;
-    let tz = team.timezone();
-    let now = state.now();
-    let last = IsoWeek::containing(now, tz);
-    let mut weeks = vec![last];
-    while weeks.len() < count {
-        let earlier = weeks[weeks.len() - 1].previous();
-        weeks.push(earlier);
-    }
-    weeks.reverse();
-    let start = weeks[0].bounds(tz).0;
-    let end = last.bounds(tz).1;
-    let window = last.window(CONCENTRATION_WEEKS, tz);
-
-    let office = team.office.clone();
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, now, team.clone());
-    let loaded = state.db(move |conn| Ok(crate::app::insights::load(conn, &ctx, (start, end), window))).await?;
-    let crate::app::insights::InsightsData {
-        summaries,
-        routings,
-        deflected,
-        people,
-        categories,
-        rotation_size,
-        matrix,
-    } = loaded?;
-    let figures: Vec<(IsoWeek, WeekFigures)> = weeks
-        .iter()
-        .map(|w| {
-            let bounds = w.bounds(tz);
-            let figures = metrics::week_figures_from(&summaries, &routings, bounds, &office);
-            (*w, figures.with_deflections(&deflected, bounds))
-        })
-        .collect();
-    let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"));
+    let ctx = user.context(&state).await?;
+    let insights = state.db(move |conn| Ok(crate::app::insights::insights(conn, &ctx, count)?)).await?;
+    let figures = &insights.weeks;
+    let weeks: Vec<IsoWeek> = figures.iter().map(|(w, _)| *w).collect();
+    let (matrix, categories) = (&insights.matrix, &insights.categories);
+    let name = |id: i64| insights.name(id);
 
     let rows = figures
         .iter()
@@ -317,23 +288,21 @@ pub async fn page(
                 .collect(),
         })
         .collect();
-    let concentration = category_ids
+    let concentration = insights
+        .concentration
         .iter()
-        .map(|c| {
-            let figures = Concentration::of(*c, matrix.get(c).cloned().unwrap_or_default(), rotation_size);
-            CategoryLine {
-                name: categories.get(c).cloned().unwrap_or_default(),
-                resolved: figures.resolved,
-                top: figures.top_handler.map(name).unwrap_or_else(|| "—".into()),
-                share: figures.top_share.map(|s| format!("{:.0} %", s * 100.0)).unwrap_or_else(|| "no data".into()),
-                bus_factor: figures.bus_factor.map(|b| b.to_string()).unwrap_or_else(|| "no data".into()),
-                entropy: figures.normalized_entropy.map(|e| format!("{e:.2}")).unwrap_or_else(|| "no data".into()),
-                silo: figures.silo,
-            }
+        .map(|figures| CategoryLine {
+            name: categories.get(&figures.category).cloned().unwrap_or_default(),
+            resolved: figures.resolved,
+            top: figures.top_handler.map(&name).unwrap_or_else(|| "—".into()),
+            share: figures.top_share.map(|s| format!("{:.0} %", s * 100.0)).unwrap_or_else(|| "no data".into()),
+            bus_factor: figures.bus_factor.map(|b| b.to_string()).unwrap_or_else(|| "no data".into()),
+            entropy: figures.normalized_entropy.map(|e| format!("{e:.2}")).unwrap_or_else(|| "no data".into()),
+            silo: figures.silo,
         })
         .collect();
     let mut totals: BTreeMap<i64, usize> = BTreeMap::new();
-    for (_, f) in &figures {
+    for (_, f) in figures {
         for (engineer, routed) in &f.routed_load {
             *totals.entry(*engineer).or_default() += routed;
         }
@@ -345,10 +314,7 @@ pub async fn page(
         .collect();
     load.sort_by_key(|l| std::cmp::Reverse(l.count));
 
-    let arrivals_counts = metrics::arrivals_by_hour_of_week(
-        summaries.iter().filter(|r| start <= r.filed_at && r.filed_at < end).map(|r| r.filed_at),
-        tz,
-    );
+    let arrivals_counts = &insights.arrivals;
     let max_arrivals = arrivals_counts.iter().copied().max().unwrap_or(0);
     let arrivals = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         .iter()
