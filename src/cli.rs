@@ -80,6 +80,14 @@ pub enum Command {
     },
     /// Write a checked copy of the SQLite database to PATH while the app keeps running.
     Backup { path: std::path::PathBuf },
+    /// Send every notification that is due now, then exit (the server also sends them itself).
+    Deliver {
+        #[command(flatten)]
+        mail: MailArgs,
+        /// The address people reach Goalkeeper at, for links.
+        #[arg(long, env = "GOALKEEPER_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -104,6 +112,20 @@ pub struct ServeArgs {
     /// When set, /metrics answers only to `Authorization: Bearer <this token>`.
     #[arg(long, env = "GOALKEEPER_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// Where notification e-mail goes out.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MailArgs {
+    /// The SMTP server: smtp://host:25 (plain), smtp://host:587?tls=required (STARTTLS) or
+    /// smtps://user:password@host:465 (TLS). Without it e-mail notifications wait in the outbox.
+    #[arg(long, env = "GOALKEEPER_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mail.
+    #[arg(long, env = "GOALKEEPER_MAIL_FROM", default_value = "Goalkeeper <goalkeeper@localhost>")]
+    pub mail_from: String,
 }
 
 impl Default for ServeArgs {
@@ -115,6 +137,7 @@ impl Default for ServeArgs {
             workers: None,
             public_url: None,
             metrics_token: None,
+            mail: MailArgs { smtp_url: None, mail_from: "Goalkeeper <goalkeeper@localhost>".into() },
         }
     }
 }
@@ -192,6 +215,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Token(TokenCommand::Create { email, name, scope, expires })) => {
             create_token(&url, &email, &name, &scope, expires)
+        }
+        Some(Command::Deliver { mail, public_url }) => {
+            let transport = crate::outbound::Outbound::new(mail.smtp_url.as_deref(), &mail.mail_from, &public_url)?;
+            let pool = db::open(&url, 2)?;
+            let mut conn = pool.get()?;
+            let mut total = crate::app::notify::Round::default();
+            loop {
+                let round = crate::app::notify::deliver_due(&mut conn, &transport, SystemClock.now(), 100)?;
+                total.delivered += round.delivered;
+                total.retrying += round.retrying;
+                total.failed += round.failed;
+                if round == crate::app::notify::Round::default() {
+                    break;
+                }
+            }
+            println!("{} delivered, {} to retry later, {} failed.", total.delivered, total.retrying, total.failed);
+            Ok(())
         }
         Some(Command::Seed { requests, seed }) => {
             let pool = db::open(&url, 2)?;
@@ -359,9 +399,13 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies || https,
         public_url,
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+        email_configured: args.mail.smtp_url.is_some(),
         ..WebConfig::default()
     };
-    let state = AppState::new(pool, Arc::new(SystemClock), config);
+    let transport =
+        crate::outbound::Outbound::new(args.mail.smtp_url.as_deref(), &args.mail.mail_from, &config.public_url)?;
+    let state = AppState::new(pool.clone(), Arc::new(SystemClock), config);
+    spawn_delivery_worker(pool, transport, state.draining.clone());
     actix_web::rt::System::new().block_on(async move {
         let purge_state = state.clone();
         actix_web::rt::spawn(async move { purge_expired_sessions(purge_state).await });
@@ -424,6 +468,35 @@ fn display_url(url: &DatabaseUrl) -> String {
 }
 
 /// Expired sessions are deleted hourly so the table does not grow without bound.
+/// How often the delivery worker looks for due notifications when the outbox was empty.
+const DELIVERY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Sends notifications from the outbox on its own thread (sending blocks on the network) until
+/// the server drains. Several instances may run one each: a delivery is claimed by one only.
+fn spawn_delivery_worker(
+    pool: db::Pool,
+    transport: crate::outbound::Outbound,
+    draining: Arc<std::sync::atomic::AtomicBool>,
+) {
+    let worker = move || {
+        while !draining.load(std::sync::atomic::Ordering::Relaxed) {
+            let round = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| {
+                Ok(crate::app::notify::deliver_due(&mut conn, &transport, SystemClock.now(), 50)?)
+            });
+            match round {
+                // A full batch: there may be more due at once.
+                Ok(round) if round.delivered + round.retrying + round.failed == 50 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "the delivery worker could not run; trying again"),
+            }
+            std::thread::sleep(DELIVERY_POLL);
+        }
+    };
+    if let Err(e) = std::thread::Builder::new().name("deliveries".into()).spawn(worker) {
+        tracing::error!(error = %e, "cannot start the delivery worker; run `goalkeeper deliver` instead");
+    }
+}
+
 async fn purge_expired_sessions(state: AppState) {
     let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
     loop {

@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod export;
 pub mod matching;
+pub mod outbound;
 pub mod report;
 pub mod seed;
 pub mod web;

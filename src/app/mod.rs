@@ -11,6 +11,7 @@ pub mod exports;
 pub mod insights;
 pub mod metrics;
 pub mod names;
+pub mod notify;
 pub mod reports;
 pub mod requests;
 pub mod rotation;

@@ -65,6 +65,9 @@ pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result
             crate::db::knowledge::forget_deflection(conn, ctx.actor.id, key)?;
         }
         let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
+        if created {
+            super::notify::record(conn, ctx, &request, crate::domain::EventKind::Filed, ctx.actor, None, None)?;
+        }
         Ok((request, created))
     })
 }
@@ -289,6 +292,10 @@ pub fn act(
         if reopening {
             // The resolution did not hold, so a good-answer mark on it goes too.
             crate::db::knowledge::clear_good_answer(conn, id)?;
+        }
+        // Whoever should hear of it is told: written here, sent by the delivery worker.
+        if let Some(event) = store::last_event(conn, id)? {
+            super::notify::record(conn, ctx, &request, event.kind, ctx.actor, event.target, event.note.as_deref())?;
         }
         if let Some(to) = routed_to {
             let engineers = users::engineers(conn)?;

@@ -6,6 +6,7 @@ pub mod copy;
 pub mod knowledge;
 pub mod metrics;
 pub mod models;
+pub mod notify;
 pub mod requests;
 pub mod rotation;
 pub mod schema;

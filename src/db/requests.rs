@@ -171,6 +171,17 @@ pub fn history(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<Event>
     rows.into_iter().map(Event::try_from).collect()
 }
 
+/// The newest event of a request.
+pub fn last_event(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Event>> {
+    let row: Option<EventRow> = events::table
+        .filter(events::request_id.eq(id.0))
+        .order(events::id.desc())
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(Event::try_from).transpose()
+}
+
 fn events_after(conn: &mut DbConnection, id: RequestId, version: i32) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = events::table
         .filter(events::request_id.eq(id.0))

@@ -211,6 +211,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    channels (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        url -> Text,
+        secret -> Text,
+        topics -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        message_id -> Text,
+        medium -> Text,
+        recipient_id -> Nullable<BigInt>,
+        channel_id -> Nullable<BigInt>,
+        topic -> Text,
+        request_id -> Nullable<BigInt>,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -233,4 +267,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_text,
     deflections,
     api_tokens,
+    channels,
+    deliveries,
 );

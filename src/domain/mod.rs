@@ -5,6 +5,7 @@ pub mod clock;
 pub mod ids;
 pub mod knowledge;
 pub mod metrics;
+pub mod notify;
 pub mod office;
 pub mod rotation;
 pub mod triage;

@@ -48,6 +48,9 @@ pub fn field_sentence(code: &str, field: &str, value: Option<&Invalid>) -> Strin
         ("scope", "invalid") => "Choose read or write.",
         ("expires_in_days", "out_of_range") => "Give from 1 to 3650 days, or no expiry.",
         ("week", "invalid") => "Give a week like 2026-W48.",
+        ("url", "invalid") => "Give the webhook's address, starting with https://.",
+        ("kind", "invalid") => "Choose one of the listed kinds.",
+        ("topics", "empty") => "Choose at least one kind of news.",
         (_, "required") => "Fill in this field.",
         _ => "Check this field.",
     };

@@ -47,6 +47,8 @@ pub struct WebConfig {
     pub public_url: String,
     /// When set, `/metrics` answers only to `Authorization: Bearer <this>`.
     pub metrics_token: Option<String>,
+    /// An SMTP server is configured (notification e-mail goes out).
+    pub email_configured: bool,
     pub session_idle: Duration,
     pub session_absolute: Duration,
 }
@@ -57,6 +59,7 @@ impl Default for WebConfig {
             timezone: Tz::UTC,
             secure_cookies: false,
             public_url: "http://127.0.0.1:8080".into(),
+            email_configured: false,
             metrics_token: None,
             session_idle: Duration::hours(12),
             session_absolute: Duration::days(7),

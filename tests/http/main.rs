@@ -10,6 +10,7 @@ mod auth;
 mod hardening;
 mod insights;
 mod knowledge;
+mod notify;
 mod requests;
 mod rotation;
 mod search;

@@ -6,6 +6,7 @@ pub mod answers;
 pub mod auth;
 pub mod exports;
 pub mod insights;
+pub mod notifications;
 pub mod queue;
 pub mod reports;
 pub mod requests;
@@ -108,7 +109,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/services/{id}", web::post().to(admin::update_service))
         .route("/admin/categories", web::get().to(admin::categories))
         .route("/admin/categories", web::post().to(admin::add_category))
-        .route("/admin/categories/{id}", web::post().to(admin::update_category));
+        .route("/admin/categories/{id}", web::post().to(admin::update_category))
+        .route("/admin/notifications", web::get().to(notifications::page))
+        .route("/admin/notifications/channels", web::post().to(notifications::add_channel))
+        .route("/admin/notifications/channels/{id}/{switch}", web::post().to(notifications::switch_channel))
+        .route("/admin/notifications/deliveries/{id}/retry", web::post().to(notifications::retry));
 }
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {

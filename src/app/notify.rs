@@ -1,0 +1,300 @@
+//! Notifications: the outbox rows written with the event that causes them, and the delivery
+//! worker's use case that sends them with retries (at least once; a stable message id per
+//! delivery lets receivers drop repeats).
+
+use super::{Context, Error, Request};
+use crate::db::notify::{self as store, Channel, Delivery, NewDelivery};
+use crate::db::{DbConnection, catalog, users, write_transaction};
+use crate::domain::notify::{Happened, Topic, channel_topic, notices};
+use crate::domain::{Actor, EventKind, Tier, UserId};
+use chrono::{DateTime, Duration, Utc};
+
+/// Attempts before a delivery is kept as failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a sender owns the deliveries it claimed; past that another may take them over.
+pub const LEASE: Duration = Duration::minutes(2);
+
+/// The wait before attempt `n + 1` after `n` failed: 30 s, 1 min, 2 min … at most an hour.
+pub fn backoff(failed_attempts: i32) -> Duration {
+    let doublings = u32::try_from(failed_attempts.clamp(1, 8) - 1).unwrap_or(0);
+    (Duration::seconds(30) * 2i32.pow(doublings)).min(Duration::hours(1))
+}
+
+/// A message as a transport sends it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Stable across retries.
+    pub message_id: String,
+    pub topic: String,
+    pub request_id: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    /// The request's page, when there is one.
+    pub link: Option<String>,
+}
+
+/// What sends messages: e-mail and chat/webhook channels. Errors are the transport's own words
+/// (kept on the delivery for the admin).
+pub trait Transport: Send + Sync {
+    /// Whether an e-mail server is configured; until one is, e-mail deliveries wait.
+    fn has_email(&self) -> bool;
+    fn email(&self, to: &str, message: &Outgoing) -> Result<(), String>;
+    fn channel(&self, channel: &Channel, message: &Outgoing) -> Result<(), String>;
+    fn public_url(&self) -> &str;
+}
+
+fn message_id() -> String {
+    format!("msg_{}", crate::auth::random_token(24))
+}
+
+/// Writes the deliveries an event causes, in the caller's transaction: e-mail to each person
+/// the rules name, and a message to each channel that hears the event's topic.
+pub fn record(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    request: &Request,
+    kind: EventKind,
+    actor: Actor,
+    target: Option<UserId>,
+    note: Option<&str>,
+) -> Result<(), Error> {
+    let critical = match request.service {
+        Some(id) => catalog::service(conn, id)?.is_some_and(|s| s.tier == Tier::Critical),
+        None => false,
+    };
+    let goalkeeper = crate::db::rotation::goalkeeper_at(conn, ctx.now)?;
+    let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
+    let actor_name = users::by_id(conn, actor.id)?.map(|u| u.name).unwrap_or_default();
+    let mut out = Vec::new();
+    for notice in notices(&happened) {
+        let Some(person) = users::by_id(conn, notice.to)? else { continue };
+        if person.disabled {
+            continue;
+        }
+        // Internal notes (a consult's question, a route note) go to engineers only.
+        let shown = if person.role.is_engineer() || !kind.note_is_internal() { note } else { None };
+        let (subject, body) = compose(notice.topic, request, &actor_name, shown);
+        out.push(NewDelivery {
+            message_id: message_id(),
+            medium: "email",
+            recipient: Some(person.id.0),
+            channel: None,
+            topic: notice.topic.as_str(),
+            request: Some(request.id.0),
+            subject,
+            body,
+        });
+    }
+    if let Some(topic) = channel_topic(&happened) {
+        // Channels are read by the whole team: never a private request's words, never notes.
+        let (subject, body) = compose(topic, request, &actor_name, None);
+        for channel in store::channels(conn)?.into_iter().filter(|c| c.hears(topic.as_str())) {
+            let title = if request.private { format!("#{} (private)", request.id) } else { subject.clone() };
+            out.push(NewDelivery {
+                message_id: message_id(),
+                medium: "channel",
+                recipient: None,
+                channel: Some(channel.id),
+                topic: topic.as_str(),
+                request: Some(request.id.0),
+                subject: title,
+                body: if request.private { String::new() } else { body.clone() },
+            });
+        }
+    }
+    Ok(store::enqueue(conn, &out, ctx.now)?)
+}
+
+/// The subject and text of a notification.
+fn compose(topic: Topic, request: &Request, actor: &str, note: Option<&str>) -> (String, String) {
+    let id = request.id;
+    let title = &request.title;
+    let (subject, lead) = match topic {
+        Topic::NewRequest => (format!("New request #{id}: {title}"), format!("{actor} filed a request.")),
+        Topic::NewCritical => {
+            (format!("Critical request #{id}: {title}"), format!("{actor} filed a request on a critical service."))
+        }
+        Topic::Asked => (format!("Question about #{id}: {title}"), format!("{actor} needs more information from you.")),
+        Topic::Resolved => (format!("Resolved #{id}: {title}"), format!("{actor} resolved your request.")),
+        Topic::Rejected => (format!("Rejected #{id}: {title}"), format!("{actor} rejected your request.")),
+        Topic::Commented => (format!("Comment on #{id}: {title}"), format!("{actor} commented.")),
+        Topic::Replied => (format!("Reply on #{id}: {title}"), format!("{actor} answered.")),
+        Topic::Reopened => (format!("Reopened #{id}: {title}"), format!("{actor} reopened the request.")),
+        Topic::Routed => (format!("Routed to you #{id}: {title}"), format!("{actor} routed this request to you.")),
+        Topic::Consulted => (format!("Your advice on #{id}: {title}"), format!("{actor} asks your advice.")),
+    };
+    let body = match note {
+        Some(note) if !note.trim().is_empty() => format!("{lead}\n\n{}", note.trim()),
+        _ => lead,
+    };
+    (subject, body)
+}
+
+/// What one run of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub delivered: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// Sends the due deliveries, at most `limit`: claimed in one short transaction, sent with no
+/// transaction open, then settled one by one.
+pub fn deliver_due(
+    conn: &mut DbConnection,
+    transport: &dyn Transport,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Round, Error> {
+    let media: &[&str] = if transport.has_email() { &["email", "channel"] } else { &["channel"] };
+    let claimed = store::claim_due(conn, media, now, LEASE, limit)?;
+    let mut round = Round::default();
+    for delivery in claimed {
+        let outcome = send(conn, transport, &delivery)?;
+        match outcome {
+            Ok(()) => {
+                store::mark_delivered(conn, delivery.id, now)?;
+                round.delivered += 1;
+            }
+            Err(error) if delivery.attempts >= MAX_ATTEMPTS => {
+                tracing::warn!(delivery = delivery.id, %error, "delivery failed for good");
+                store::mark_attempt_failed(conn, delivery.id, &error, None)?;
+                round.failed += 1;
+            }
+            Err(error) => {
+                store::mark_attempt_failed(conn, delivery.id, &error, Some(now + backoff(delivery.attempts)))?;
+                round.retrying += 1;
+            }
+        }
+    }
+    Ok(round)
+}
+
+fn send(conn: &mut DbConnection, transport: &dyn Transport, delivery: &Delivery) -> Result<Result<(), String>, Error> {
+    let message = Outgoing {
+        message_id: delivery.message_id.clone(),
+        topic: delivery.topic.clone(),
+        request_id: delivery.request_id,
+        subject: delivery.subject.clone(),
+        body: delivery.body.clone(),
+        link: delivery.request_id.map(|id| format!("{}/requests/{id}", transport.public_url())),
+    };
+    Ok(match (delivery.medium.as_str(), delivery.recipient_id, delivery.channel_id) {
+        ("email", Some(person), _) => match users::by_id(conn, UserId(person))? {
+            Some(person) => transport.email(&person.email, &message),
+            None => Err("the recipient is gone".into()),
+        },
+        ("channel", _, Some(channel)) => match store::channel(conn, channel)? {
+            Some(channel) if channel.enabled => transport.channel(&channel, &message),
+            Some(_) => Err("the channel is turned off".into()),
+            None => Err("the channel is gone".into()),
+        },
+        _ => Err(format!("cannot deliver by {}", delivery.medium)),
+    })
+}
+
+fn require_admin(ctx: &Context) -> Result<(), Error> {
+    if ctx.actor.role.is_admin() { Ok(()) } else { Err(Error::Forbidden { code: "admins_only" }) }
+}
+
+/// The admin's view of notifications: channels, how many deliveries are in each state, and the
+/// newest failed ones.
+pub struct Overview {
+    pub channels: Vec<ChannelLine>,
+    pub counts: Vec<(String, i64)>,
+    pub failed: Vec<Delivery>,
+}
+
+pub fn overview(conn: &mut DbConnection, ctx: &Context) -> Result<Overview, Error> {
+    require_admin(ctx)?;
+    Ok(Overview {
+        channels: store::channels(conn)?
+            .into_iter()
+            .map(|c| ChannelLine {
+                id: c.id,
+                name: c.name,
+                kind: c.kind,
+                url: c.url,
+                topics: c.topics,
+                enabled: c.enabled,
+            })
+            .collect(),
+        counts: store::counts(conn)?,
+        failed: store::with_status(conn, "failed", 50)?,
+    })
+}
+
+/// A channel as the admin page lists it (never its signing secret).
+pub struct ChannelLine {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub url: String,
+    pub topics: String,
+    pub enabled: bool,
+}
+
+/// A channel to add.
+pub struct ChannelInput {
+    pub name: String,
+    /// `slack`, `teams` or `webhook`.
+    pub kind: String,
+    pub url: String,
+    pub topics: Vec<String>,
+}
+
+/// Adds a channel; a generic webhook gets a signing secret, returned once here.
+pub fn add_channel(conn: &mut DbConnection, ctx: &Context, input: &ChannelInput) -> Result<Option<String>, Error> {
+    require_admin(ctx)?;
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(Error::invalid("invalid", "name"));
+    }
+    if !["slack", "teams", "webhook"].contains(&input.kind.as_str()) {
+        return Err(Error::invalid("invalid", "kind"));
+    }
+    let url = input.url.trim();
+    let web_address = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2000;
+    if !web_address || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid("invalid", "url"));
+    }
+    let mut topics = Vec::new();
+    for raw in &input.topics {
+        let topic = Topic::parse(raw).ok_or_else(|| Error::invalid("invalid", "topics"))?;
+        topics.push(topic.as_str());
+    }
+    if topics.is_empty() {
+        return Err(Error::invalid("empty", "topics"));
+    }
+    let secret = (input.kind == "webhook").then(|| {
+        use base64::Engine;
+        let bytes: Vec<u8> = crate::auth::random_token(32).into_bytes();
+        format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    });
+    let new = store::NewChannel {
+        name,
+        kind: &input.kind,
+        url,
+        secret: secret.as_deref().unwrap_or(""),
+        topics: &topics.join(","),
+    };
+    write_transaction(conn, |conn| store::add_channel(conn, &new, ctx.now))?;
+    Ok(secret)
+}
+
+pub fn set_channel_enabled(conn: &mut DbConnection, ctx: &Context, id: i64, enabled: bool) -> Result<(), Error> {
+    require_admin(ctx)?;
+    match store::set_channel_enabled(conn, id, enabled)? {
+        0 => Err(Error::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// Tries a failed delivery again from now.
+pub fn retry(conn: &mut DbConnection, ctx: &Context, id: i64) -> Result<(), Error> {
+    require_admin(ctx)?;
+    match store::retry(conn, id, ctx.now)? {
+        0 => Err(Error::NotFound),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,189 @@
+//! Notifications through real parts: an SMTP server (aiosmtpd) receives the requester's e-mail;
+//! a webhook receiver checks every Standard Webhooks signature on its own and is down for a
+//! while, so deliveries are retried and arrive once, with one message id.
+
+use crate::backend_test;
+use crate::helpers::TestApp;
+use crate::support::free_port;
+use actix_web::http::StatusCode;
+use goalkeeper::app::notify::{Round, deliver_due};
+use goalkeeper::domain::{Clock, Role};
+use goalkeeper::outbound::Outbound;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A child process killed when the test ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn python_module_present(module: &str, require: &str) -> bool {
+    let present = Command::new("python3").args(["-c", &format!("import {module}")]).status().is_ok_and(|s| s.success());
+    if !present && std::env::var(require).is_ok_and(|v| v == "1") {
+        panic!("python3 module {module} is required here ({require}=1) but missing");
+    }
+    present
+}
+
+fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on port {port}");
+}
+
+fn deliver(app: &TestApp, transport: &Outbound, after: chrono::Duration) -> Round {
+    let mut conn = app.pool.get().expect("connection");
+    deliver_due(&mut conn, transport, app.clock.now() + after, 50).expect("delivery round")
+}
+
+backend_test! {
+    async fn the_requester_hears_by_email_when_the_goalkeeper_asks(app) {
+        if !python_module_present("aiosmtpd", "GOALKEEPER_REQUIRE_SMTP") {
+            eprintln!("skipping: python3 -m pip install aiosmtpd");
+            return;
+        }
+        let maildir = tempfile::tempdir().expect("maildir");
+        for part in ["tmp", "new", "cur"] {
+            std::fs::create_dir(maildir.path().join(part)).expect("maildir folders");
+        }
+        let port = free_port();
+        let _smtp = Running(
+            Command::new("python3")
+                .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(maildir.path())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start aiosmtpd"),
+        );
+        wait_for_port(port);
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("VPN drops every hour").await;
+        let asked = gina.act(id, "wait", &[("note", "Which VPN client do you use?")]).await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.count("deliveries"), 1, "one e-mail, to the requester");
+
+        let transport = Outbound::new(Some(&format!("smtp://127.0.0.1:{port}")), "Goalkeeper <gk@example.com>", "http://gk.example")
+            .expect("transport");
+        let round = deliver(&app, &transport, chrono::Duration::zero());
+        assert_eq!(round, Round { delivered: 1, retrying: 0, failed: 0 }, "{:?}", last_errors(&app));
+        let mail = read_mailbox(&maildir.path().join("new"));
+        assert_eq!(mail.len(), 1);
+        let mail = &mail[0];
+        for expected in [
+            "To: rita@example.com",
+            &format!("Subject: Question about #{id}: VPN drops every hour"),
+            &format!("In-Reply-To: <request-{id}@gk.example>"),
+            "Which VPN client do you use?",
+            &format!("http://gk.example/requests/{id}"),
+        ] {
+            assert!(mail.contains(expected), "{expected:?} missing from:\n{mail}");
+        }
+        assert_eq!(deliver(&app, &transport, chrono::Duration::minutes(5)), Round::default(), "sent once");
+    }
+}
+
+fn last_errors(app: &TestApp) -> Vec<Option<String>> {
+    use diesel::prelude::*;
+    use goalkeeper::db::schema::deliveries;
+    let mut conn = app.pool.get().expect("connection");
+    deliveries::table.select(deliveries::last_error).load(&mut *conn).expect("deliveries")
+}
+
+fn read_mailbox(dir: &Path) -> Vec<String> {
+    for _ in 0..50 {
+        let found: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect())
+            .unwrap_or_default();
+        if !found.is_empty() {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Vec::new()
+}
+
+/// A webhook receiver in Python's standard library: it verifies each delivery's Standard
+/// Webhooks signature with the secret in `secret_file`, answers 500 to the first `fail_first`
+/// posts, and logs each post as `<status> <webhook-id> <verified>`.
+const RECEIVER: &str = r#"
+import base64, hashlib, hmac, http.server, sys
+port, secret_file, log_file, fail_first = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+seen = 0
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        global seen
+        body = self.rfile.read(int(self.headers['content-length'])).decode()
+        key = base64.b64decode(open(secret_file).read().strip().removeprefix('whsec_'))
+        wid, ts = self.headers['webhook-id'], self.headers['webhook-timestamp']
+        expected = base64.b64encode(hmac.new(key, f'{wid}.{ts}.{body}'.encode(), hashlib.sha256).digest()).decode()
+        verified = any(sig == 'v1,' + expected for sig in self.headers['webhook-signature'].split())
+        seen += 1
+        status = 500 if seen <= fail_first else (204 if verified else 401)
+        with open(log_file, 'a') as log:
+            log.write(f'{status} {wid} {verified}\n')
+        self.send_response(status)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(('127.0.0.1', port), Receiver).serve_forever()
+"#;
+
+backend_test! {
+    async fn a_signed_webhook_verifies_and_a_receiver_that_was_down_gets_it_once(app) {
+        let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let work = tempfile::tempdir().expect("work dir");
+        let (secret_file, log_file) = (work.path().join("secret"), work.path().join("log"));
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}/hooks/goalkeeper");
+        ada.get("/admin/notifications").await;
+        let added = ada
+            .post("/admin/notifications/channels", &[("name", "Ops bot"), ("kind", "webhook"), ("url", &url), ("topic", "new_request")])
+            .await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.body.split("<main").nth(1).unwrap_or(&added.body));
+        let secret = added.body.split("<code data-secret>").nth(1).and_then(|rest| rest.split('<').next()).expect("the secret, shown once");
+        assert!(secret.starts_with("whsec_"));
+        std::fs::write(&secret_file, secret).expect("secret file");
+        assert!(!ada.get("/admin/notifications").await.body.contains(secret), "never shown again");
+        let bad = ada.post("/admin/notifications/channels", &[("name", "x"), ("kind", "webhook"), ("url", "ftp://x"), ("topic", "new_request")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.count("channels"), 1);
+
+        let _receiver = Running(
+            Command::new("python3")
+                .args(["-c", RECEIVER, &port.to_string()])
+                .arg(&secret_file)
+                .arg(&log_file)
+                .arg("2")
+                .spawn()
+                .expect("start the receiver"),
+        );
+        wait_for_port(port);
+        rita.file("Printer on fire").await;
+        assert_eq!(app.count("deliveries"), 1);
+        let transport = Outbound::new(None, "Goalkeeper <gk@example.com>", "http://gk.example").expect("transport");
+        let rounds: Vec<Round> =
+            [0, 1, 3, 60].iter().map(|minutes| deliver(&app, &transport, chrono::Duration::minutes(*minutes))).collect();
+        assert_eq!(rounds[0], Round { delivered: 0, retrying: 1, failed: 0 }, "down: try again later");
+        assert_eq!(rounds[1], Round { delivered: 0, retrying: 1, failed: 0 });
+        assert_eq!(rounds[2], Round { delivered: 1, retrying: 0, failed: 0 }, "back up: delivered");
+        assert_eq!(rounds[3], Round::default(), "and never again");
+        let log = std::fs::read_to_string(&log_file).expect("receiver log");
+        let lines: Vec<Vec<&str>> = log.lines().map(|l| l.split(' ').collect()).collect();
+        assert_eq!(lines.iter().map(|l| l[0]).collect::<Vec<_>>(), ["500", "500", "204"]);
+        assert!(lines.iter().all(|l| l[1] == lines[0][1] && l[2] == "True"), "one message id, every signature valid: {log}");
+        let page = ada.get("/admin/notifications").await;
+        assert!(page.body.contains(r#"data-status="delivered""#), "{}", page.body);
+    }
+}
