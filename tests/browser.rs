@@ -121,6 +121,8 @@ async fn sign_out(client: &Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_take_and_resolve_in_a_real_browser() {
+    // Two rustls providers are compiled in (fantoccini's and the app's); name one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let Some(driver_path) = chromedriver() else {
         if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
             panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
