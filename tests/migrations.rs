@@ -20,6 +20,8 @@ const INDEXES: &[&str] = &[
     "deflections_answer",
     "deflections_at",
     "deflections_draft",
+    "deliveries_due",
+    "deliveries_inbox",
     "events_at",
     "events_kind_at",
     "events_request",
