@@ -65,6 +65,9 @@ pub fn record(
     let goalkeeper = crate::db::rotation::goalkeeper_at(conn, ctx.now)?;
     let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
     let actor_name = users::by_id(conn, actor.id)?.map(|u| u.name).unwrap_or_default();
+    // Out of office hours only critical news is worth a person's sleep; the rest waits for the
+    // next morning and goes out as one digest.
+    let held_until = ctx.team.office.next_open(ctx.now).filter(|opens| *opens > ctx.now);
     let mut out = Vec::new();
     for notice in notices(&happened) {
         let Some(person) = users::by_id(conn, notice.to)? else { continue };
@@ -74,7 +77,13 @@ pub fn record(
         // Internal notes (a consult's question, a route note) go to engineers only.
         let shown = if person.role.is_engineer() || !kind.note_is_internal() { note } else { None };
         let (subject, body) = compose(notice.topic, request, &actor_name, shown);
+        let (due, digest) = match held_until {
+            Some(opens) if notice.topic != Topic::NewCritical => (opens, true),
+            _ => (ctx.now, false),
+        };
         out.push(NewDelivery {
+            due,
+            digest,
             message_id: message_id(),
             medium: "email",
             recipient: Some(person.id.0),
@@ -87,22 +96,46 @@ pub fn record(
     }
     if let Some(topic) = channel_topic(&happened) {
         // Channels are read by the whole team: never a private request's words, never notes.
-        let (subject, body) = compose(topic, request, &actor_name, None);
+        let target_name = match target {
+            Some(id) => users::by_id(conn, id)?.map(|u| u.name),
+            None => None,
+        };
+        let subject = channel_line(topic, request, &actor_name, target_name.as_deref());
+        let body = if request.private { String::new() } else { request.title.clone() };
         for channel in store::channels(conn)?.into_iter().filter(|c| c.hears(topic.as_str())) {
-            let title = if request.private { format!("#{} (private)", request.id) } else { subject.clone() };
             out.push(NewDelivery {
+                due: ctx.now,
+                digest: false,
                 message_id: message_id(),
                 medium: "channel",
                 recipient: None,
                 channel: Some(channel.id),
                 topic: topic.as_str(),
                 request: Some(request.id.0),
-                subject: title,
-                body: if request.private { String::new() } else { body.clone() },
+                subject: subject.clone(),
+                body: body.clone(),
             });
         }
     }
     Ok(store::enqueue(conn, &out, ctx.now)?)
+}
+
+/// The line a team channel shows: who did what to which request (a private one by number only).
+fn channel_line(topic: Topic, request: &Request, actor: &str, target: Option<&str>) -> String {
+    let id = request.id;
+    let target = target.unwrap_or("a teammate");
+    match topic {
+        Topic::NewCritical => format!("Critical: {actor} filed #{id}"),
+        Topic::NewRequest => format!("{actor} filed #{id}"),
+        Topic::Asked => format!("{actor} asked the requester about #{id}"),
+        Topic::Resolved => format!("{actor} resolved #{id}"),
+        Topic::Rejected => format!("{actor} rejected #{id}"),
+        Topic::Commented => format!("{actor} commented on #{id}"),
+        Topic::Replied => format!("The requester answered on #{id}"),
+        Topic::Reopened => format!("{actor} reopened #{id}"),
+        Topic::Routed => format!("{actor} routed #{id} to {target}"),
+        Topic::Consulted => format!("{actor} consulted {target} on #{id}"),
+    }
 }
 
 /// The subject and text of a notification.
@@ -148,36 +181,82 @@ pub fn deliver_due(
 ) -> Result<Round, Error> {
     let media: &[&str] = if transport.has_email() { &["email", "channel"] } else { &["channel"] };
     let claimed = store::claim_due(conn, media, now, LEASE, limit)?;
+    // Held news goes out as one e-mail per person; everything else one by one.
+    let (held, single): (Vec<Delivery>, Vec<Delivery>) =
+        claimed.into_iter().partition(|d| d.digest && d.medium == "email");
+    let mut batches: Vec<Vec<Delivery>> = single.into_iter().map(|d| vec![d]).collect();
+    let mut by_person: std::collections::BTreeMap<Option<i64>, Vec<Delivery>> = Default::default();
+    for delivery in held {
+        by_person.entry(delivery.recipient_id).or_default().push(delivery);
+    }
+    batches.extend(by_person.into_values());
     let mut round = Round::default();
-    for delivery in claimed {
-        let outcome = send(conn, transport, &delivery)?;
-        match outcome {
-            Ok(()) => {
-                store::mark_delivered(conn, delivery.id, now)?;
-                round.delivered += 1;
-            }
-            Err(error) if delivery.attempts >= MAX_ATTEMPTS => {
-                tracing::warn!(delivery = delivery.id, %error, "delivery failed for good");
-                store::mark_attempt_failed(conn, delivery.id, &error, None)?;
-                round.failed += 1;
-            }
-            Err(error) => {
-                store::mark_attempt_failed(conn, delivery.id, &error, Some(now + backoff(delivery.attempts)))?;
-                round.retrying += 1;
+    for batch in batches {
+        let outcome = match batch.as_slice() {
+            [one] => send(conn, transport, one, None)?,
+            [first, ..] => send(conn, transport, first, Some(digest(&batch, transport.public_url())))?,
+            [] => continue,
+        };
+        // A batch shares its fate; its attempts are its first delivery's.
+        let attempts = batch.iter().map(|d| d.attempts).max().unwrap_or(0);
+        for delivery in &batch {
+            match &outcome {
+                Ok(()) => {
+                    store::mark_delivered(conn, delivery.id, now)?;
+                    round.delivered += 1;
+                }
+                Err(error) if attempts >= MAX_ATTEMPTS => {
+                    tracing::warn!(delivery = delivery.id, %error, "delivery failed for good");
+                    store::mark_attempt_failed(conn, delivery.id, error, None)?;
+                    round.failed += 1;
+                }
+                Err(error) => {
+                    store::mark_attempt_failed(conn, delivery.id, error, Some(now + backoff(attempts)))?;
+                    round.retrying += 1;
+                }
             }
         }
     }
     Ok(round)
 }
 
-fn send(conn: &mut DbConnection, transport: &dyn Transport, delivery: &Delivery) -> Result<Result<(), String>, Error> {
-    let message = Outgoing {
-        message_id: delivery.message_id.clone(),
-        topic: delivery.topic.clone(),
-        request_id: delivery.request_id,
-        subject: delivery.subject.clone(),
-        body: delivery.body.clone(),
-        link: delivery.request_id.map(|id| format!("{}/requests/{id}", transport.public_url())),
+/// One e-mail for a person's held news: each item's subject and link.
+fn digest(batch: &[Delivery], public_url: &str) -> (String, String) {
+    let subject = format!("{} updates from Goalkeeper while the office was closed", batch.len());
+    let lines: Vec<String> = batch
+        .iter()
+        .map(|d| match d.request_id {
+            Some(id) => format!("• {}\n  {public_url}/requests/{id}", d.subject),
+            None => format!("• {}", d.subject),
+        })
+        .collect();
+    (subject, lines.join("\n\n"))
+}
+
+/// Sends one delivery, or (with `digest`) a person's held news under the first one's id.
+fn send(
+    conn: &mut DbConnection,
+    transport: &dyn Transport,
+    delivery: &Delivery,
+    digest: Option<(String, String)>,
+) -> Result<Result<(), String>, Error> {
+    let message = match digest {
+        None => Outgoing {
+            message_id: delivery.message_id.clone(),
+            topic: delivery.topic.clone(),
+            request_id: delivery.request_id,
+            subject: delivery.subject.clone(),
+            body: delivery.body.clone(),
+            link: delivery.request_id.map(|id| format!("{}/requests/{id}", transport.public_url())),
+        },
+        Some((subject, body)) => Outgoing {
+            message_id: delivery.message_id.clone(),
+            topic: "digest".into(),
+            request_id: None,
+            subject,
+            body,
+            link: None,
+        },
     };
     Ok(match (delivery.medium.as_str(), delivery.recipient_id, delivery.channel_id) {
         ("email", Some(person), _) => match users::by_id(conn, UserId(person))? {
@@ -297,4 +376,31 @@ pub fn retry(conn: &mut DbConnection, ctx: &Context, id: i64) -> Result<(), Erro
         0 => Err(Error::NotFound),
         _ => Ok(()),
     }
+}
+
+/// What a requester is told when they file out of office hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterHours {
+    /// The request waits for office hours, which begin at this moment.
+    WaitsUntil(DateTime<Utc>),
+    /// A critical service: the goalkeeper on duty was alerted at once.
+    Alerted,
+    /// A critical service, but nobody is on duty to alert; it waits until then.
+    NobodyOnDuty(DateTime<Utc>),
+}
+
+/// Whether `request`, filed now, was filed out of office hours, and what happens to it.
+pub fn after_hours(conn: &mut DbConnection, ctx: &Context, request: &Request) -> Result<Option<AfterHours>, Error> {
+    let Some(opens) = ctx.team.office.next_open(ctx.now).filter(|opens| *opens > ctx.now) else {
+        return Ok(None);
+    };
+    let critical = match request.service {
+        Some(id) => catalog::service(conn, id)?.is_some_and(|s| s.tier == Tier::Critical),
+        None => false,
+    };
+    Ok(Some(match (critical, crate::db::rotation::goalkeeper_at(conn, ctx.now)?) {
+        (false, _) => AfterHours::WaitsUntil(opens),
+        (true, Some(_)) => AfterHours::Alerted,
+        (true, None) => AfterHours::NobodyOnDuty(opens),
+    }))
 }

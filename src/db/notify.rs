@@ -72,6 +72,7 @@ pub struct Delivery {
     pub request_id: Option<i64>,
     pub subject: String,
     pub body: String,
+    pub digest: bool,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: chrono::NaiveDateTime,
@@ -96,9 +97,13 @@ pub struct NewDelivery {
     pub request: Option<i64>,
     pub subject: String,
     pub body: String,
+    /// When to send it (held out of office hours).
+    pub due: DateTime<Utc>,
+    /// Part of the recipient's next digest.
+    pub digest: bool,
 }
 
-/// Adds messages to the outbox, due now.
+/// Adds messages to the outbox.
 pub fn enqueue(conn: &mut DbConnection, list: &[NewDelivery], now: DateTime<Utc>) -> QueryResult<()> {
     for d in list {
         diesel::insert_into(deliveries::table)
@@ -111,9 +116,10 @@ pub fn enqueue(conn: &mut DbConnection, list: &[NewDelivery], now: DateTime<Utc>
                 deliveries::request_id.eq(d.request),
                 deliveries::subject.eq(&d.subject),
                 deliveries::body.eq(&d.body),
+                deliveries::digest.eq(d.digest),
                 deliveries::status.eq("pending"),
                 deliveries::attempts.eq(0),
-                deliveries::next_attempt_at.eq(naive(now)),
+                deliveries::next_attempt_at.eq(naive(d.due)),
                 deliveries::created_at.eq(naive(now)),
             ))
             .execute(conn)?;

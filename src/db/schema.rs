@@ -235,6 +235,7 @@ diesel::table! {
         request_id -> Nullable<BigInt>,
         subject -> Text,
         body -> Text,
+        digest -> Bool,
         status -> Text,
         attempts -> Integer,
         next_attempt_at -> Timestamp,

@@ -45,6 +45,22 @@ impl OfficeHours {
         ))
     }
 
+    /// Whether `at` falls inside office hours.
+    pub fn is_open(&self, at: DateTime<Utc>) -> bool {
+        let date = at.with_timezone(&self.timezone).date_naive();
+        self.window(date).is_some_and(|(start, end)| start <= at && at < end)
+    }
+
+    /// When office hours next begin after `at` (`at` itself while they are on); `None` when no
+    /// working day comes within a year.
+    pub fn next_open(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.is_open(at) {
+            return Some(at);
+        }
+        let today = at.with_timezone(&self.timezone).date_naive();
+        today.iter_days().take(367).filter_map(|date| self.window(date)).map(|(start, _)| start).find(|start| *start > at)
+    }
+
     /// How much of `[from, to)` falls inside office hours.
     pub fn office_duration(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
         if to <= from {
@@ -167,6 +183,20 @@ impl TeamSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_of_hours_waits_for_the_next_working_morning() {
+        let office = OfficeHours { timezone: chrono_tz::Europe::Stockholm, ..OfficeHours::default() };
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        // Tuesday 02:00 in Stockholm (01:00 UTC) → 09:00 the same day.
+        assert!(!office.is_open(at("2026-11-24T01:00:00Z")));
+        assert_eq!(office.next_open(at("2026-11-24T01:00:00Z")), Some(at("2026-11-24T08:00:00Z")));
+        // Friday 18:00 → Monday 09:00.
+        assert_eq!(office.next_open(at("2026-11-27T17:00:00Z")), Some(at("2026-11-30T08:00:00Z")));
+        // During office hours: now.
+        assert!(office.is_open(at("2026-11-24T10:00:00Z")));
+        assert_eq!(office.next_open(at("2026-11-24T10:00:00Z")), Some(at("2026-11-24T10:00:00Z")));
+    }
     use chrono::TimeZone;
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {

@@ -41,6 +41,25 @@ fn wait_for_port(port: u16) {
     panic!("nothing listens on port {port}");
 }
 
+/// A real SMTP server (aiosmtpd) on a free port, writing what it receives into a maildir.
+fn smtp_server() -> (Running, tempfile::TempDir, u16) {
+    let maildir = tempfile::tempdir().expect("maildir");
+    for part in ["tmp", "new", "cur"] {
+        std::fs::create_dir(maildir.path().join(part)).expect("maildir folders");
+    }
+    let port = free_port();
+    let server = Running(
+        Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd"),
+    );
+    wait_for_port(port);
+    (server, maildir, port)
+}
+
 fn deliver(app: &TestApp, transport: &Outbound, after: chrono::Duration) -> Round {
     let mut conn = app.pool.get().expect("connection");
     deliver_due(&mut conn, transport, app.clock.now() + after, 50).expect("delivery round")
@@ -52,20 +71,7 @@ backend_test! {
             eprintln!("skipping: python3 -m pip install aiosmtpd");
             return;
         }
-        let maildir = tempfile::tempdir().expect("maildir");
-        for part in ["tmp", "new", "cur"] {
-            std::fs::create_dir(maildir.path().join(part)).expect("maildir folders");
-        }
-        let port = free_port();
-        let _smtp = Running(
-            Command::new("python3")
-                .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-                .arg(maildir.path())
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("start aiosmtpd"),
-        );
-        wait_for_port(port);
+        let (_smtp, maildir, port) = smtp_server();
         let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
         let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
         let id = rita.file("VPN drops every hour").await;
@@ -185,5 +191,45 @@ backend_test! {
         assert!(lines.iter().all(|l| l[1] == lines[0][1] && l[2] == "True"), "one message id, every signature valid: {log}");
         let page = ada.get("/admin/notifications").await;
         assert!(page.body.contains(r#"data-status="delivered""#), "{}", page.body);
+    }
+}
+
+backend_test! {
+    async fn at_night_only_critical_news_wakes_the_goalkeeper_the_rest_waits_for_a_digest(app) {
+        if !python_module_present("aiosmtpd", "GOALKEEPER_REQUIRE_SMTP") {
+            eprintln!("skipping: python3 -m pip install aiosmtpd");
+            return;
+        }
+        let (_smtp, maildir, port) = smtp_server();
+        let (ada, _, _, _, _) = crate::rotation::rotation(&app).await;
+        ada.get("/admin/services").await;
+        ada.post("/admin/services", &[("name", "Login"), ("tier", "critical"), ("description", "")]).await;
+        ada.post("/admin/services", &[("name", "Wiki"), ("tier", "can_wait"), ("description", "")]).await;
+        // From Tuesday 10:00 to Wednesday 02:00; office hours are 09:00–17:00 (UTC).
+        app.clock.advance(chrono::Duration::hours(16));
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let login = rita.file_with(&[("title", "Login is down"), ("service", "1")]).await;
+        assert!(rita.get(&format!("/requests/{login}")).await.body.contains("the goalkeeper on duty has been alerted"));
+        let wiki = rita.file_with(&[("title", "Wiki typo"), ("service", "2")]).await;
+        assert!(rita.get(&format!("/requests/{wiki}")).await.body.contains("it will be looked at from Wed 25 Nov 09:00"));
+        rita.file_with(&[("title", "Wiki search slow"), ("service", "2")]).await;
+
+        let transport = Outbound::new(Some(&format!("smtp://127.0.0.1:{port}")), "Goalkeeper <gk@example.com>", "http://gk.example")
+            .expect("transport");
+        assert_eq!(deliver(&app, &transport, chrono::Duration::zero()), Round { delivered: 1, retrying: 0, failed: 0 }, "the critical one at once");
+        assert_eq!(deliver(&app, &transport, chrono::Duration::minutes(6 * 60 + 59)), Round::default(), "nothing before 09:00");
+        assert_eq!(deliver(&app, &transport, chrono::Duration::hours(7)), Round { delivered: 2, retrying: 0, failed: 0 });
+        let mut subjects: Vec<String> = read_mailbox(&maildir.path().join("new"))
+            .iter()
+            .filter_map(|mail| mail.lines().find(|l| l.starts_with("Subject: ")).map(str::to_owned))
+            .collect();
+        subjects.sort();
+        assert_eq!(
+            subjects,
+            [
+                "Subject: 2 updates from Goalkeeper while the office was closed".to_owned(),
+                format!("Subject: Critical request #{login}: Login is down"),
+            ]
+        );
     }
 }

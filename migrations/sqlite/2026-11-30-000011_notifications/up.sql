@@ -28,6 +28,8 @@ CREATE TABLE deliveries (
     request_id BIGINT REFERENCES requests (id),
     subject TEXT NOT NULL,
     body TEXT NOT NULL,
+    -- Held out of office hours, then sent with the recipient's other held news as one e-mail.
+    digest BOOLEAN NOT NULL DEFAULT 0,
     -- `pending`, `sending` (claimed by a worker until next_attempt_at), `delivered`, `failed`.
     status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'delivered', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0,

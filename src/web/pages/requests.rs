@@ -219,11 +219,42 @@ pub async fn create(
         idempotency_key: super::idempotency_key(&form.idempotency_key),
     };
     let ctx = user.context(&state).await?;
-    let filed = state.db(move |conn| Ok(crate::app::requests::file(conn, &ctx, &input))).await?;
+    let tz = ctx.team.timezone();
+    let filed = state
+        .db(move |conn| {
+            let filed = crate::app::requests::file(conn, &ctx, &input);
+            Ok(match filed {
+                Ok((request, created)) => {
+                    let after_hours = crate::app::notify::after_hours(conn, &ctx, &request)?;
+                    Ok((request, created, after_hours))
+                }
+                Err(e) => Err(e),
+            })
+        })
+        .await?;
     match filed {
-        Ok((request, created)) => {
+        Ok((request, created, after_hours)) => {
+            use crate::app::notify::AfterHours;
+            let opening = |at| super::rotation::local_label(at, tz);
             if created {
-                user.flash(format!("Request #{} filed. The goalkeeper will pick it up.", request.id));
+                // Honest about when someone looks at it.
+                user.flash(match after_hours {
+                    None => format!("Request #{} filed. The goalkeeper will pick it up.", request.id),
+                    Some(AfterHours::WaitsUntil(at)) => format!(
+                        "Request #{} filed. The team is out of office; it will be looked at from {}.",
+                        request.id,
+                        opening(at)
+                    ),
+                    Some(AfterHours::Alerted) => format!(
+                        "Request #{} filed. The team is out of office, but this is a critical service: the goalkeeper on duty has been alerted.",
+                        request.id
+                    ),
+                    Some(AfterHours::NobodyOnDuty(at)) => format!(
+                        "Request #{} filed. The team is out of office and nobody is on duty; it will be looked at from {}.",
+                        request.id,
+                        opening(at)
+                    ),
+                });
             }
             Ok(see_other(&format!("/requests/{}", request.id)))
         }
