@@ -58,7 +58,12 @@ impl OfficeHours {
             return Some(at);
         }
         let today = at.with_timezone(&self.timezone).date_naive();
-        today.iter_days().take(367).filter_map(|date| self.window(date)).map(|(start, _)| start).find(|start| *start > at)
+        today
+            .iter_days()
+            .take(367)
+            .filter_map(|date| self.window(date))
+            .map(|(start, _)| start)
+            .find(|start| *start > at)
     }
 
     /// How much of `[from, to)` falls inside office hours.

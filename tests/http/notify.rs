@@ -123,9 +123,9 @@ fn read_mailbox(dir: &Path) -> Vec<String> {
 /// Webhooks signature with the secret in `secret_file`, answers 500 to the first `fail_first`
 /// posts, and logs each post as `<status> <webhook-id> <verified>`.
 const RECEIVER: &str = r#"
-import base64, hashlib, hmac, http.server, sys
+import base64, hashlib, hmac, http.server, sys, threading
 port, secret_file, log_file, fail_first = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
-seen = 0
+seen, lock = 0, threading.Lock()
 class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         global seen
@@ -134,15 +134,16 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         wid, ts = self.headers['webhook-id'], self.headers['webhook-timestamp']
         expected = base64.b64encode(hmac.new(key, f'{wid}.{ts}.{body}'.encode(), hashlib.sha256).digest()).decode()
         verified = any(sig == 'v1,' + expected for sig in self.headers['webhook-signature'].split())
-        seen += 1
-        status = 500 if seen <= fail_first else (204 if verified else 401)
-        with open(log_file, 'a') as log:
-            log.write(f'{status} {wid} {verified}\n')
+        with lock:
+            seen += 1
+            status = 500 if seen <= fail_first else (204 if verified else 401)
+            with open(log_file, 'a') as log:
+                log.write(f'{status} {wid} {verified}\n')
         self.send_response(status)
         self.end_headers()
     def log_message(self, *args):
         pass
-http.server.HTTPServer(('127.0.0.1', port), Receiver).serve_forever()
+http.server.ThreadingHTTPServer(('127.0.0.1', port), Receiver).serve_forever()
 "#;
 
 backend_test! {
@@ -231,5 +232,75 @@ backend_test! {
                 format!("Subject: Critical request #{login}: Login is down"),
             ]
         );
+    }
+}
+
+backend_test! {
+    async fn two_workers_never_send_one_delivery_twice(app) {
+        use goalkeeper::db::notify::{NewChannel, NewDelivery, add_channel, enqueue};
+        let work = tempfile::tempdir().expect("work dir");
+        let (secret_file, log_file) = (work.path().join("secret"), work.path().join("log"));
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        std::fs::write(&secret_file, secret).expect("secret file");
+        let port = free_port();
+        let _receiver = Running(
+            Command::new("python3")
+                .args(["-c", RECEIVER, &port.to_string()])
+                .arg(&secret_file)
+                .arg(&log_file)
+                .arg("0")
+                .spawn()
+                .expect("start the receiver"),
+        );
+        wait_for_port(port);
+        let now = app.clock.now();
+        {
+            let mut conn = app.pool.get().expect("connection");
+            let url = format!("http://127.0.0.1:{port}/");
+            let channel = NewChannel { name: "bot", kind: "webhook", url: &url, secret, topics: "new_request" };
+            add_channel(&mut conn, &channel, now).expect("channel");
+            let many: Vec<NewDelivery> = (0..500)
+                .map(|i| NewDelivery {
+                    message_id: format!("msg_{i}"),
+                    medium: "channel",
+                    recipient: None,
+                    channel: Some(1),
+                    topic: "new_request",
+                    request: None,
+                    subject: format!("news {i}"),
+                    body: String::new(),
+                    due: now,
+                    digest: false,
+                })
+                .collect();
+            enqueue(&mut conn, &many, now).expect("outbox");
+        }
+        // Two "instances": separate connections and transports, working at the same time.
+        let started = std::time::Instant::now();
+        let rounds: Vec<usize> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let transport = Outbound::new(None, "gk@example.com", "http://gk.example").expect("transport");
+                        let mut conn = app.pool.get().expect("connection");
+                        let mut sent = 0;
+                        loop {
+                            let round = deliver_due(&mut conn, &transport, now, 20).expect("round");
+                            if round == Round::default() {
+                                break sent;
+                            }
+                            sent += round.delivered;
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().expect("worker")).collect()
+        });
+        eprintln!("500 deliveries by two workers ({rounds:?}) in {:?}", started.elapsed());
+        assert_eq!(rounds.iter().sum::<usize>(), 500, "{rounds:?}");
+        let log = std::fs::read_to_string(&log_file).expect("receiver log");
+        let ids: std::collections::BTreeSet<&str> = log.lines().filter_map(|l| l.split(' ').nth(1)).collect();
+        assert_eq!((log.lines().count(), ids.len()), (500, 500), "each delivery arrived exactly once");
+        assert!(log.lines().all(|l| l.ends_with("True")));
     }
 }
