@@ -80,6 +80,14 @@ pub enum Command {
     },
     /// Write a checked copy of the SQLite database to PATH while the app keeps running.
     Backup { path: std::path::PathBuf },
+    /// Read one e-mail on standard input (what an MTA pipes to it) and add it to its request as
+    /// the sender's comment. Exits 75 when the database is unreachable (the MTA retries), 67 for
+    /// an unknown sender or request, 65 for a message without text.
+    MailIn {
+        /// The team's time zone when no team settings are saved yet.
+        #[arg(long, env = "GOALKEEPER_TIMEZONE", default_value = "UTC")]
+        timezone: String,
+    },
     /// Send every notification that is due now, then exit (the server also sends them itself).
     Deliver {
         #[command(flatten)]
@@ -216,6 +224,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Token(TokenCommand::Create { email, name, scope, expires })) => {
             create_token(&url, &email, &name, &scope, expires)
         }
+        Some(Command::MailIn { timezone }) => mail_in(&url, &timezone),
         Some(Command::Deliver { mail, public_url }) => {
             let transport = crate::outbound::Outbound::new(mail.smtp_url.as_deref(), &mail.mail_from, &public_url)?;
             let pool = db::open(&url, 2)?;
@@ -308,6 +317,51 @@ fn create_token(url: &DatabaseUrl, email: &str, name: &str, scope: &str, expires
     println!("{token}");
     eprintln!("Token {name:?} for {email} ({scope}). It is shown only now: keep it somewhere safe.");
     Ok(())
+}
+
+/// A failure with the exit status a caller acts on (sysexits(3): an MTA retries 75, bounces
+/// the others with the message).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Exit {
+    pub status: u8,
+    pub message: String,
+}
+
+fn mail_in(url: &DatabaseUrl, timezone: &str) -> anyhow::Result<()> {
+    use crate::app::notify::MailRefusal;
+    const DATA_ERROR: u8 = 65;
+    const NO_USER: u8 = 67;
+    const TEMPORARY: u8 = 75;
+    let exit = |status: u8, message: &str| Exit { status, message: message.to_owned() };
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut raw).context("reading the message")?;
+    let reply = crate::mail_in::read(&raw).ok_or_else(|| exit(DATA_ERROR, "this is not an e-mail message"))?;
+    let fallback: chrono_tz::Tz =
+        timezone.parse().map_err(|_| anyhow::anyhow!("--timezone: {timezone:?} is not an IANA time zone"))?;
+    let unreachable =
+        |e: &dyn std::fmt::Display| exit(TEMPORARY, &format!("the database is unreachable ({e}); try again later"));
+    let mut conn = db::connect(url).map_err(|e| unreachable(&e))?;
+    let team = crate::app::rotation::team_settings(&mut conn, fallback).map_err(|e| unreachable(&e))?;
+    match crate::app::notify::reply_by_email(&mut conn, SystemClock.now(), &team, &reply) {
+        Ok(Ok(request)) => {
+            println!("Added to request #{} as a comment from {}.", request.id, reply.from);
+            Ok(())
+        }
+        Ok(Err(refusal)) => Err(match refusal {
+            MailRefusal::UnknownSender => exit(
+                NO_USER,
+                "the sender has no Goalkeeper account, or is not the person this reply address was made for",
+            ),
+            MailRefusal::NoRequest | MailRefusal::BadSignature => {
+                exit(NO_USER, "this message does not answer a request of its sender's")
+            }
+            MailRefusal::Empty => exit(DATA_ERROR, "the message has no text above the quoted part"),
+        }
+        .into()),
+        Err(crate::app::Error::Db(e)) => Err(unreachable(&e).into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn add_user(url: &DatabaseUrl, email: &str, name: &str, role: &str) -> anyhow::Result<()> {

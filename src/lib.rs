@@ -7,6 +7,7 @@ pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod export;
+pub mod mail_in;
 pub mod matching;
 pub mod outbound;
 pub mod report;

@@ -26,7 +26,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("goalkeeper: {e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<goalkeeper::cli::Exit>() {
+                Some(exit) => ExitCode::from(exit.status),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

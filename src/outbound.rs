@@ -89,6 +89,16 @@ impl Transport for Outbound {
             .to(to)
             .subject(&message.subject)
             .message_id(Some(format!("<{}@{}>", message.message_id, self.mail_domain)));
+        if let Some(token) = &message.reply_token {
+            // Replies come back to the sender's mailbox with the token after a `+`; the MTA
+            // pipes them to `goalkeeper mail-in`.
+            let address = from.email.to_string();
+            if let Some((local, domain)) = address.split_once('@') {
+                let reply: Mailbox =
+                    format!("{local}+{token}@{domain}").parse().map_err(|e| format!("reply address: {e}"))?;
+                builder = builder.reply_to(reply);
+            }
+        }
         if let Some(request) = message.request_id {
             // One request is one thread in the reader's mail program.
             let thread = format!("<request-{request}@{}>", self.mail_domain);

@@ -202,3 +202,64 @@ fn export_writes_requests_and_events_as_csv_or_json() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--from"));
 }
+
+#[test]
+fn a_reply_by_email_resumes_the_request_and_strangers_are_refused() {
+    use goalkeeper::app::{self, Context, requests::ActInput, requests::FileInput};
+    use goalkeeper::domain::{ActionName, Clock, State, SystemClock, office::TeamSettings};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("mail.db");
+    add_user(&db, "rita@example.com", "Rita", "requester", "a long password for rita");
+    add_user(&db, "gina@example.com", "Gina", "engineer", "a long password for gina");
+    let url = goalkeeper::db::DatabaseUrl::parse(&support::database_url(&db)).expect("url");
+    let pool = goalkeeper::db::open(&url, 1).expect("pool");
+    let mut conn = pool.get().expect("connection");
+    let person = |conn: &mut goalkeeper::db::DbConnection, email: &str| {
+        goalkeeper::db::users::by_email(conn, email).expect("lookup").expect("person").0
+    };
+    let (rita, gina) = (person(&mut conn, "rita@example.com"), person(&mut conn, "gina@example.com"));
+    let ctx = |who: &goalkeeper::app::User| Context::new(who.id, who.role, SystemClock.now(), TeamSettings::default());
+    let input =
+        FileInput { title: "VPN drops".into(), description: "Every hour.".into(), category: 1, ..Default::default() };
+    let (request, _) = app::requests::file(&mut conn, &ctx(&rita), &input).expect("filed");
+    let ask = ActInput { note: Some("Which client do you use?".into()), ..Default::default() };
+    app::requests::perform(&mut conn, &ctx(&gina), request.id, request.version, ActionName::Wait, &ask).expect("asked");
+    let token = app::notify::reply_token(&mut conn, request.id.0, rita.id.0).expect("token");
+    drop(conn);
+
+    let mail_in = |database: &str, from: &str, to: &str| {
+        let mut child = Command::new(BINARY)
+            .arg("mail-in")
+            .env("GOALKEEPER_DATABASE_URL", database)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run mail-in");
+        let message = format!(
+            "From: {from}\r\nTo: {to}\r\nSubject: Re: Question about #{id}\r\nIn-Reply-To: <request-{id}@gk.example>\r\n\r\nWireGuard 1.0 on Debian.\r\n\r\nOn Tue, 24 Nov 2026, Goalkeeper wrote:\r\n> Which client do you use?\r\n",
+            id = request.id
+        );
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(message.as_bytes()).expect("write");
+        child.wait_with_output().expect("wait")
+    };
+    let database = support::database_url(&db);
+    let stranger = mail_in(&database, "mallory@example.com", &format!("gk+{token}@example.com"));
+    assert_eq!(stranger.status.code(), Some(67), "{}", String::from_utf8_lossy(&stranger.stderr));
+    assert!(String::from_utf8_lossy(&stranger.stderr).contains("no Goalkeeper account"));
+    let forged =
+        mail_in(&database, "rita@example.com", &format!("gk+r{}-{}-0000000000@example.com", request.id, rita.id));
+    assert_eq!(forged.status.code(), Some(67));
+    let down = mail_in("postgres://postgres@127.0.0.1:1/none", "rita@example.com", &format!("gk+{token}@example.com"));
+    assert_eq!(down.status.code(), Some(75), "the MTA should retry: {}", String::from_utf8_lossy(&down.stderr));
+
+    let replied = mail_in(&database, "Rita <rita@example.com>", &format!("gk+{token}@example.com"));
+    assert!(replied.status.success(), "{}", String::from_utf8_lossy(&replied.stderr));
+    let mut conn = pool.get().expect("connection");
+    let now = goalkeeper::db::requests::get(&mut conn, request.id).expect("read").expect("request");
+    assert_eq!(now.state, State::InProgress, "the reply resumed the waiting request");
+    let history = goalkeeper::db::requests::history(&mut conn, request.id).expect("history");
+    let last = history.last().expect("events");
+    assert_eq!((last.actor, last.note.as_deref()), (rita.id, Some("WireGuard 1.0 on Debian.")));
+}

@@ -31,6 +31,8 @@ pub struct Outgoing {
     pub body: String,
     /// The request's page, when there is one.
     pub link: Option<String>,
+    /// For an e-mail about a request: the signed token of its reply address.
+    pub reply_token: Option<String>,
 }
 
 /// What sends messages: e-mail and chat/webhook channels. Errors are the transport's own words
@@ -248,6 +250,10 @@ fn send(
             subject: delivery.subject.clone(),
             body: delivery.body.clone(),
             link: delivery.request_id.map(|id| format!("{}/requests/{id}", transport.public_url())),
+            reply_token: match (delivery.medium.as_str(), delivery.request_id, delivery.recipient_id) {
+                ("email", Some(request), Some(person)) => Some(reply_token(conn, request, person)?),
+                _ => None,
+            },
         },
         Some((subject, body)) => Outgoing {
             message_id: delivery.message_id.clone(),
@@ -256,6 +262,7 @@ fn send(
             subject,
             body,
             link: None,
+            reply_token: None,
         },
     };
     Ok(match (delivery.medium.as_str(), delivery.recipient_id, delivery.channel_id) {
@@ -403,4 +410,97 @@ pub fn after_hours(conn: &mut DbConnection, ctx: &Context, request: &Request) ->
         (true, Some(_)) => AfterHours::Alerted,
         (true, None) => AfterHours::NobodyOnDuty(opens),
     }))
+}
+
+/// The secret that signs reply addresses, shared by every instance.
+fn reply_secret(conn: &mut DbConnection) -> Result<String, Error> {
+    Ok(crate::db::sessions::setting_or_init(conn, "reply_address_key", || crate::auth::random_token(64))?)
+}
+
+fn reply_signature(secret: &str, request: i64, person: i64) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => return String::new(),
+    };
+    mac.update(format!("{request}.{person}").as_bytes());
+    mac.finalize().into_bytes().iter().take(10).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The token in a notification's reply address: which request, whose reply, signed so nobody
+/// can post as someone else by guessing it.
+pub fn reply_token(conn: &mut DbConnection, request: i64, person: i64) -> Result<String, Error> {
+    let secret = reply_secret(conn)?;
+    Ok(format!("r{request}-{person}-{}", reply_signature(&secret, request, person)))
+}
+
+/// A reply to a notification e-mail, as the mail gateway read it.
+#[derive(Debug, Clone, Default)]
+pub struct MailReply {
+    /// From the address it was sent to (`…+r12-3-abcdef@…`), when there is one.
+    pub token: Option<String>,
+    /// The request the message answers, from `In-Reply-To`/`References`, when no token.
+    pub request: Option<i64>,
+    /// The sender's address.
+    pub from: String,
+    /// The new text, quoted part stripped.
+    pub text: String,
+}
+
+/// Why a reply by e-mail was not taken; the gateway says so to the sender (a bounce).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailRefusal {
+    /// Neither a reply address nor a known thread.
+    NoRequest,
+    /// The reply address was tampered with.
+    BadSignature,
+    /// The sender has no (enabled) account, or is not the person the address was made for.
+    UnknownSender,
+    Empty,
+}
+
+/// Adds a reply by e-mail as a comment of its sender (which resumes a request waiting on them).
+pub fn reply_by_email(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    team: &crate::domain::office::TeamSettings,
+    reply: &MailReply,
+) -> Result<Result<Request, MailRefusal>, Error> {
+    let text = reply.text.trim();
+    if text.is_empty() {
+        return Ok(Err(MailRefusal::Empty));
+    }
+    let sender = users::by_email(conn, &reply.from.trim().to_lowercase())?.map(|(user, _)| user);
+    let Some(sender) = sender.filter(|u| !u.disabled) else { return Ok(Err(MailRefusal::UnknownSender)) };
+    let request_id = match &reply.token {
+        Some(token) => {
+            let parts: Vec<&str> = token.trim_start_matches('r').splitn(3, '-').collect();
+            let [request, person, signature] = parts.as_slice() else { return Ok(Err(MailRefusal::BadSignature)) };
+            let (Ok(request), Ok(person)) = (request.parse::<i64>(), person.parse::<i64>()) else {
+                return Ok(Err(MailRefusal::BadSignature));
+            };
+            let expected = reply_signature(&reply_secret(conn)?, request, person);
+            if expected.is_empty() || expected != *signature {
+                return Ok(Err(MailRefusal::BadSignature));
+            }
+            if person != sender.id.0 {
+                return Ok(Err(MailRefusal::UnknownSender));
+            }
+            request
+        }
+        None => match reply.request {
+            Some(request) => request,
+            None => return Ok(Err(MailRefusal::NoRequest)),
+        },
+    };
+    let ctx = Context::new(sender.id, sender.role, now, team.clone());
+    let id = crate::domain::RequestId(request_id);
+    let Some(current) = crate::db::requests::get(conn, id)? else { return Ok(Err(MailRefusal::NoRequest)) };
+    let input = super::requests::ActInput { note: Some(text.to_owned()), ..Default::default() };
+    match super::requests::perform(conn, &ctx, id, current.version, crate::domain::ActionName::Comment, &input) {
+        Ok(request) => Ok(Ok(request)),
+        // Someone who may not see the request cannot comment on it by e-mail either.
+        Err(Error::NotFound | Error::Forbidden { .. }) => Ok(Err(MailRefusal::NoRequest)),
+        Err(other) => Err(other),
+    }
 }

@@ -90,6 +90,7 @@ backend_test! {
             "To: rita@example.com",
             &format!("Subject: Question about #{id}: VPN drops every hour"),
             &format!("In-Reply-To: <request-{id}@gk.example>"),
+            &format!("Reply-To: gk+r{id}-"),
             "Which VPN client do you use?",
             &format!("http://gk.example/requests/{id}"),
         ] {
