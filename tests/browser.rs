@@ -252,5 +252,40 @@ async fn file_take_and_resolve_in_a_real_browser() {
     expect_path(&client, &request_path.replace("/requests/", "/answers/")).await;
     client.goto(&server.url("/requests/mine")).await.expect("my requests");
     expect_text(&client, "Solved by the team's answers").await;
+    sign_out(&client).await;
+
+    // The queue stays current: a request filed elsewhere (a chat bot, through the API) appears
+    // on the goalkeeper's open queue page without a reload.
+    sign_in(&client, &server, "gina@example.com").await;
+    expect_path(&client, "/queue").await;
+    // A mark on this very page: a reload would wipe it.
+    client.execute("window.stillThisPage = true; return true;", vec![]).await.expect("mark the page");
+    let token_output = Command::new(support::BINARY)
+        .args(["token", "create", "--email", "rita@example.com", "--name", "chat bot", "--scope", "write"])
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(&dir.path().join("e2e.db")))
+        .output()
+        .expect("token create");
+    let token = String::from_utf8_lossy(&token_output.stdout)
+        .split_whitespace()
+        .find(|word| word.starts_with("gk_"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no token in {:?}", String::from_utf8_lossy(&token_output.stderr)));
+    let url = server.url("/api/v1/requests");
+    let filed = tokio::task::spawn_blocking(move || {
+        reqwest::blocking::Client::new()
+            .post(url)
+            .bearer_auth(token)
+            .header("Content-Type", "application/json")
+            .body(r#"{"title": "Printer on fire in room 4", "description": "Smoke.", "category_id": 1}"#)
+            .send()
+            .map(|r| r.status())
+    })
+    .await
+    .expect("join")
+    .expect("filed through the API");
+    assert_eq!(filed.as_u16(), 201);
+    expect_text(&client, "Printer on fire in room 4").await;
+    let same_page = client.execute("return window.stillThisPage === true;", vec![]).await.expect("read the mark");
+    assert_eq!(same_page, serde_json::json!(true), "the queue changed without a reload");
     client.close().await.expect("close browser");
 }

@@ -22,6 +22,7 @@ const INDEXES: &[&str] = &[
     "deflections_draft",
     "deliveries_due",
     "deliveries_inbox",
+    "presence_request",
     "events_at",
     "events_kind_at",
     "events_request",

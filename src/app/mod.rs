@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod exports;
 pub mod insights;
+pub mod live;
 pub mod metrics;
 pub mod names;
 pub mod notify;

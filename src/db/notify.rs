@@ -220,3 +220,40 @@ pub fn with_status(conn: &mut DbConnection, status: &str, limit: i64) -> QueryRe
 pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
     deliveries::table.group_by(deliveries::status).select((deliveries::status, diesel::dsl::count_star())).load(conn)
 }
+
+/// The newest event's id: it changes whenever anything happens to any request.
+pub fn latest_event(conn: &mut DbConnection) -> QueryResult<i64> {
+    use super::schema::events;
+    Ok(events::table.select(diesel::dsl::max(events::id)).first::<Option<i64>>(conn)?.unwrap_or(0))
+}
+
+/// Notes that `user` has the request open now.
+pub fn touch_presence(conn: &mut DbConnection, user: i64, request: i64, now: DateTime<Utc>) -> QueryResult<()> {
+    use super::schema::presence;
+    let mine = presence::table.filter(presence::user_id.eq(user)).filter(presence::request_id.eq(request));
+    if diesel::update(mine).set(presence::seen_at.eq(naive(now))).execute(conn)? > 0 {
+        return Ok(());
+    }
+    let inserted = diesel::insert_into(presence::table)
+        .values((presence::user_id.eq(user), presence::request_id.eq(request), presence::seen_at.eq(naive(now))))
+        .execute(conn);
+    match inserted {
+        // The same person's other tab got there first: it is recorded either way.
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) | Ok(_) => {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Who else had the request open since `since`.
+pub fn present(conn: &mut DbConnection, request: i64, except: i64, since: DateTime<Utc>) -> QueryResult<Vec<i64>> {
+    use super::schema::presence;
+    presence::table
+        .filter(presence::request_id.eq(request))
+        .filter(presence::user_id.ne(except))
+        .filter(presence::seen_at.ge(naive(since)))
+        .order(presence::user_id)
+        .select(presence::user_id)
+        .load(conn)
+}

@@ -246,6 +246,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    presence (user_id, request_id) {
+        user_id -> BigInt,
+        request_id -> BigInt,
+        seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -270,4 +278,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     channels,
     deliveries,
+    presence,
 );

@@ -305,3 +305,25 @@ backend_test! {
         assert!(log.lines().all(|l| l.ends_with("True")));
     }
 }
+
+backend_test! {
+    async fn a_request_page_knows_who_else_is_looking(app) {
+        use goalkeeper::app::{Context, live::request_pulse};
+        use goalkeeper::domain::{RequestId, office::TeamSettings};
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let id = RequestId(rita.file("VPN drops").await);
+        let sam = app.create_user("sam@example.com", "Sam", Role::Engineer);
+        let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+        let ctx = |who| Context::new(who, Role::Engineer, app.clock.now(), TeamSettings::default());
+        let mut conn = app.pool.get().expect("connection");
+        assert!(request_pulse(&mut conn, &ctx(sam), id).expect("pulse").viewers.is_empty());
+        let gina_sees = request_pulse(&mut conn, &ctx(gina), id).expect("pulse");
+        assert_eq!(gina_sees.viewers, ["Sam"]);
+        assert_eq!(gina_sees.last_change.map(|(_, kind)| kind), Some("filed"));
+        app.clock.advance(chrono::Duration::seconds(30));
+        assert!(request_pulse(&mut conn, &ctx(gina), id).expect("pulse").viewers.is_empty(), "Sam left");
+        drop(conn);
+        assert_eq!(rita.get("/live?queue=1").await.status, StatusCode::FORBIDDEN, "the queue is for engineers");
+        assert_eq!(rita.get("/live?request=424242").await.status, StatusCode::NOT_FOUND);
+    }
+}

@@ -6,6 +6,7 @@ pub mod answers;
 pub mod auth;
 pub mod exports;
 pub mod insights;
+pub mod live;
 pub mod notifications;
 pub mod queue;
 pub mod reports;
@@ -61,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(crate::web::metrics::scrape))
         .route("/static/app.css", web::get().to(stylesheet))
         .route("/static/suggest.js", web::get().to(answers::script))
+        .route("/static/live.js", web::get().to(live::script))
+        .route("/live", web::get().to(live::stream))
         .route("/setup", web::get().to(auth::setup_page))
         .route("/setup", web::post().to(auth::setup))
         .route("/login", web::get().to(auth::login_page))
