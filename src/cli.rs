@@ -230,6 +230,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = db::open(&url, 2)?;
             let mut conn = pool.get()?;
             let mut total = crate::app::notify::Round::default();
+            crate::app::notify::announce_duty(&mut conn, SystemClock.now(), &public_url)?;
             loop {
                 let round = crate::app::notify::deliver_due(&mut conn, &transport, SystemClock.now(), 100)?;
                 total.delivered += round.delivered;
@@ -535,7 +536,9 @@ fn spawn_delivery_worker(
     let worker = move || {
         while !draining.load(std::sync::atomic::Ordering::Relaxed) {
             let round = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| {
-                Ok(crate::app::notify::deliver_due(&mut conn, &transport, SystemClock.now(), 50)?)
+                let now = SystemClock.now();
+                crate::app::notify::announce_duty(&mut conn, now, crate::app::notify::Transport::public_url(&transport))?;
+                Ok(crate::app::notify::deliver_due(&mut conn, &transport, now, 50)?)
             });
             match round {
                 // A full batch: there may be more due at once.

@@ -137,6 +137,7 @@ fn channel_line(topic: Topic, request: &Request, actor: &str, target: Option<&st
         Topic::Reopened => format!("{actor} reopened #{id}"),
         Topic::Routed => format!("{actor} routed #{id} to {target}"),
         Topic::Consulted => format!("{actor} consulted {target} on #{id}"),
+        Topic::Handover => format!("{actor} took over #{id}"),
     }
 }
 
@@ -157,6 +158,7 @@ fn compose(topic: Topic, request: &Request, actor: &str, note: Option<&str>) -> 
         Topic::Reopened => (format!("Reopened #{id}: {title}"), format!("{actor} reopened the request.")),
         Topic::Routed => (format!("Routed to you #{id}: {title}"), format!("{actor} routed this request to you.")),
         Topic::Consulted => (format!("Your advice on #{id}: {title}"), format!("{actor} asks your advice.")),
+        Topic::Handover => (format!("#{id}: {title}"), format!("{actor} took over.")),
     };
     let body = match note {
         Some(note) if !note.trim().is_empty() => format!("{lead}\n\n{}", note.trim()),
@@ -503,4 +505,79 @@ pub fn reply_by_email(
         Err(Error::NotFound | Error::Forbidden { .. }) => Ok(Err(MailRefusal::NoRequest)),
         Err(other) => Err(other),
     }
+}
+
+/// The setting that remembers the last stretch of duty announced.
+const ANNOUNCED: &str = "announced_shift";
+
+/// Tells the channels that hear `handover` when a new stretch of duty begins (a handover, or a
+/// cover starting or ending): "Goalkeeper now: X until …, next: Y", with a link to the outgoing
+/// goalkeeper's report; or that nobody is on duty. Once per change, across instances.
+pub fn announce_duty(conn: &mut DbConnection, now: DateTime<Utc>, public_url: &str) -> Result<bool, Error> {
+    write_transaction(conn, |conn| {
+        crate::db::serialize(conn, crate::db::lock::ANNOUNCE)?;
+        let roster = crate::db::rotation::roster(conn, now)?;
+        if roster.versions().is_empty() {
+            return Ok(false);
+        }
+        let shift = roster.shift_at(now);
+        let key = match &shift {
+            Some(s) => format!("{}:{}", s.engineer, s.start.timestamp()),
+            None => "nobody".to_owned(),
+        };
+        let previous = crate::db::sessions::setting(conn, ANNOUNCED)?;
+        if previous.as_deref() == Some(key.as_str()) {
+            return Ok(false);
+        }
+        crate::db::sessions::put_setting(conn, ANNOUNCED, &key)?;
+        let Some(previous) = previous else {
+            // The first look after an upgrade: remember, announce from the next change on.
+            return Ok(false);
+        };
+        let team = crate::db::rotation::team_settings(conn, chrono_tz::UTC)?;
+        let tz = team.timezone();
+        let name = |conn: &mut DbConnection, id: UserId| -> Result<String, Error> {
+            Ok(users::by_id(conn, id)?.map(|u| u.name).unwrap_or_else(|| format!("engineer #{id}")))
+        };
+        let label = |at: DateTime<Utc>| at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string();
+        let outgoing: Option<UserId> = previous.split(':').next().and_then(|id| id.parse().ok()).map(UserId);
+        let week = crate::domain::metrics::IsoWeek::containing(now - Duration::minutes(1), tz);
+        let report = format!("{public_url}/reports/weekly/{week}");
+        let text = match &shift {
+            Some(s) => {
+                let next = roster.goalkeeper_at(s.end).filter(|n| *n != s.engineer);
+                let next = match next {
+                    Some(id) => format!(", next: {}", name(conn, id)?),
+                    None => String::new(),
+                };
+                format!("Goalkeeper now: {} until {}{next}.", name(conn, s.engineer)?, label(s.end))
+            }
+            None => match outgoing {
+                Some(id) => format!("Nobody is on duty now; the last goalkeeper was {}.", name(conn, id)?),
+                None => "Nobody is on duty now.".to_owned(),
+            },
+        };
+        let body = match outgoing {
+            Some(id) => format!("Handover notes from {}: {report}", name(conn, id)?),
+            None => String::new(),
+        };
+        let deliveries: Vec<NewDelivery> = store::channels(conn)?
+            .into_iter()
+            .filter(|c| c.hears(Topic::Handover.as_str()))
+            .map(|c| NewDelivery {
+                message_id: message_id(),
+                medium: "channel",
+                recipient: None,
+                channel: Some(c.id),
+                topic: Topic::Handover.as_str(),
+                request: None,
+                subject: text.clone(),
+                body: body.clone(),
+                due: now,
+                digest: false,
+            })
+            .collect();
+        store::enqueue(conn, &deliveries, now)?;
+        Ok(true)
+    })
 }

@@ -230,6 +230,7 @@ where
 pub mod lock {
     pub const MIGRATIONS: i64 = 6_172_839;
     pub const SETUP: i64 = 6_172_840;
+    pub const ANNOUNCE: i64 = 6_172_841;
 }
 
 /// Inside a write transaction: waits until no other transaction holds `key`, and holds it

@@ -92,3 +92,21 @@ pub fn setting_or_init(conn: &mut DbConnection, name: &str, make: impl FnOnce() 
         Ok(value)
     })
 }
+
+/// A stored setting, if there is one.
+pub fn setting(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
+    settings::table.find(name).select(settings::value).first(conn).optional()
+}
+
+/// Stores a setting, replacing what was there.
+pub fn put_setting(conn: &mut DbConnection, name: &str, value: &str) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        let updated = diesel::update(settings::table.find(name)).set(settings::value.eq(value)).execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(settings::table)
+                .values((settings::name.eq(name), settings::value.eq(value)))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}

@@ -25,10 +25,12 @@ pub enum Topic {
     Routed,
     /// A teammate asks the person's advice.
     Consulted,
+    /// A new goalkeeper took over (a handover, or a cover starting or ending): for channels.
+    Handover,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 10] = [
+    pub const ALL: [Topic; 11] = [
         Topic::NewRequest,
         Topic::NewCritical,
         Topic::Asked,
@@ -39,6 +41,7 @@ impl Topic {
         Topic::Reopened,
         Topic::Routed,
         Topic::Consulted,
+        Topic::Handover,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Topic {
             Topic::Reopened => "reopened",
             Topic::Routed => "routed",
             Topic::Consulted => "consulted",
+            Topic::Handover => "handover",
         }
     }
 

@@ -327,3 +327,41 @@ backend_test! {
         assert_eq!(rita.get("/live?request=424242").await.status, StatusCode::NOT_FOUND);
     }
 }
+
+backend_test! {
+    async fn the_team_channel_hears_who_keeps_goal_when_it_changes(app) {
+        use goalkeeper::app::notify::announce_duty;
+        let (ada, gina, _, _, sam_id) = crate::rotation::rotation(&app).await;
+        ada.get("/admin/notifications").await;
+        let added = ada
+            .post("/admin/notifications/channels", &[("name", "#ops"), ("kind", "slack"), ("url", "http://127.0.0.1:9/"), ("topic", "handover")])
+            .await;
+        assert_eq!(added.status, StatusCode::OK);
+        let announce = |app: &TestApp| {
+            let mut conn = app.pool.get().expect("connection");
+            announce_duty(&mut conn, app.clock.now(), "http://gk.example").expect("announce")
+        };
+        let said = |app: &TestApp| -> Vec<(String, String)> {
+            use diesel::prelude::*;
+            use goalkeeper::db::schema::deliveries;
+            let mut conn = app.pool.get().expect("connection");
+            deliveries::table.order(deliveries::id).select((deliveries::subject, deliveries::body)).load(&mut *conn).expect("deliveries")
+        };
+        assert!(!announce(&app), "the first look only remembers who is on duty");
+        // Gina hands her next day to Sam.
+        gina.get("/rotation").await;
+        let covered = gina.post("/rotation/overrides", &[("engineer", &sam_id.0.to_string()), ("from", "2026-11-24T10:00"), ("to", "2026-11-25T10:00")]).await;
+        assert_eq!(covered.status, StatusCode::SEE_OTHER, "{}", covered.body);
+        assert!(announce(&app));
+        assert!(!announce(&app), "once per change");
+        app.clock.advance(chrono::Duration::days(1));
+        assert!(announce(&app));
+        assert_eq!(
+            said(&app),
+            [
+                ("Goalkeeper now: Sam until Wed 25 Nov 10:00, next: Gina.".to_owned(), "Handover notes from Gina: http://gk.example/reports/weekly/2026-W48".to_owned()),
+                ("Goalkeeper now: Gina until Mon 30 Nov 09:00, next: Sam.".to_owned(), "Handover notes from Sam: http://gk.example/reports/weekly/2026-W48".to_owned()),
+            ]
+        );
+    }
+}

@@ -76,6 +76,7 @@ fn topic_label(topic: Topic) -> &'static str {
         Topic::Reopened => "reopened",
         Topic::Routed => "routed",
         Topic::Consulted => "consults",
+        Topic::Handover => "who keeps goal now (handovers and covers)",
     }
 }
 
