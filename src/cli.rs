@@ -537,7 +537,11 @@ fn spawn_delivery_worker(
         while !draining.load(std::sync::atomic::Ordering::Relaxed) {
             let round = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| {
                 let now = SystemClock.now();
-                crate::app::notify::announce_duty(&mut conn, now, crate::app::notify::Transport::public_url(&transport))?;
+                crate::app::notify::announce_duty(
+                    &mut conn,
+                    now,
+                    crate::app::notify::Transport::public_url(&transport),
+                )?;
                 Ok(crate::app::notify::deliver_due(&mut conn, &transport, now, 50)?)
             });
             match round {

@@ -93,9 +93,12 @@ pub fn settle_sign_in(
     })
 }
 
-/// The person behind a session, if the account still exists.
-pub fn signed_in_user(conn: &mut DbConnection, id: UserId) -> Result<Option<User>, Error> {
-    Ok(users::by_id(conn, id)?)
+/// The person behind a session, if the account still exists, with their unread inbox count.
+pub fn signed_in_user(conn: &mut DbConnection, id: UserId) -> Result<Option<(User, i64)>, Error> {
+    match users::by_id(conn, id)? {
+        Some(user) => Ok(Some((user, crate::db::notify::unread(conn, id.0)?))),
+        None => Ok(None),
+    }
 }
 
 /// The secret the cookies are signed and encrypted with, shared by every instance.

@@ -79,6 +79,22 @@ pub fn record(
         // Internal notes (a consult's question, a route note) go to engineers only.
         let shown = if person.role.is_engineer() || !kind.note_is_internal() { note } else { None };
         let (subject, body) = compose(notice.topic, request, &actor_name, shown);
+        // The inbox shows everything; e-mail only what the person did not turn off.
+        out.push(NewDelivery {
+            message_id: message_id(),
+            medium: "inbox",
+            recipient: Some(person.id.0),
+            channel: None,
+            topic: notice.topic.as_str(),
+            request: Some(request.id.0),
+            subject: subject.clone(),
+            body: body.clone(),
+            due: ctx.now,
+            digest: false,
+        });
+        if store::muted(conn, person.id.0)?.iter().any(|t| t == notice.topic.as_str()) {
+            continue;
+        }
         let (due, digest) = match held_until {
             Some(opens) if notice.topic != Topic::NewCritical => (opens, true),
             _ => (ctx.now, false),
@@ -580,4 +596,70 @@ pub fn announce_duty(conn: &mut DbConnection, now: DateTime<Utc>, public_url: &s
         store::enqueue(conn, &deliveries, now)?;
         Ok(true)
     })
+}
+
+/// One line of a person's inbox.
+pub struct InboxItem {
+    pub topic: String,
+    pub subject: String,
+    pub body: String,
+    pub request_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub unread: bool,
+}
+
+/// How many inbox items the page lists.
+pub const INBOX_SHOWN: i64 = 50;
+
+pub fn inbox(conn: &mut DbConnection, ctx: &Context) -> Result<Vec<InboxItem>, Error> {
+    Ok(store::inbox(conn, ctx.actor.id.0, INBOX_SHOWN)?
+        .into_iter()
+        .map(|d| InboxItem {
+            at: d.created(),
+            unread: d.read_at.is_none(),
+            topic: d.topic,
+            subject: d.subject,
+            body: d.body,
+            request_id: d.request_id,
+        })
+        .collect())
+}
+
+pub fn mark_inbox_read(conn: &mut DbConnection, ctx: &Context) -> Result<usize, Error> {
+    Ok(store::mark_read(conn, ctx.actor.id.0, ctx.now)?)
+}
+
+/// The topics a person may turn off for e-mail: what reaches requesters, or everything for
+/// engineers.
+pub fn topics_for(role: crate::domain::Role) -> Vec<Topic> {
+    let requester = [Topic::Asked, Topic::Resolved, Topic::Rejected, Topic::Commented, Topic::Reopened];
+    if role.is_engineer() {
+        Topic::ALL.into_iter().filter(|t| *t != Topic::Handover).collect()
+    } else {
+        requester.to_vec()
+    }
+}
+
+/// The topics the actor gets e-mail for (the rest they turned off).
+pub fn email_topics(conn: &mut DbConnection, ctx: &Context) -> Result<Vec<(Topic, bool)>, Error> {
+    let muted = store::muted(conn, ctx.actor.id.0)?;
+    Ok(topics_for(ctx.actor.role).into_iter().map(|t| (t, !muted.iter().any(|m| m == t.as_str()))).collect())
+}
+
+/// Keeps e-mail for `wanted` topics and turns the others off.
+pub fn set_email_topics(conn: &mut DbConnection, ctx: &Context, wanted: &[String]) -> Result<(), Error> {
+    for raw in wanted {
+        Topic::parse(raw).ok_or_else(|| Error::invalid("invalid", "topics"))?;
+    }
+    let muted: Vec<&str> = topics_for(ctx.actor.role)
+        .into_iter()
+        .filter(|t| !wanted.iter().any(|w| w == t.as_str()))
+        .map(Topic::as_str)
+        .collect();
+    Ok(store::set_muted(conn, ctx.actor.id.0, &muted)?)
+}
+
+/// How many unread inbox items a person has (for the bell).
+pub fn unread(conn: &mut DbConnection, user: UserId) -> Result<i64, Error> {
+    Ok(store::unread(conn, user.0)?)
 }

@@ -117,7 +117,9 @@ pub fn enqueue(conn: &mut DbConnection, list: &[NewDelivery], now: DateTime<Utc>
                 deliveries::subject.eq(&d.subject),
                 deliveries::body.eq(&d.body),
                 deliveries::digest.eq(d.digest),
-                deliveries::status.eq("pending"),
+                // The in-app inbox needs no sending: it is there once written.
+                deliveries::status.eq(if d.medium == "inbox" { "delivered" } else { "pending" }),
+                deliveries::delivered_at.eq((d.medium == "inbox").then(|| naive(now))),
                 deliveries::attempts.eq(0),
                 deliveries::next_attempt_at.eq(naive(d.due)),
                 deliveries::created_at.eq(naive(now)),
@@ -256,4 +258,54 @@ pub fn present(conn: &mut DbConnection, request: i64, except: i64, since: DateTi
         .order(presence::user_id)
         .select(presence::user_id)
         .load(conn)
+}
+
+/// The topics a person turned off for e-mail.
+pub fn muted(conn: &mut DbConnection, user: i64) -> QueryResult<Vec<String>> {
+    use super::schema::muted_topics;
+    muted_topics::table.filter(muted_topics::user_id.eq(user)).select(muted_topics::topic).load(conn)
+}
+
+pub fn set_muted(conn: &mut DbConnection, user: i64, topics: &[&str]) -> QueryResult<()> {
+    use super::schema::muted_topics;
+    write_transaction(conn, |conn| {
+        diesel::delete(muted_topics::table.filter(muted_topics::user_id.eq(user))).execute(conn)?;
+        for topic in topics {
+            diesel::insert_into(muted_topics::table)
+                .values((muted_topics::user_id.eq(user), muted_topics::topic.eq(*topic)))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// A person's in-app notifications, newest first.
+pub fn inbox(conn: &mut DbConnection, user: i64, limit: i64) -> QueryResult<Vec<Delivery>> {
+    deliveries::table
+        .filter(deliveries::recipient_id.eq(user))
+        .filter(deliveries::medium.eq("inbox"))
+        .order(deliveries::id.desc())
+        .limit(limit)
+        .select(Delivery::as_select())
+        .load(conn)
+}
+
+pub fn unread(conn: &mut DbConnection, user: i64) -> QueryResult<i64> {
+    deliveries::table
+        .filter(deliveries::recipient_id.eq(user))
+        .filter(deliveries::medium.eq("inbox"))
+        .filter(deliveries::read_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+pub fn mark_read(conn: &mut DbConnection, user: i64, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(
+        deliveries::table
+            .filter(deliveries::recipient_id.eq(user))
+            .filter(deliveries::medium.eq("inbox"))
+            .filter(deliveries::read_at.is_null()),
+    )
+    .set(deliveries::read_at.eq(naive(now)))
+    .execute(conn)
 }

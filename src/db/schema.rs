@@ -254,6 +254,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    muted_topics (user_id, topic) {
+        user_id -> BigInt,
+        topic -> Text,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -279,4 +286,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     channels,
     deliveries,
     presence,
+    muted_topics,
 );

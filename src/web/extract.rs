@@ -42,6 +42,8 @@ pub struct CurrentUser {
     pub csrf: String,
     /// Flash messages travel here, never in the session row.
     pub channel: CookieChannel,
+    /// Unread items in the person's inbox (the bell).
+    pub unread: i64,
 }
 
 impl CurrentUser {
@@ -62,7 +64,7 @@ impl CurrentUser {
     pub fn layout(&self, title: impl Into<String>, section: &'static str) -> Layout {
         Layout {
             title: title.into(),
-            user: Some(NavUser::from(&self.user)),
+            user: Some(NavUser { unread: self.unread, ..NavUser::from(&self.user) }),
             csrf: self.csrf.clone(),
             flash: self.channel.take_flash(),
             section,
@@ -100,9 +102,9 @@ impl FromRequest for CurrentUser {
             };
             let user = state.db(move |conn| Ok(app::auth::signed_in_user(conn, user_id)?)).await?;
             match user {
-                Some(user) if !user.disabled => {
+                Some((user, unread)) if !user.disabled => {
                     let csrf = csrf_token(&session)?;
-                    Ok(CurrentUser { user, session, csrf, channel })
+                    Ok(CurrentUser { user, session, csrf, channel, unread })
                 }
                 _ => {
                     session.purge();

@@ -25,6 +25,8 @@ pub struct NavUser {
     pub role: &'static str,
     pub is_engineer: bool,
     pub is_admin: bool,
+    /// Unread inbox items.
+    pub unread: i64,
 }
 
 impl From<&User> for NavUser {
@@ -35,6 +37,7 @@ impl From<&User> for NavUser {
             role: user.role.label(),
             is_engineer: user.role.is_engineer(),
             is_admin: user.role.is_admin(),
+            unread: 0,
         }
     }
 }

@@ -77,7 +77,7 @@ backend_test! {
         let id = rita.file("VPN drops every hour").await;
         let asked = gina.act(id, "wait", &[("note", "Which VPN client do you use?")]).await;
         assert_eq!(asked.status, StatusCode::SEE_OTHER);
-        assert_eq!(app.count("deliveries"), 1, "one e-mail, to the requester");
+        assert_eq!(media(&app), ["inbox", "email"], "the requester's inbox, and one e-mail");
 
         let transport = Outbound::new(Some(&format!("smtp://127.0.0.1:{port}")), "Goalkeeper <gk@example.com>", "http://gk.example")
             .expect("transport");
@@ -98,6 +98,13 @@ backend_test! {
         }
         assert_eq!(deliver(&app, &transport, chrono::Duration::minutes(5)), Round::default(), "sent once");
     }
+}
+
+fn media(app: &TestApp) -> Vec<String> {
+    use diesel::prelude::*;
+    use goalkeeper::db::schema::deliveries;
+    let mut conn = app.pool.get().expect("connection");
+    deliveries::table.order(deliveries::id).select(deliveries::medium).load(&mut *conn).expect("deliveries")
 }
 
 fn last_errors(app: &TestApp) -> Vec<Option<String>> {
@@ -363,5 +370,30 @@ backend_test! {
                 ("Goalkeeper now: Gina until Mon 30 Nov 09:00, next: Sam.".to_owned(), "Handover notes from Sam: http://gk.example/reports/weekly/2026-W48".to_owned()),
             ]
         );
+    }
+}
+
+backend_test! {
+    async fn the_inbox_shows_everything_and_email_only_what_the_person_wants(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("VPN drops").await;
+        gina.act(id, "take", &[]).await;
+        gina.act(id, "wait", &[("note", "Which client?")]).await;
+        let page = rita.get("/requests/mine").await;
+        assert!(page.body.contains(r#"data-unread="1""#), "the bell counts one");
+        let inbox = rita.get("/inbox").await;
+        assert!(inbox.body.contains(r#"data-topic="asked" class="unread" data-unread"#), "{}", inbox.body);
+
+        let account = rita.get("/account").await;
+        assert!(account.body.contains(r#"name="topic" value="commented" checked"#));
+        let keep: Vec<(&str, &str)> = ["asked", "resolved", "rejected", "reopened"].iter().map(|t| ("topic", *t)).collect();
+        assert_eq!(rita.post("/account/notifications", &keep).await.status, StatusCode::SEE_OTHER);
+        assert!(!rita.get("/account").await.body.contains(r#"value="commented" checked"#));
+        gina.act(id, "comment", &[("note", "Also, which OS?")]).await;
+        assert_eq!(media(&app), ["inbox", "email", "inbox"], "the comment reached the inbox only");
+
+        assert_eq!(rita.post("/inbox/read", &[]).await.status, StatusCode::SEE_OTHER);
+        assert!(rita.get("/inbox").await.body.contains(r#"data-unread="0""#));
     }
 }

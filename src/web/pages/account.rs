@@ -42,6 +42,8 @@ struct AccountPage {
     new_token: Option<String>,
     form: TokenForm,
     errors: FieldErrors,
+    /// What reaches the person by e-mail.
+    topics: Vec<super::notifications::TopicBox>,
 }
 
 /// Turns a use case's refusal into the page's words; other failures stay errors.
@@ -69,7 +71,8 @@ async fn page(
     let ctx = user.context(state).await?;
     let tz = ctx.team.timezone();
     let now = ctx.now;
-    let tokens = state.db(move |conn| app::tokens::list(conn, &ctx).map_err(|e| AppError::Internal(e.into()))).await?;
+    let (tokens, topics) =
+        state.db(move |conn| Ok((app::tokens::list(conn, &ctx)?, app::notify::email_topics(conn, &ctx)?))).await?;
     let when = |at| When::new(at, now, tz);
     let tokens = tokens
         .into_iter()
@@ -98,8 +101,29 @@ async fn page(
             new_token,
             form,
             errors,
+            topics: topics
+                .into_iter()
+                .map(|(topic, on)| super::notifications::TopicBox {
+                    value: topic.as_str(),
+                    label: super::notifications::topic_label(topic),
+                    checked: on,
+                })
+                .collect(),
         },
     )
+}
+
+/// Keeps e-mail for the ticked kinds of news; the inbox shows all of them anyway.
+pub async fn save_notifications(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let wanted: Vec<String> = fields.into_iter().filter(|(k, _)| k == "topic").map(|(_, v)| v).collect();
+    let ctx = user.context(&state).await?;
+    state.db(move |conn| Ok(app::notify::set_email_topics(conn, &ctx, &wanted)?)).await?;
+    user.flash("Notification settings saved.");
+    Ok(see_other("/account"))
 }
 
 pub async fn show(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod answers;
 pub mod auth;
 pub mod exports;
+pub mod inbox;
 pub mod insights;
 pub mod live;
 pub mod notifications;
@@ -64,6 +65,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/suggest.js", web::get().to(answers::script))
         .route("/static/live.js", web::get().to(live::script))
         .route("/live", web::get().to(live::stream))
+        .route("/inbox", web::get().to(inbox::page))
+        .route("/inbox/read", web::post().to(inbox::mark_read))
+        .route("/account/notifications", web::post().to(account::save_notifications))
         .route("/setup", web::get().to(auth::setup_page))
         .route("/setup", web::post().to(auth::setup))
         .route("/login", web::get().to(auth::login_page))

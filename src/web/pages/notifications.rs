@@ -64,7 +64,7 @@ struct NotificationsPage {
     secret: Option<String>,
 }
 
-fn topic_label(topic: Topic) -> &'static str {
+pub fn topic_label(topic: Topic) -> &'static str {
     match topic {
         Topic::NewRequest => "new requests",
         Topic::NewCritical => "new critical requests",
