@@ -9,6 +9,9 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{SmtpTransport, Transport as _};
 use std::time::Duration;
 
+/// What a path segment may hold unescaped (our message ids are letters, digits and `_`).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'_').remove(b'-');
+
 /// How long one HTTP post may take before it counts as failed (and is retried later).
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -137,6 +140,22 @@ impl Transport for Outbound {
                     }]
                 });
                 self.post_json(&channel.url, &card, &[])
+            }
+            "matrix" => {
+                // The message id is the transaction id: Matrix itself drops a repeat.
+                let address = format!(
+                    "{}/send/m.room.message/{}",
+                    channel.url.trim_end_matches('/'),
+                    percent_encoding::utf8_percent_encode(&message.message_id, PATH_SEGMENT)
+                );
+                let body = serde_json::json!({ "msgtype": "m.text", "body": text });
+                self.http
+                    .put(&address)
+                    .header("Authorization", format!("Bearer {}", channel.secret).as_str())
+                    .header("Content-Type", "application/json")
+                    .send(body.to_string())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }
             "webhook" => {
                 let timestamp = chrono::Utc::now().timestamp();

@@ -341,9 +341,13 @@ pub struct ChannelLine {
 /// A channel to add.
 pub struct ChannelInput {
     pub name: String,
-    /// `slack`, `teams` or `webhook`.
+    /// `slack`, `teams`, `matrix` or `webhook`.
     pub kind: String,
+    /// For Matrix: the room's address on the homeserver,
+    /// `https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org`.
     pub url: String,
+    /// For Matrix: the access token of the account that posts.
+    pub token: String,
     pub topics: Vec<String>,
 }
 
@@ -354,8 +358,14 @@ pub fn add_channel(conn: &mut DbConnection, ctx: &Context, input: &ChannelInput)
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         return Err(Error::invalid("invalid", "name"));
     }
-    if !["slack", "teams", "webhook"].contains(&input.kind.as_str()) {
+    if !["slack", "teams", "matrix", "webhook"].contains(&input.kind.as_str()) {
         return Err(Error::invalid("invalid", "kind"));
+    }
+    let token = input.token.trim();
+    if input.kind == "matrix"
+        && (token.is_empty() || token.len() > 500 || token.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(Error::invalid("required", "token"));
     }
     let url = input.url.trim();
     let web_address = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2000;
@@ -375,13 +385,11 @@ pub fn add_channel(conn: &mut DbConnection, ctx: &Context, input: &ChannelInput)
         let bytes: Vec<u8> = crate::auth::random_token(32).into_bytes();
         format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
     });
-    let new = store::NewChannel {
-        name,
-        kind: &input.kind,
-        url,
-        secret: secret.as_deref().unwrap_or(""),
-        topics: &topics.join(","),
+    let stored_secret = match input.kind.as_str() {
+        "matrix" => token,
+        _ => secret.as_deref().unwrap_or(""),
     };
+    let new = store::NewChannel { name, kind: &input.kind, url, secret: stored_secret, topics: &topics.join(",") };
     write_transaction(conn, |conn| store::add_channel(conn, &new, ctx.now))?;
     Ok(secret)
 }

@@ -51,6 +51,7 @@ pub fn field_sentence(code: &str, field: &str, value: Option<&Invalid>) -> Strin
         ("url", "invalid") => "Give the webhook's address, starting with https://.",
         ("kind", "invalid") => "Choose one of the listed kinds.",
         ("topics", "empty") => "Choose at least one kind of news.",
+        ("token", "required") => "Give the access token of the Matrix account that posts.",
         (_, "required") => "Fill in this field.",
         _ => "Check this field.",
     };

@@ -397,3 +397,60 @@ backend_test! {
         assert!(rita.get("/inbox").await.body.contains(r#"data-unread="0""#));
     }
 }
+
+/// The one call of Matrix's client-server API a bot needs (PUT a room message), answered the
+/// way a homeserver does: the access token is checked, and a repeated transaction id is
+/// acknowledged without a second message.
+const MATRIX: &str = r#"
+import http.server, json, sys
+port, log_file = int(sys.argv[1]), sys.argv[2]
+seen = set()
+class Homeserver(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        body = json.loads(self.rfile.read(int(self.headers['content-length'])))
+        parts = self.path.split('/')
+        ok = self.headers['authorization'] == 'Bearer syt_secret' and parts[-2] == 'm.room.message' and body['msgtype'] == 'm.text'
+        if ok and parts[-1] not in seen:
+            seen.add(parts[-1])
+            with open(log_file, 'a') as log:
+                log.write(json.dumps({'room': parts[-4], 'txn': parts[-1], 'body': body['body']}) + '\n')
+        self.send_response(200 if ok else 401)
+        self.send_header('Content-Type', 'application/json')
+        self.end_headers()
+        self.wfile.write(b'{"event_id": "$1"}' if ok else b'{"errcode": "M_UNKNOWN_TOKEN"}')
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(('127.0.0.1', port), Homeserver).serve_forever()
+"#;
+
+backend_test! {
+    async fn a_routed_engineer_is_named_in_the_matrix_room(app) {
+        let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let sam = app.create_user("sam@example.com", "Sam", Role::Engineer);
+        let work = tempfile::tempdir().expect("work dir");
+        let log_file = work.path().join("room");
+        let port = free_port();
+        let _homeserver = Running(
+            Command::new("python3").args(["-c", MATRIX, &port.to_string()]).arg(&log_file).spawn().expect("start the homeserver"),
+        );
+        wait_for_port(port);
+        ada.get("/admin/notifications").await;
+        let room = format!("http://127.0.0.1:{port}/_matrix/client/v3/rooms/!ops:example.org");
+        let no_token = ada.post("/admin/notifications/channels", &[("name", "ops"), ("kind", "matrix"), ("url", &room), ("topic", "routed")]).await;
+        assert_eq!(no_token.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let added = ada
+            .post("/admin/notifications/channels", &[("name", "ops"), ("kind", "matrix"), ("url", &room), ("token", "syt_secret"), ("topic", "routed")])
+            .await;
+        assert_eq!(added.status, StatusCode::OK);
+        let id = rita.file("Disk full").await;
+        let routed = gina.act(id, "route", &[("to", &sam.0.to_string())]).await;
+        assert_eq!(routed.status, StatusCode::SEE_OTHER);
+        let transport = Outbound::new(None, "gk@example.com", "http://gk.example").expect("transport");
+        assert_eq!(deliver(&app, &transport, chrono::Duration::zero()).delivered, 1);
+        let said = std::fs::read_to_string(&log_file).expect("room log");
+        assert!(said.contains(&format!("Gina routed #{id} to Sam")), "{said}");
+        assert!(said.contains("!ops:example.org") && said.contains("msg_"), "{said}");
+    }
+}

@@ -2,11 +2,11 @@
 CREATE TABLE channels (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
-    -- `slack` (Slack, Mattermost: incoming webhook), `teams` (workflow webhook) or `webhook`
-    -- (generic JSON, signed per the Standard Webhooks spec).
-    kind TEXT NOT NULL CHECK (kind IN ('slack', 'teams', 'webhook')),
+    -- `slack` (Slack, Mattermost: incoming webhook), `teams` (workflow webhook), `webhook`
+    -- (generic JSON, signed per the Standard Webhooks spec) or `matrix` (a room, by the client-server API).
+    kind TEXT NOT NULL CHECK (kind IN ('slack', 'teams', 'matrix', 'webhook')),
     url TEXT NOT NULL,
-    -- The signing secret of a generic webhook (`whsec_` + base64).
+    -- The signing secret of a generic webhook (`whsec_` + base64), or a Matrix access token.
     secret TEXT NOT NULL,
     -- Comma-separated topics it hears.
     topics TEXT NOT NULL,

@@ -19,6 +19,7 @@ pub struct ChannelForm {
     pub name: String,
     pub kind: String,
     pub url: String,
+    pub token: String,
     pub topics: Vec<String>,
 }
 
@@ -29,6 +30,7 @@ impl ChannelForm {
             name: one("name"),
             kind: one("kind"),
             url: one("url"),
+            token: one("token"),
             topics: fields.iter().filter(|(k, _)| k == "topic").map(|(_, v)| v.clone()).collect(),
         }
     }
@@ -106,6 +108,7 @@ async fn show(
         kinds: [
             ("slack", "Slack or Mattermost (incoming webhook)"),
             ("teams", "Microsoft Teams (workflow webhook)"),
+            ("matrix", "Matrix room"),
             ("webhook", "Webhook (signed JSON)"),
         ]
         .iter()
@@ -152,6 +155,7 @@ pub async fn add_channel(
         name: form.name.clone(),
         kind: form.kind.clone(),
         url: form.url.clone(),
+        token: form.token.clone(),
         topics: form.topics.clone(),
     };
     let ctx = admin.context(&state).await?;
