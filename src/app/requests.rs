@@ -240,12 +240,17 @@ pub fn routing_advice(
 ) -> QueryResult<Routing> {
     let since = IsoWeek::containing(now, tz).window(ADVICE_WEEKS, tz).0;
     let experience = crate::db::metrics::category_coverage(conn, category, since, now)?;
-    let rotation_size = crate::db::rotation::roster(conn, now)?
-        .version_in_force(now)
-        .map(|v| v.plan.engineers.len())
-        .unwrap_or(engineers.len());
+    let rotation: Option<Vec<UserId>> =
+        crate::db::rotation::roster(conn, now)?.version_in_force(now).map(|v| v.plan.engineers.clone());
+    let rotation_size = rotation.as_ref().map(Vec::len).unwrap_or(engineers.len());
     let concentration = Concentration::of(category.0, experience.clone(), rotation_size);
-    let candidates: Vec<i64> = engineers.iter().map(|e| e.id.0).collect();
+    // Only people in the rotation are suggested (an admin outside it is not a routing target
+    // for the team's knowledge); before there is a rotation, every engineer.
+    let candidates: Vec<i64> = engineers
+        .iter()
+        .filter(|e| rotation.as_ref().is_none_or(|members| members.contains(&e.id)))
+        .map(|e| e.id.0)
+        .collect();
     let advice = metrics::routing_advice(&concentration, &candidates);
     Ok(Routing { experience, advice })
 }

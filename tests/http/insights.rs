@@ -204,6 +204,14 @@ backend_test! {
         let start = page.find(marker).expect("a suggestion") + marker.len();
         let suggested: String = page[start..].chars().take_while(|c| c.is_ascii_digit()).collect();
         assert_ne!(suggested, dana.to_string());
+        let members: Vec<i64> = {
+            use diesel::prelude::*;
+            use goalkeeper::db::schema::rotation_versions;
+            let mut conn = app.pool.get().expect("connection");
+            let json: String = rotation_versions::table.order(rotation_versions::id.desc()).select(rotation_versions::engineers).first(&mut *conn).expect("rotation");
+            serde_json::from_str(&json).expect("engineer ids")
+        };
+        assert!(members.iter().any(|m| m.to_string() == suggested), "only people in the rotation are suggested");
 
         let version = gina.version(first).await;
         let routed = gina

@@ -430,5 +430,9 @@ backend_test! {
             first.contains(">queued-00<") && second.contains(">queued-54<"),
             "oldest first within the same rank"
         );
+        // Past the last page: the last page, never "The queue is empty" under "55 requests".
+        let beyond = gk.get("/queue?page=7&state=new").await;
+        assert_eq!(beyond.status, StatusCode::SEE_OTHER);
+        assert_eq!(beyond.header("location"), "/queue?state=new&page=2");
     }
 }

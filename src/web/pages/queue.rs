@@ -8,7 +8,7 @@ use crate::domain::{CategoryId, ServiceId, State, UserId};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{Layout, Pager, ok};
+use crate::web::view::{Layout, Pager, ok, see_other};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -98,6 +98,11 @@ pub async fn queue(
         .map_err(AppError::from)?;
     let crate::app::requests::QueueWorkspace { page: found, categories, services, engineers, roster } = loaded;
     let (requests, total, names) = (found.requests, found.total, found.names);
+    let pager = Pager::new(page, PER_PAGE, total, |p| query.link(p));
+    if page > pager.pages {
+        // Past the end (the queue shrank, or a typed URL): the last page, never "empty".
+        return Ok(see_other(&query.link(pager.pages)));
+    }
     let tz = team.timezone();
     let people: HashMap<UserId, String> = engineers.iter().map(|e| (e.id, e.name.clone())).collect();
     let duty = duty_line(&roster, &people, user.user.id, now, tz);
@@ -118,7 +123,7 @@ pub async fn queue(
     ok(&QueuePage {
         layout: user.layout("Triage queue", "queue"),
         lines,
-        pager: Pager::new(page, PER_PAGE, total, |p| query.link(p)),
+        pager,
         states: State::ALL.iter().map(|s| choice(s.as_str().into(), s.label().into())).collect(),
         categories: categories.into_iter().map(|c| choice(c.id.to_string(), c.name)).collect(),
         services: services.into_iter().map(|s| choice(s.id.to_string(), s.name)).collect(),
