@@ -454,3 +454,55 @@ backend_test! {
         assert!(said.contains("!ops:example.org") && said.contains("msg_"), "{said}");
     }
 }
+
+/// Accepts what Slack's (and Mattermost's) incoming webhooks and a Teams workflow webhook
+/// accept, and nothing else: Slack wants `{"text": …}`, Teams an Adaptive Card attachment.
+const CHAT: &str = r#"
+import http.server, json, sys
+port, log_file = int(sys.argv[1]), sys.argv[2]
+class Chat(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers['content-length'])))
+        if self.path == '/slack':
+            ok = isinstance(body.get('text'), str) and body['text'] != ''
+            said = body.get('text')
+        else:
+            card = body['attachments'][0]
+            ok = body['type'] == 'message' and card['contentType'] == 'application/vnd.microsoft.card.adaptive' and card['content']['type'] == 'AdaptiveCard'
+            said = card['content']['body'][0]['text']
+        with open(log_file, 'a') as log:
+            log.write(json.dumps({'path': self.path, 'ok': ok, 'said': said}) + '\n')
+        self.send_response(200 if ok else 400)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(('127.0.0.1', port), Chat).serve_forever()
+"#;
+
+backend_test! {
+    async fn slack_and_teams_get_the_payloads_they_accept(app) {
+        let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let work = tempfile::tempdir().expect("work dir");
+        let log_file = work.path().join("chat");
+        let port = free_port();
+        let _chat = Running(Command::new("python3").args(["-c", CHAT, &port.to_string()]).arg(&log_file).spawn().expect("start the chat stand-in"));
+        wait_for_port(port);
+        ada.get("/admin/notifications").await;
+        for kind in ["slack", "teams"] {
+            let url = format!("http://127.0.0.1:{port}/{kind}");
+            let added = ada.post("/admin/notifications/channels", &[("name", kind), ("kind", kind), ("url", &url), ("topic", "new_request")]).await;
+            assert_eq!(added.status, StatusCode::OK);
+        }
+        let id = rita.file("Printer on fire").await;
+        let transport = Outbound::new(None, "gk@example.com", "http://gk.example").expect("transport");
+        assert_eq!(deliver(&app, &transport, chrono::Duration::zero()), Round { delivered: 2, retrying: 0, failed: 0 });
+        let log = std::fs::read_to_string(&log_file).expect("chat log");
+        let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+        assert_eq!(lines.len(), 2);
+        for line in &lines {
+            assert_eq!(line["ok"], true, "{line}");
+            assert!(line["said"].as_str().is_some_and(|s| s.contains(&format!("Rita filed #{id}"))), "{line}");
+        }
+    }
+}
