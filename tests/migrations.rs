@@ -20,6 +20,7 @@ const INDEXES: &[&str] = &[
     "deflections_answer",
     "deflections_at",
     "deflections_draft",
+    "cover_requests_open",
     "deliveries_due",
     "deliveries_inbox",
     "presence_request",

@@ -153,7 +153,7 @@ fn channel_line(topic: Topic, request: &Request, actor: &str, target: Option<&st
         Topic::Reopened => format!("{actor} reopened #{id}"),
         Topic::Routed => format!("{actor} routed #{id} to {target}"),
         Topic::Consulted => format!("{actor} consulted {target} on #{id}"),
-        Topic::Handover => format!("{actor} took over #{id}"),
+        Topic::Handover | Topic::CoverWanted => format!("{actor} took over #{id}"),
     }
 }
 
@@ -174,7 +174,7 @@ fn compose(topic: Topic, request: &Request, actor: &str, note: Option<&str>) -> 
         Topic::Reopened => (format!("Reopened #{id}: {title}"), format!("{actor} reopened the request.")),
         Topic::Routed => (format!("Routed to you #{id}: {title}"), format!("{actor} routed this request to you.")),
         Topic::Consulted => (format!("Your advice on #{id}: {title}"), format!("{actor} asks your advice.")),
-        Topic::Handover => (format!("#{id}: {title}"), format!("{actor} took over.")),
+        Topic::Handover | Topic::CoverWanted => (format!("#{id}: {title}"), format!("{actor} took over.")),
     };
     let body = match note {
         Some(note) if !note.trim().is_empty() => format!("{lead}\n\n{}", note.trim()),
@@ -642,7 +642,7 @@ pub fn mark_inbox_read(conn: &mut DbConnection, ctx: &Context) -> Result<usize, 
 pub fn topics_for(role: crate::domain::Role) -> Vec<Topic> {
     let requester = [Topic::Asked, Topic::Resolved, Topic::Rejected, Topic::Commented, Topic::Reopened];
     if role.is_engineer() {
-        Topic::ALL.into_iter().filter(|t| *t != Topic::Handover).collect()
+        Topic::ALL.into_iter().filter(|t| !matches!(t, Topic::Handover | Topic::CoverWanted)).collect()
     } else {
         requester.to_vec()
     }
@@ -670,4 +670,54 @@ pub fn set_email_topics(conn: &mut DbConnection, ctx: &Context, wanted: &[String
 /// How many unread inbox items a person has (for the bell).
 pub fn unread(conn: &mut DbConnection, user: UserId) -> Result<i64, Error> {
     Ok(store::unread(conn, user.0)?)
+}
+
+/// Posts a message to every channel that hears `topic` (news that is about no request).
+pub fn tell_channels(
+    conn: &mut DbConnection,
+    topic: Topic,
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let deliveries: Vec<NewDelivery> = store::channels(conn)?
+        .into_iter()
+        .filter(|c| c.hears(topic.as_str()))
+        .map(|c| NewDelivery {
+            message_id: message_id(),
+            medium: "channel",
+            recipient: None,
+            channel: Some(c.id),
+            topic: topic.as_str(),
+            request: None,
+            subject: subject.to_owned(),
+            body: body.to_owned(),
+            due: now,
+            digest: false,
+        })
+        .collect();
+    Ok(store::enqueue(conn, &deliveries, now)?)
+}
+
+/// Puts a line in one person's inbox (news about no request).
+pub fn tell_person(
+    conn: &mut DbConnection,
+    to: UserId,
+    topic: Topic,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let item = NewDelivery {
+        message_id: message_id(),
+        medium: "inbox",
+        recipient: Some(to.0),
+        channel: None,
+        topic: topic.as_str(),
+        request: None,
+        subject: subject.to_owned(),
+        body: String::new(),
+        due: now,
+        digest: false,
+    };
+    Ok(store::enqueue(conn, &[item], now)?)
 }

@@ -56,6 +56,8 @@ pub struct Rota {
     pub team: TeamSettings,
     /// The actor's secret for calendar feed links.
     pub calendar_token: String,
+    /// Requests to cover someone's duty that nobody took yet.
+    pub cover_requests: Vec<CoverRequest>,
 }
 
 impl Rota {
@@ -82,6 +84,7 @@ fn load(conn: &mut DbConnection, ctx: &Context) -> Result<Rota, Error> {
         team: ctx.team.clone(),
         // Made on first use, hence the write transaction.
         calendar_token: store::calendar_token(conn, ctx.actor.id)?,
+        cover_requests: store::open_cover_requests(conn, ctx.now)?,
     })
 }
 
@@ -317,4 +320,94 @@ pub fn save_team(
 /// The team's settings, or the defaults in `fallback_timezone` until an admin saves some.
 pub fn team_settings(conn: &mut DbConnection, fallback_timezone: Tz) -> Result<TeamSettings, Error> {
     Ok(store::team_settings(conn, fallback_timezone)?)
+}
+
+pub use crate::db::rotation::CoverRequest;
+
+fn span_label(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> String {
+    let label = |at: DateTime<Utc>| at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string();
+    format!("{} – {}", label(from), label(to))
+}
+
+/// Someone on duty asks the team to cover a stretch of it; channels that hear `cover_wanted`
+/// get the request with a link to take it. Returns the request's id.
+pub fn ask_for_cover(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    note: &str,
+    public_url: &str,
+) -> Result<i64, Error> {
+    require_engineer(ctx)?;
+    let note = match note.trim() {
+        "" => String::new(),
+        raw => Note::parse(raw).map_err(|e| Error::value("note", e))?.into_string(),
+    };
+    if from < ctx.now - START_SLACK {
+        return Err(Error::invalid("in_past", "from"));
+    }
+    let from = from.max(ctx.now);
+    if to <= from {
+        return Err(Error::invalid("before_start", "to"));
+    }
+    if to - from > MAX_OVERRIDE {
+        return Err(Error::invalid("too_long", "to"));
+    }
+    write_transaction(conn, |conn| {
+        let roster = store::roster(conn, ctx.now)?;
+        if !roster.schedule(from, to).iter().all(|s| s.engineer == ctx.actor.id) {
+            return Err(Error::invalid("not_on_duty", "from"));
+        }
+        let id = store::add_cover_request(conn, ctx.actor.id, (from, to), &note, ctx.now)?;
+        let names = Directory::load(conn, [ctx.actor.id])?;
+        let subject = format!(
+            "{} asks for someone to cover {}",
+            names.user(Some(ctx.actor.id)),
+            span_label(from, to, ctx.team.timezone())
+        );
+        let body = match note.as_str() {
+            "" => format!("Take it: {public_url}/rotation#cover-request-{id}"),
+            note => format!("{note}\nTake it: {public_url}/rotation#cover-request-{id}"),
+        };
+        super::notify::tell_channels(conn, crate::domain::notify::Topic::CoverWanted, &subject, &body, ctx.now)?;
+        Ok(id)
+    })
+}
+
+/// A teammate takes a cover request: they are on duty for what is left of it, and whoever asked
+/// is told. Only once; not one's own.
+pub fn take_cover(conn: &mut DbConnection, ctx: &Context, id: i64) -> Result<Cover, Error> {
+    require_engineer(ctx)?;
+    write_transaction(conn, |conn| {
+        let wanted = store::cover_request(conn, id)?.ok_or(Error::NotFound)?;
+        let (from, to) = wanted.span();
+        if to <= ctx.now {
+            return Err(Error::Forbidden { code: "cover_over" });
+        }
+        if wanted.requested_by == ctx.actor.id.0 {
+            return Err(Error::Forbidden { code: "own_cover_request" });
+        }
+        if !store::take_cover_request(conn, id, ctx.actor.id, ctx.now)? {
+            return Err(Error::Forbidden { code: "cover_taken" });
+        }
+        let asked_by = UserId(wanted.requested_by);
+        let cover = Cover { engineer: ctx.actor.id, replaces: Some(asked_by), from: from.max(ctx.now), to };
+        let names = Directory::load(conn, [ctx.actor.id, asked_by])?;
+        let row = NewOverride {
+            engineer: cover.engineer,
+            replaces: cover.replaces,
+            from: cover.from,
+            to: cover.to,
+            note: format!("Covers for {} (asked the team)", names.user(Some(asked_by))),
+        };
+        store::add_overrides(conn, &[row], ctx.actor.id, ctx.now)?;
+        let subject = format!(
+            "{} covers for you {}",
+            names.user(Some(ctx.actor.id)),
+            span_label(cover.from, cover.to, ctx.team.timezone())
+        );
+        super::notify::tell_person(conn, asked_by, crate::domain::notify::Topic::CoverWanted, &subject, ctx.now)?;
+        Ok(cover)
+    })
 }

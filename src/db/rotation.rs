@@ -244,3 +244,67 @@ pub fn user_by_calendar_token(conn: &mut DbConnection, token: &str) -> QueryResu
         .optional()?;
     Ok(found.filter(|(_, disabled)| !disabled).map(|(id, _)| UserId(id)))
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::cover_requests)]
+pub struct CoverRequest {
+    pub id: i64,
+    pub requested_by: i64,
+    pub starts_at: chrono::NaiveDateTime,
+    pub ends_at: chrono::NaiveDateTime,
+    pub note: String,
+    pub taken_by: Option<i64>,
+    pub taken_at: Option<chrono::NaiveDateTime>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+impl CoverRequest {
+    pub fn span(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (utc(self.starts_at), utc(self.ends_at))
+    }
+}
+
+pub fn add_cover_request(
+    conn: &mut DbConnection,
+    by: UserId,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    note: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    use super::schema::cover_requests;
+    diesel::insert_into(cover_requests::table)
+        .values((
+            cover_requests::requested_by.eq(by.0),
+            cover_requests::starts_at.eq(naive(from)),
+            cover_requests::ends_at.eq(naive(to)),
+            cover_requests::note.eq(note),
+            cover_requests::created_at.eq(naive(now)),
+        ))
+        .returning(cover_requests::id)
+        .get_result(conn)
+}
+
+pub fn cover_request(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CoverRequest>> {
+    use super::schema::cover_requests;
+    cover_requests::table.find(id).select(CoverRequest::as_select()).first(conn).optional()
+}
+
+/// Cover requests nobody took yet that still end in the future, soonest first.
+pub fn open_cover_requests(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<CoverRequest>> {
+    use super::schema::cover_requests;
+    cover_requests::table
+        .filter(cover_requests::taken_by.is_null())
+        .filter(cover_requests::ends_at.gt(naive(now)))
+        .order(cover_requests::starts_at)
+        .select(CoverRequest::as_select())
+        .load(conn)
+}
+
+/// Marks a cover request taken; false when someone else took it first.
+pub fn take_cover_request(conn: &mut DbConnection, id: i64, by: UserId, now: DateTime<Utc>) -> QueryResult<bool> {
+    use super::schema::cover_requests;
+    let taken = diesel::update(cover_requests::table.find(id).filter(cover_requests::taken_by.is_null()))
+        .set((cover_requests::taken_by.eq(by.0), cover_requests::taken_at.eq(naive(now))))
+        .execute(conn)?;
+    Ok(taken == 1)
+}

@@ -261,6 +261,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cover_requests (id) {
+        id -> BigInt,
+        requested_by -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        note -> Text,
+        taken_by -> Nullable<BigInt>,
+        taken_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -287,4 +300,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     presence,
     muted_topics,
+    cover_requests,
 );

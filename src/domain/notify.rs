@@ -27,10 +27,12 @@ pub enum Topic {
     Consulted,
     /// A new goalkeeper took over (a handover, or a cover starting or ending): for channels.
     Handover,
+    /// Someone on duty asks the team to cover for them; or, to them, that someone did.
+    CoverWanted,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 11] = [
+    pub const ALL: [Topic; 12] = [
         Topic::NewRequest,
         Topic::NewCritical,
         Topic::Asked,
@@ -42,6 +44,7 @@ impl Topic {
         Topic::Routed,
         Topic::Consulted,
         Topic::Handover,
+        Topic::CoverWanted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Topic {
             Topic::Routed => "routed",
             Topic::Consulted => "consulted",
             Topic::Handover => "handover",
+            Topic::CoverWanted => "cover_wanted",
         }
     }
 

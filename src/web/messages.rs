@@ -108,6 +108,9 @@ pub fn refusal(code: &str) -> &'static str {
         "not_resolved" => "Only a resolved request can be a good answer.",
         "private" => "This request is private, so it is not shown to others as an answer.",
         "already_set_up" => "Setup is already done.",
+        "cover_over" => "That stretch of duty is already over.",
+        "own_cover_request" => "That is your own request for cover.",
+        "cover_taken" => "Someone else took that cover already.",
         _ => "You are not allowed to do this.",
     }
 }

@@ -506,3 +506,36 @@ backend_test! {
         }
     }
 }
+
+backend_test! {
+    async fn the_goalkeeper_asks_the_team_for_cover_and_a_teammate_takes_it(app) {
+        let (ada, gina, gina_id, sam, sam_id) = crate::rotation::rotation(&app).await;
+        ada.get("/admin/notifications").await;
+        ada.post("/admin/notifications/channels", &[("name", "#ops"), ("kind", "slack"), ("url", "http://127.0.0.1:9/"), ("topic", "cover_wanted")]).await;
+        gina.get("/rotation").await;
+        let not_hers = gina.post("/rotation/cover-requests", &[("from", "2026-12-01T10:00"), ("to", "2026-12-01T12:00")]).await;
+        assert_eq!(not_hers.status, StatusCode::UNPROCESSABLE_ENTITY, "Sam is on duty then");
+        let asked = gina.post("/rotation/cover-requests", &[("from", "2026-11-25T10:00"), ("to", "2026-11-25T18:00"), ("note", "dentist")]).await;
+        assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+        let posted: Vec<(String, String)> = {
+            use diesel::prelude::*;
+            use goalkeeper::db::schema::deliveries;
+            let mut conn = app.pool.get().expect("connection");
+            deliveries::table.select((deliveries::subject, deliveries::body)).load(&mut *conn).expect("deliveries")
+        };
+        assert_eq!(posted.len(), 1);
+        assert_eq!(posted[0].0, "Gina asks for someone to cover Wed 25 Nov 10:00 – Wed 25 Nov 18:00");
+        assert!(posted[0].1.starts_with("dentist\nTake it: http://") && posted[0].1.contains("/rotation#cover-request-1"), "{}", posted[0].1);
+
+        let rota = sam.get("/rotation").await;
+        assert!(rota.body.contains(r#"data-cover-request="1""#));
+        assert!(!gina.get("/rotation").await.body.contains("/rotation/cover-requests/1/take"), "not one's own");
+        sam.get("/rotation").await;
+        let taken = sam.post("/rotation/cover-requests/1/take", &[]).await;
+        assert_eq!(taken.status, StatusCode::SEE_OTHER);
+        let again = ada.post("/rotation/cover-requests/1/take", &[]).await;
+        assert!(again.body.contains(r#"data-code="cover_taken""#), "taken once");
+        assert!(gina.get("/inbox").await.body.contains("Sam covers for you Wed 25 Nov 10:00 – Wed 25 Nov 18:00"));
+        assert_eq!(app.count(&format!("rotation_overrides WHERE engineer_id = {} AND replaces_id = {}", sam_id.0, gina_id.0)), 1);
+    }
+}

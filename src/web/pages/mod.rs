@@ -93,6 +93,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/rotation.ics", web::get().to(rotation::team_feed))
         .route("/rotation/overrides", web::post().to(rotation::add_cover))
         .route("/rotation/swap", web::post().to(rotation::swap))
+        .route("/rotation/cover-requests", web::post().to(rotation::ask_cover))
+        .route("/rotation/cover-requests/{id}/take", web::post().to(rotation::take_cover))
         .route("/rotation/calendar-token", web::post().to(rotation::regenerate_token))
         .route("/rotation/settings", web::get().to(rotation::settings))
         .route("/rotation/settings/plan", web::post().to(rotation::save_plan))

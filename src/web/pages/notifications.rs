@@ -79,6 +79,7 @@ pub fn topic_label(topic: Topic) -> &'static str {
         Topic::Routed => "routed",
         Topic::Consulted => "consults",
         Topic::Handover => "who keeps goal now (handovers and covers)",
+        Topic::CoverWanted => "requests to cover someone's duty",
     }
 }
 

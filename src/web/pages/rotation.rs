@@ -94,6 +94,14 @@ pub struct WeekLine {
     pub covers: Vec<CoverLine>,
 }
 
+pub struct CoverRequestLine {
+    pub id: i64,
+    pub who: String,
+    pub span: String,
+    pub note: String,
+    pub mine: bool,
+}
+
 pub struct HistoryLine {
     pub when: When,
     pub text: String,
@@ -134,6 +142,7 @@ struct RotationPage {
     team_feed: String,
     my_feed: String,
     history: Vec<HistoryLine>,
+    cover_requests: Vec<CoverRequestLine>,
 }
 
 /// Feed links point at the configured public address, never at a `Host` or
@@ -220,6 +229,20 @@ async fn rotation_page(
             team_feed: format!("{base}/rotation.ics?token={token}"),
             my_feed: format!("{base}/rotation/{me}.ics?token={token}"),
             history: history(&data, now, tz),
+            cover_requests: data
+                .cover_requests
+                .iter()
+                .map(|c| {
+                    let (from, to) = c.span();
+                    CoverRequestLine {
+                        id: c.id,
+                        who: data.name(UserId(c.requested_by)),
+                        span: format!("{} – {}", local_label(from, tz), local_label(to, tz)),
+                        note: c.note.clone(),
+                        mine: c.requested_by == me.0,
+                    }
+                })
+                .collect(),
         },
     )
 }
@@ -345,6 +368,53 @@ pub async fn swap(
             rotation_page(&state, &user, CoverForm::default(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+/// "Ask the team instead": the cover form's times go to the team's channels as a request.
+pub async fn ask_cover(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<CoverForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require_engineer()?;
+    let ctx = user.context(&state).await?;
+    let tz = ctx.team.timezone();
+    let mut errors = FieldErrors::default();
+    let (from, to) = (parse_local(&form.from, tz), parse_local(&form.to, tz));
+    if from.is_none() {
+        errors.add("from", "Give a start date and time.");
+    }
+    if to.is_none() {
+        errors.add("to", "Give an end date and time.");
+    }
+    let (Some(from), Some(to)) = (from, to) else {
+        return rotation_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let (note, public_url) = (form.note.clone(), state.config.public_url.clone());
+    match state.db(move |conn| Ok(app::rotation::ask_for_cover(conn, &ctx, from, to, &note, &public_url))).await? {
+        Ok(_) => {
+            user.flash("The team is asked; whoever takes it is put on duty for it.");
+            Ok(see_other("/rotation"))
+        }
+        Err(refused) => {
+            beside_field(refused, &mut errors)?;
+            rotation_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub async fn take_cover(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<super::auth::EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path).ok_or(AppError::NotFound)?;
+    let ctx = user.context(&state).await?;
+    let tz = ctx.team.timezone();
+    let cover = state.db(move |conn| Ok(app::rotation::take_cover(conn, &ctx, id)?)).await?;
+    user.flash(format!("You are on duty from {} to {}.", local_label(cover.from, tz), local_label(cover.to, tz)));
+    Ok(see_other("/rotation"))
 }
 
 pub async fn regenerate_token(
