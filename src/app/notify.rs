@@ -71,7 +71,15 @@ pub fn record(
     // next morning and goes out as one digest.
     let held_until = ctx.team.office.next_open(ctx.now).filter(|opens| *opens > ctx.now);
     let mut out = Vec::new();
-    for notice in notices(&happened) {
+    let mut told = notices(&happened);
+    if let (Some(_), Some(on_call), EventKind::Filed, true) = (held_until, ctx.team.on_call, kind, critical) {
+        // Out of hours the admin's on-call person is alerted instead of the goalkeeper.
+        told.retain(|n| n.topic != Topic::NewCritical);
+        if on_call != actor.id {
+            told.push(crate::domain::notify::Notice { to: on_call, topic: Topic::NewCritical });
+        }
+    }
+    for notice in told {
         let Some(person) = users::by_id(conn, notice.to)? else { continue };
         if person.disabled {
             continue;

@@ -273,6 +273,7 @@ pub fn save_team(
     ctx: &Context,
     office: OfficeHours,
     targets: TriageTargets,
+    on_call: Option<UserId>,
 ) -> Result<TeamSettings, Error> {
     require_admin(ctx)?;
     if office.weekdays.is_empty() {
@@ -306,9 +307,15 @@ pub fn save_team(
                 )
             })
         });
+        if let Some(person) = on_call
+            && !users::engineers(conn)?.iter().any(|e| e.id == person)
+        {
+            return Err(Error::invalid("unknown", "on_call"));
+        }
         let mut team = ctx.team.clone();
         team.office = office;
         team.targets = targets;
+        team.on_call = on_call;
         store::save_team_settings(conn, &team)?;
         if let Some(version) = moved {
             store::replace_future_versions(conn, &version, ctx.actor.id, ctx.now)?;

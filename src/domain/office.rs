@@ -172,6 +172,10 @@ impl TriageTargets {
 pub struct TeamSettings {
     pub office: OfficeHours,
     pub targets: TriageTargets,
+    /// Who is alerted of critical requests out of office hours instead of the goalkeeper on
+    /// duty (an on-call engineer), when the admin names someone.
+    #[serde(default)]
+    pub on_call: Option<super::UserId>,
 }
 
 impl TeamSettings {

@@ -29,6 +29,7 @@ pub fn field_sentence(code: &str, field: &str, value: Option<&Invalid>) -> Strin
         ("mine", "not_yours") => "That week is not yours.",
         ("theirs", "same_engineer") => "Choose a week of someone else.",
         ("order", "empty") => "Put at least one engineer in the rotation.",
+        ("on_call", "unknown") => "Choose one of the listed engineers.",
         ("order", "unknown") => "Only engineers of the team can be in the rotation.",
         ("days", "empty") => "Tick at least one working day.",
         ("office_end", "before_start") => "Office hours must end after they start.",

@@ -539,3 +539,40 @@ backend_test! {
         assert_eq!(app.count(&format!("rotation_overrides WHERE engineer_id = {} AND replaces_id = {}", sam_id.0, gina_id.0)), 1);
     }
 }
+
+backend_test! {
+    async fn out_of_hours_the_on_call_engineer_is_alerted_instead(app) {
+        let (ada, _, gina_id, _, sam_id) = crate::rotation::rotation(&app).await;
+        ada.get("/admin/services").await;
+        ada.post("/admin/services", &[("name", "Login"), ("tier", "critical"), ("description", "")]).await;
+        ada.get("/rotation/settings").await;
+        let sam = sam_id.0.to_string();
+        let mut team = vec![
+            ("timezone", "UTC"),
+            ("office_start", "09:00"),
+            ("office_end", "17:00"),
+            ("holidays", ""),
+            ("critical_minutes", "60"),
+            ("important_minutes", "240"),
+            ("can_wait_minutes", "960"),
+            ("on_call", "424242"),
+        ];
+        team.extend(["day_mon", "day_tue", "day_wed", "day_thu", "day_fri"].map(|day| (day, "on")));
+        let refused = ada.post("/rotation/settings/team", &team).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "not an engineer");
+        team.retain(|(k, _)| *k != "on_call");
+        team.push(("on_call", &sam));
+        assert_eq!(ada.post("/rotation/settings/team", &team).await.status, StatusCode::SEE_OTHER);
+
+        app.clock.advance(chrono::Duration::hours(16));
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        rita.file_with(&[("title", "Login is down"), ("service", "1")]).await;
+        let emails: Vec<(Option<i64>, String)> = {
+            use diesel::prelude::*;
+            use goalkeeper::db::schema::deliveries;
+            let mut conn = app.pool.get().expect("connection");
+            deliveries::table.filter(deliveries::medium.eq("email")).select((deliveries::recipient_id, deliveries::topic)).load(&mut *conn).expect("deliveries")
+        };
+        assert_eq!(emails, [(Some(sam_id.0), "new_critical".to_owned())], "Sam on call, not Gina ({gina_id}) on duty");
+    }
+}

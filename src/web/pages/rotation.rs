@@ -462,6 +462,8 @@ struct SettingsPage {
     important_minutes: String,
     can_wait_minutes: String,
     next_handover: Option<String>,
+    on_call: String,
+    engineers: Vec<Choice>,
     errors: FieldErrors,
 }
 
@@ -541,6 +543,8 @@ async fn settings_page(
         important_minutes: value("important_minutes", data.team.targets.important_minutes.to_string()),
         can_wait_minutes: value("can_wait_minutes", data.team.targets.can_wait_minutes.to_string()),
         next_handover: data.roster.scheduled_shift(now).map(|s| local_label(s.end, tz)),
+        on_call: value("on_call", data.team.on_call.map(|p| p.to_string()).unwrap_or_default()),
+        engineers: data.engineers.iter().map(|e| Choice { value: e.id.to_string(), label: e.name.clone() }).collect(),
         errors,
     };
     render(status, &page)
@@ -668,7 +672,20 @@ pub async fn save_team(
         can_wait_minutes: can_wait,
     };
     let ctx = admin.context(&state).await?;
-    if let Err(refused) = state.db(move |conn| Ok(app::rotation::save_team(conn, &ctx, office, targets))).await? {
+    // Empty: the goalkeeper on duty; anything else must name an engineer (checked by the core).
+    let on_call = match field(&fields, "on_call").trim() {
+        "" => None,
+        raw => match parse_id(raw) {
+            Some(id) => Some(UserId(id)),
+            None => {
+                errors.add("on_call", "Choose one of the listed engineers.");
+                return settings_page(&state, &admin, Some(&fields), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+    };
+    if let Err(refused) =
+        state.db(move |conn| Ok(app::rotation::save_team(conn, &ctx, office, targets, on_call))).await?
+    {
         beside_field(refused, &mut errors)?;
         return settings_page(&state, &admin, Some(&fields), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
