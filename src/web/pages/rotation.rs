@@ -301,6 +301,18 @@ pub async fn page(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
     rotation_page(&state, &user, CoverForm::default(), FieldErrors::default(), StatusCode::OK).await
 }
 
+/// The form's start and end, read in the team's time zone; each missing one is said beside it.
+fn form_span(form: &CoverForm, tz: Tz, errors: &mut FieldErrors) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let (from, to) = (parse_local(&form.from, tz), parse_local(&form.to, tz));
+    if from.is_none() {
+        errors.add("from", "Give a start date and time.");
+    }
+    if to.is_none() {
+        errors.add("to", "Give an end date and time.");
+    }
+    from.zip(to)
+}
+
 pub async fn add_cover(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -314,14 +326,8 @@ pub async fn add_cover(
     if engineer.is_none() {
         errors.add("engineer", "Choose an engineer.");
     }
-    let (from, to) = (parse_local(&form.from, tz), parse_local(&form.to, tz));
-    if from.is_none() {
-        errors.add("from", "Give a start date and time.");
-    }
-    if to.is_none() {
-        errors.add("to", "Give an end date and time.");
-    }
-    let (Some(engineer), Some(from), Some(to)) = (engineer, from, to) else {
+    let span = form_span(&form, tz, &mut errors);
+    let (Some(engineer), Some((from, to))) = (engineer, span) else {
         return rotation_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let input = CoverInput { engineer, from, to, note: form.note.clone() };
@@ -380,14 +386,7 @@ pub async fn ask_cover(
     let ctx = user.context(&state).await?;
     let tz = ctx.team.timezone();
     let mut errors = FieldErrors::default();
-    let (from, to) = (parse_local(&form.from, tz), parse_local(&form.to, tz));
-    if from.is_none() {
-        errors.add("from", "Give a start date and time.");
-    }
-    if to.is_none() {
-        errors.add("to", "Give an end date and time.");
-    }
-    let (Some(from), Some(to)) = (from, to) else {
+    let Some((from, to)) = form_span(&form, tz, &mut errors) else {
         return rotation_page(&state, &user, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let (note, public_url) = (form.note.clone(), state.config.public_url.clone());
