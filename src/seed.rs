@@ -299,7 +299,11 @@ fn step(
 /// Fills an empty database. Returns a summary for the person who ran it.
 pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: DateTime<Utc>) -> anyhow::Result<String> {
     if users::count(conn)? > 0 {
-        bail!("seed fills an empty database, and this one already has people in it");
+        bail!(
+            "seed fills an empty database, and this one already has people in it. To start over with \
+             the default SQLite file, stop the server and delete goalkeeper.db, goalkeeper.db-wal and \
+             goalkeeper.db-shm (or point GOALKEEPER_DATABASE_URL at a new file), then seed again"
+        );
     }
     let mut rng = StdRng::seed_from_u64(seed);
     let total = requests.unwrap_or(720);
