@@ -171,3 +171,17 @@ pub mod session {
         Ok(sessions::delete(conn, key)?)
     }
 }
+
+/// The actor's stored password hash, to check their current password against (off the
+/// database threads).
+pub fn password_hash(conn: &mut DbConnection, ctx: &super::Context) -> Result<String, Error> {
+    let user = users::by_id(conn, ctx.actor.id)?.ok_or(Error::NotFound)?;
+    let (_, hash) = users::by_email(conn, &user.email)?.ok_or(Error::NotFound)?;
+    Ok(hash)
+}
+
+/// Stores a new password (already checked and hashed) and ends every session of the person;
+/// the caller starts a fresh one for the browser that changed it.
+pub fn change_password(conn: &mut DbConnection, ctx: &super::Context, new_hash: &str) -> Result<(), Error> {
+    Ok(users::set_password(conn, ctx.actor.id, new_hash)?)
+}

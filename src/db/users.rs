@@ -204,3 +204,12 @@ pub fn clear_login_failures(
     .execute(conn)?;
     Ok(())
 }
+
+/// A new password hash; every session of the person ends on the server.
+pub fn set_password(conn: &mut DbConnection, id: UserId, password_hash: &str) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        diesel::update(users::table.find(id.0)).set(users::password_hash.eq(password_hash)).execute(conn)?;
+        diesel::delete(sessions::table.filter(sessions::user_id.eq(id.0))).execute(conn)?;
+        Ok(())
+    })
+}

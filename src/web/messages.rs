@@ -67,7 +67,7 @@ fn label(field: &str) -> &'static str {
         "note" | "notes" => "Note",
         "name" => "Name",
         "email" => "E-mail",
-        "password" => "Password",
+        "password" | "new_password" => "Password",
         "urgency" => "Urgency",
         "role" => "Role",
         "tier" => "Tier",

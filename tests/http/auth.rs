@@ -306,3 +306,31 @@ backend_test! {
         assert_eq!(requester.get("/").await.location(), "/requests/mine");
     }
 }
+
+backend_test! {
+    async fn changing_ones_password_needs_the_current_one_and_ends_other_sessions(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let elsewhere = app.browser();
+        assert_eq!(elsewhere.login("rita@example.com", crate::helpers::PASSWORD).await.status, StatusCode::SEE_OTHER);
+        rita.get("/account").await;
+        let new = "a much longer new passphrase";
+        let wrong = rita
+            .post("/account/password", &[("current_password", "not it at all"), ("new_password", new), ("new_password_confirm", new)])
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("That is not your current password."));
+        let weak = rita
+            .post("/account/password", &[("current_password", crate::helpers::PASSWORD), ("new_password", "password"), ("new_password_confirm", "password")])
+            .await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let changed = rita
+            .post("/account/password", &[("current_password", crate::helpers::PASSWORD), ("new_password", new), ("new_password_confirm", new)])
+            .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+        assert_eq!(rita.get("/account").await.status, StatusCode::OK, "this browser stays signed in");
+        assert_eq!(elsewhere.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "the other session ended");
+        let old = app.browser();
+        assert_eq!(old.login("rita@example.com", crate::helpers::PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.browser().login("rita@example.com", new).await.status, StatusCode::SEE_OTHER);
+    }
+}

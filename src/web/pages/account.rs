@@ -176,3 +176,42 @@ pub async fn revoke_token(
     user.flash("Token revoked: it stops working at once.");
     Ok(see_other("/account"))
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+    pub new_password_confirm: String,
+}
+
+/// Changes one's password: the current one is required, and every other session ends.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let chosen = crate::domain::Password::choose(&form.new_password, &[&user.user.email, &user.user.name]);
+    let new = errors.check("new_password", chosen);
+    if new.is_some() && form.new_password != form.new_password_confirm {
+        errors.add("new_password_confirm", "The two passwords differ.");
+    }
+    let ctx = user.context(&state).await?;
+    let lookup = ctx.clone();
+    let stored = state.db(move |conn| Ok(app::auth::password_hash(conn, &lookup)?)).await?;
+    let current = form.current_password;
+    // Checked on the hashing threads, with no database connection held.
+    if !state.hash(move || crate::auth::verify_password(&current, Some(&stored))).await? {
+        errors.add("current_password", "That is not your current password.");
+    }
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return page(&state, &user, None, TokenForm::default(), errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let hash = state.hash(move || crate::auth::hash_password(&new)).await??;
+    state.db(move |conn| Ok(app::auth::change_password(conn, &ctx, &hash)?)).await?;
+    // Every session ended on the server; this browser goes on in a fresh one.
+    crate::web::extract::sign_in(&user.session, user.user.id)?;
+    user.flash("Password changed. You are signed out everywhere else.");
+    Ok(see_other("/account"))
+}

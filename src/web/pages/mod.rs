@@ -76,6 +76,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/queue", web::get().to(queue::queue))
         .route("/account", web::get().to(account::show))
         .route("/account/tokens", web::post().to(account::create_token))
+        .route("/account/password", web::post().to(account::change_password))
         .route("/account/tokens/{id}/revoke", web::post().to(account::revoke_token))
         .route("/requests/new", web::get().to(requests::new_page))
         .route("/requests/mine", web::get().to(requests::mine))
