@@ -28,10 +28,7 @@ pub struct Pulse {
 }
 
 pub fn request_pulse(conn: &mut DbConnection, ctx: &Context, id: RequestId) -> Result<Pulse, Error> {
-    let request = requests::get(conn, id)?.ok_or(Error::NotFound)?;
-    if request.access(ctx.actor) != crate::domain::knowledge::Access::Full {
-        return Err(Error::NotFound);
-    }
+    let request = super::requests::readable(conn, ctx.actor, id)?;
     store::touch_presence(conn, ctx.actor.id.0, id.0, ctx.now)?;
     let others = store::present(conn, id.0, ctx.actor.id.0, ctx.now - PRESENCE_FOR)?;
     let viewers = users::by_ids(conn, &others)?.into_iter().filter(|u| u.role.is_engineer()).map(|u| u.name).collect();

@@ -87,6 +87,14 @@ pub fn visible_history(events: Vec<Event>, engineer: bool) -> Vec<Event> {
         .collect()
 }
 
+/// A request the actor may open: their own, any for engineers, and — its public part — the
+/// original of a request of theirs that was closed as its duplicate (unless it is private).
+pub(crate) fn readable(conn: &mut DbConnection, actor: Actor, id: RequestId) -> Result<Request, Error> {
+    let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
+    let following = !request.private && store::filed_duplicate_of(conn, actor.id, id)?;
+    if request.facts().visible_to(actor) || following { Ok(request) } else { Err(Error::NotFound) }
+}
+
 /// A request with the history its reader may see, and the names both mention.
 pub struct RequestView {
     pub request: Request,
@@ -98,7 +106,7 @@ pub struct RequestView {
 /// "not found", exactly like a missing one.
 pub fn read(conn: &mut DbConnection, ctx: &Context, id: RequestId) -> Result<RequestView, Error> {
     read_transaction(conn, |conn| {
-        let request = store::get(conn, id)?.filter(|r| r.facts().visible_to(ctx.actor)).ok_or(Error::NotFound)?;
+        let request = readable(conn, ctx.actor, id)?;
         let history = visible_history(store::history(conn, id)?, ctx.actor.role.is_engineer());
         let people = history
             .iter()
@@ -376,7 +384,7 @@ pub fn workspace(
     let (actor, now, tz) = (ctx.actor, ctx.now, ctx.team.timezone());
     let engineer = actor.role.is_engineer();
     read_transaction(conn, |conn| {
-        let request = store::get(conn, id)?.filter(|r| r.facts().visible_to(actor)).ok_or(Error::NotFound)?;
+        let request = readable(conn, actor, id)?;
         let history = visible_history(store::history(conn, id)?, engineer);
         let engineers = if engineer { users::engineers(conn)? } else { Vec::new() };
         let (mut experience, mut owned, mut advice) = Default::default();
@@ -390,7 +398,7 @@ pub fn workspace(
             .flat_map(|e| [Some(e.actor), e.target, e.owner])
             .chain([Some(request.requester), request.owner, request.good_answer.map(|(by, _)| by)])
             .flatten();
-        let names = Directory::load(conn, people)?;
+        let people: Vec<UserId> = people.collect();
         let mut similar = Vec::new();
         if look_for_similar && engineer && !request.state.is_final() {
             // Only recent requests are candidates: that keeps the ranking cheap.
@@ -404,6 +412,11 @@ pub fn workspace(
             found.sort_by_key(|r| ids.iter().position(|i| *i == r.id.0));
             similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
         }
+        // Likely duplicates name their requesters too, never "user #48".
+        let names = Directory::load(
+            conn,
+            people.into_iter().chain(similar.iter().flat_map(|r: &Request| [Some(r.requester), r.owner]).flatten()),
+        )?;
         let duplicates = store::duplicates_of(conn, id)?;
         // Only answers help anyone: no query for the other requests.
         let helped = if request.is_answer() {

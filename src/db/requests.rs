@@ -157,6 +157,14 @@ pub fn first_id_since(conn: &mut DbConnection, since: DateTime<Utc>) -> QueryRes
     requests::table.filter(requests::created_at.ge(naive(since))).select(diesel::dsl::min(requests::id)).first(conn)
 }
 
+/// Whether `requester` filed a request that was closed as a duplicate of `original`.
+pub fn filed_duplicate_of(conn: &mut DbConnection, requester: UserId, original: RequestId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        requests::table.filter(requests::duplicate_of.eq(original.0)).filter(requests::requester_id.eq(requester.0)),
+    ))
+    .get_result(conn)
+}
+
 /// Requests closed as duplicates of this one.
 pub fn duplicates_of(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<i64>> {
     requests::table.filter(requests::duplicate_of.eq(id.0)).order(requests::id).select(requests::id).load(conn)

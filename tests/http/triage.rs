@@ -436,3 +436,34 @@ backend_test! {
         assert_eq!(beyond.header("location"), "/queue?state=new&page=2");
     }
 }
+
+backend_test! {
+    async fn a_duplicates_requester_follows_the_original_and_never_reads_internal_notes(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (bob, _) = app.signed_in(Role::Requester, "Bob").await;
+        let (carol, _) = app.signed_in(Role::Requester, "Carol").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let sam = app.create_user("sam@example.com", "Sam", Role::Engineer);
+        let original = rita.file("VPN drops every hour").await;
+        let copy = bob.file("VPN drops every hour for me too").await;
+        let similar = gina.get(&format!("/requests/{copy}?similar=1")).await.body;
+        assert!(similar.contains("Possibly the same as") && similar.contains("Rita ·"), "names, never user #n");
+        assert!(!similar.contains("user #"));
+        gina.act(original, "consult", &[("with", &sam.0.to_string()), ("note", "internal: is the tunnel on the old firewall?")]).await;
+        gina.act(copy, "duplicate", &[("of", &original.to_string())]).await;
+
+        let mine = bob.get(&format!("/requests/{copy}")).await.body;
+        assert!(mine.contains("badge state-duplicate") && !mine.contains("badge state-rejected"), "closed, not turned down");
+        assert!(mine.contains(&format!(r#"data-duplicate-of="{original}""#)));
+        let followed = bob.get(&format!("/requests/{original}")).await;
+        assert_eq!(followed.status, StatusCode::OK, "the original is readable by whom it concerns");
+        assert!(followed.body.contains("data-following") && followed.body.contains("VPN drops every hour"));
+        assert!(!followed.body.contains("old firewall"), "never an internal note");
+        assert!(!followed.body.contains("/visibility"));
+        let events = app.count("events");
+        let comment = bob.post(&format!("/requests/{original}/comment"), &[("version", "2"), ("note", "me too")]).await;
+        assert!(comment.status.is_client_error(), "reading is not acting");
+        assert_eq!(app.count("events"), events);
+        assert_eq!(carol.get(&format!("/requests/{original}")).await.status, StatusCode::NOT_FOUND, "nobody else");
+    }
+}

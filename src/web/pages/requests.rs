@@ -47,8 +47,9 @@ impl RequestLine {
         RequestLine {
             id: request.id.0,
             title: request.title.clone(),
-            state: request.state.as_str(),
-            state_label: request.state.label(),
+            // A duplicate is closed, not turned down: it says so instead of "Rejected".
+            state: if request.duplicate_of.is_some() { "duplicate" } else { request.state.as_str() },
+            state_label: if request.duplicate_of.is_some() { "Duplicate" } else { request.state.label() },
             urgency: request.urgency.as_str(),
             urgency_label: request.urgency.label(),
             category: names.category(request.category),
@@ -491,6 +492,8 @@ struct RequestPage {
     draft: ActionForm,
     errors: FieldErrors,
     is_engineer: bool,
+    /// A requester following the original of their duplicate: the public part, read-only.
+    following: bool,
     private: bool,
     /// Resolved and not private: the team reads it as an answer.
     is_answer: bool,
@@ -570,6 +573,7 @@ async fn page_with(
         advice,
         similar: similar.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
         looked_for_similar: look_for_similar,
+        following: !user.is_engineer() && request.requester != user.user.id,
         duplicates,
         draft,
         errors,
