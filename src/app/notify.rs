@@ -572,8 +572,13 @@ pub fn announce_duty(conn: &mut DbConnection, now: DateTime<Utc>, public_url: &s
             Ok(users::by_id(conn, id)?.map(|u| u.name).unwrap_or_else(|| format!("engineer #{id}")))
         };
         let label = |at: DateTime<Utc>| at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string();
-        let outgoing: Option<UserId> = previous.split(':').next().and_then(|id| id.parse().ok()).map(UserId);
-        let week = crate::domain::metrics::IsoWeek::containing(now - Duration::minutes(1), tz);
+        let mut parts = previous.split(':');
+        let outgoing: Option<UserId> = parts.next().and_then(|id| id.parse().ok()).map(UserId);
+        let began = parts.next().and_then(|ts| ts.parse().ok()).and_then(|ts| DateTime::<Utc>::from_timestamp(ts, 0));
+        // The outgoing stretch's middle: its notes belong to the week it mostly fell in (a
+        // Monday 09:00 handover is already in the new ISO week).
+        let middle = began.map(|start| start + (now - start) / 2).unwrap_or(now - Duration::days(3));
+        let week = crate::domain::metrics::IsoWeek::containing(middle, tz);
         let report = format!("{public_url}/reports/weekly/{week}");
         let text = match &shift {
             Some(s) => {

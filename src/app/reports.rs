@@ -30,3 +30,31 @@ pub fn save_notes(conn: &mut DbConnection, ctx: &Context, week: IsoWeek, text: &
     };
     Ok(crate::db::metrics::save_notes(conn, &week.to_string(), &text, ctx.actor.id, ctx.now)?)
 }
+
+/// What the incoming goalkeeper should read first: the notes of the week before their stretch
+/// began, in the first days of it.
+pub struct Handover {
+    pub week: IsoWeek,
+    pub by: String,
+}
+
+/// How long after taking over the queue points at the outgoing goalkeeper's notes.
+const HANDOVER_REMINDER: chrono::Duration = chrono::Duration::days(2);
+
+pub fn handover_for(conn: &mut DbConnection, ctx: &Context) -> Result<Option<Handover>, Error> {
+    let roster = crate::db::rotation::roster(conn, ctx.now)?;
+    let Some(shift) = roster.scheduled_shift(ctx.now).filter(|s| s.engineer == ctx.actor.id) else {
+        return Ok(None);
+    };
+    if ctx.now - shift.start > HANDOVER_REMINDER {
+        return Ok(None);
+    }
+    // The outgoing stretch's middle: its notes belong to the week it mostly fell in.
+    let week = IsoWeek::containing(shift.start - chrono::Duration::hours(84), ctx.team.timezone());
+    let Some((_, by, _)) = crate::db::metrics::notes(conn, &week.to_string())? else { return Ok(None) };
+    if by == ctx.actor.id {
+        return Ok(None);
+    }
+    let by = super::names::Directory::load(conn, [by])?.user(Some(by));
+    Ok(Some(Handover { week, by }))
+}

@@ -363,11 +363,15 @@ backend_test! {
         assert!(!announce(&app), "once per change");
         app.clock.advance(chrono::Duration::days(1));
         assert!(announce(&app));
+        // The weekly handover, Monday 09:00: already ISO week 49, but Gina's notes are week 48's.
+        app.clock.advance(chrono::Duration::days(5) - chrono::Duration::minutes(30));
+        assert!(announce(&app));
         assert_eq!(
             said(&app),
             [
                 ("Goalkeeper now: Sam until Wed 25 Nov 10:00, next: Gina.".to_owned(), "Handover notes from Gina: http://gk.example/reports/weekly/2026-W48".to_owned()),
                 ("Goalkeeper now: Gina until Mon 30 Nov 09:00, next: Sam.".to_owned(), "Handover notes from Sam: http://gk.example/reports/weekly/2026-W48".to_owned()),
+                ("Goalkeeper now: Sam until Mon 7 Dec 09:00, next: Gina.".to_owned(), "Handover notes from Gina: http://gk.example/reports/weekly/2026-W48".to_owned()),
             ]
         );
     }

@@ -283,3 +283,29 @@ backend_test! {
         );
     }
 }
+
+backend_test! {
+    async fn the_incoming_goalkeeper_is_pointed_at_the_outgoing_notes(app) {
+        let (_, gina, _, sam, _) = rotation(&app).await;
+        gina.get("/reports/weekly/2026-W48").await;
+        let saved = gina.post("/reports/weekly/2026-W48/notes", &[("notes", "db-3 disk fills up on Fridays; watch it.")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.count("handover_notes"), 1, "{}", saved.header("location"));
+        assert!(!gina.get("/queue").await.body.contains("data-handover"), "not for the one who wrote them");
+        // Monday 30 Nov 10:00: Sam took over an hour ago (and signs in afresh).
+        app.clock.advance(chrono::Duration::days(6));
+        let _ = sam;
+        let sam = app.browser();
+        sam.login("sam@example.com", crate::helpers::PASSWORD).await;
+        let queue = sam.get("/queue").await.body;
+        assert!(queue.contains(r#"data-handover="2026-W48""#) && queue.contains("Gina left handover notes"), "{queue}");
+        let report = sam.get("/reports/weekly/2026-W48").await.body;
+        assert!(report.contains(r#"<th scope="row">Can wait</th>"#) && !report.contains(">can_wait<"), "words, not codes");
+        app.clock.advance(chrono::Duration::days(3));
+        let sam = app.browser();
+        sam.login("sam@example.com", crate::helpers::PASSWORD).await;
+        let later = sam.get("/queue").await;
+        assert_eq!(later.status, StatusCode::OK);
+        assert!(!later.body.contains("data-handover"), "only in the first days");
+    }
+}

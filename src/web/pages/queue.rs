@@ -78,6 +78,8 @@ struct QueuePage {
     owners: Vec<Choice>,
     filtered: bool,
     duty: Option<DutyLine>,
+    /// The outgoing goalkeeper's notes, in the incoming one's first days: (week, by).
+    handover: Option<(String, String)>,
 }
 
 pub async fn queue(
@@ -92,6 +94,11 @@ pub async fn queue(
     let team = state.team().await?;
     let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), team.clone());
     let now = ctx.now;
+    let handover_ctx = ctx.clone();
+    let handover = state
+        .db(move |conn| Ok(crate::app::reports::handover_for(conn, &handover_ctx)?))
+        .await?
+        .map(|h| (h.week.to_string(), h.by));
     let loaded = state
         .db(move |conn| Ok(crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)))
         .await?
@@ -130,6 +137,7 @@ pub async fn queue(
         owners,
         filtered,
         duty,
+        handover,
         query,
     })
 }

@@ -39,6 +39,19 @@ struct WeeklyPage {
 }
 
 impl WeeklyPage {
+    /// Words for a state or tier code (`in_progress` → "In progress", `can_wait` → "Can wait").
+    pub fn words(&self, code: &str) -> String {
+        use crate::domain::{State, Tier};
+        if let Ok(state) = State::parse(code) {
+            return state.label().to_owned();
+        }
+        match Tier::parse(code) {
+            Ok(tier) => tier.label().to_owned(),
+            Err(_) if code == "none" => "No service".to_owned(),
+            Err(_) => code.to_owned(),
+        }
+    }
+
     pub fn age(&self, seconds: &i64) -> String {
         duration_text(Some(*seconds))
     }
