@@ -178,3 +178,15 @@ backend_test! {
         );
     }
 }
+
+backend_test! {
+    async fn every_page_starts_with_a_skip_link_to_its_content(app) {
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let anonymous = app.browser();
+        for path in ["/queue", "/rotation", "/insights", "/account", "/inbox", "/login"] {
+            let page = if path == "/login" { anonymous.get(path).await.body } else { gina.get(path).await.body };
+            let skip = page.find(r##"<a class="skip-link" href="#main">"##).unwrap_or(usize::MAX);
+            assert!(skip < page.find("<header").unwrap_or(0) && page.contains(r#"<main id="main""#), "{path}");
+        }
+    }
+}
