@@ -289,3 +289,90 @@ async fn file_take_and_resolve_in_a_real_browser() {
     assert_eq!(same_page, serde_json::json!(true), "the queue changed without a reload");
     client.close().await.expect("close browser");
 }
+
+/// Keys for the focused element (or the page when nothing is focused).
+async fn keys(client: &Client, text: &str) {
+    let target = match client.active_element().await {
+        Ok(element) => element,
+        Err(_) => client.find(Locator::Css("body")).await.expect("body"),
+    };
+    target.send_keys(text).await.expect("keys");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_requests_triaged_by_keyboard_alone_one_page_load_each() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(driver_path) = chromedriver() else {
+        if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
+        }
+        eprintln!("skipping: chromedriver is not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("keys.db");
+    support::add_user(&db, "gina@example.com", "Gina Goalkeeper", "engineer", PASSWORD);
+    support::add_user(&db, "rita@example.com", "Rita Requester", "requester", PASSWORD);
+    let token_output = Command::new(support::BINARY)
+        .args(["token", "create", "--email", "rita@example.com", "--name", "bot", "--scope", "write"])
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
+        .output()
+        .expect("token create");
+    let token = String::from_utf8_lossy(&token_output.stdout).trim().to_owned();
+    let server = Server::start(&db);
+    let url = server.url("/api/v1/requests");
+    tokio::task::spawn_blocking(move || {
+        let http = reqwest::blocking::Client::new();
+        for n in 1..=10 {
+            let body =
+                format!(r#"{{"title": "Interrupt number {n}", "description": "Please help.", "category_id": 1}}"#);
+            let filed = http
+                .post(&url)
+                .bearer_auth(&token)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .expect("file");
+            assert_eq!(filed.status().as_u16(), 201);
+        }
+    })
+    .await
+    .expect("filed ten");
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(driver_path)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
+    let client = browser(driver_port, &dir.path().join("profile")).await;
+    sign_in(&client, &server, "gina@example.com").await;
+    expect_path(&client, "/queue").await;
+    client.execute("sessionStorage.setItem('gk-loads', '0'); return true;", vec![]).await.expect("reset the counter");
+
+    // j selects the first row, Enter opens it.
+    keys(&client, "j").await;
+    keys(&client, "\u{E007}").await;
+    expect_text(&client, "Triage").await;
+    let mut keystrokes = 2;
+    for n in 1..=10 {
+        // r opens the resolution with the cursor in it; Ctrl+Enter sends it and opens the next.
+        keys(&client, "r").await;
+        let note = format!("Fixed it, round {n}.");
+        keys(&client, &note).await;
+        keys(&client, "\u{E009}\u{E007}").await;
+        keystrokes += 2;
+        expect_text(&client, " resolved.").await;
+    }
+    expect_text(&client, "Nothing else waits for triage.").await;
+    let loads = client.execute("return Number(sessionStorage.getItem('gk-loads'));", vec![]).await.expect("loads");
+    let loads = loads.as_u64().unwrap_or(u64::MAX);
+    eprintln!("ten triage decisions by keyboard: {keystrokes} keystrokes besides the notes, {loads} page loads");
+    assert!(loads <= 11, "one page load per decision (plus opening the first): {loads}");
+    client.goto(&server.url("/queue")).await.expect("queue");
+    expect_text(&client, "The queue is empty").await;
+    client.close().await.expect("close browser");
+}

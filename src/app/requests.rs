@@ -504,3 +504,11 @@ pub fn mine(conn: &mut DbConnection, ctx: &Context, page: i64, per_page: i64) ->
         Ok(Mine { requests, total, names, solved })
     })
 }
+
+/// The next request waiting for a first triage decision (the queue's default view, most urgent
+/// first), other than `after`: where the goalkeeper goes after deciding on one.
+pub fn next_to_triage(conn: &mut DbConnection, ctx: &Context, after: RequestId) -> Result<Option<RequestId>, Error> {
+    let filter = QueueFilter { states: vec![State::New], owner: OwnerFilter::Nobody, ..Default::default() };
+    let page = queue(conn, ctx, &filter, 1, 2)?;
+    Ok(page.requests.iter().map(|r| r.id).find(|id| *id != after))
+}

@@ -50,6 +50,15 @@ pub enum ActionName {
 }
 
 impl ActionName {
+    /// Whether the action hands the request on (closes it, or passes it to someone else), so a
+    /// goalkeeper triaging by keyboard moves to the next one; taking or consulting keeps it.
+    pub fn hands_on(self) -> bool {
+        matches!(
+            self,
+            ActionName::Resolve | ActionName::Reject | ActionName::Route | ActionName::Duplicate | ActionName::Wait
+        )
+    }
+
     pub const ALL: &'static [ActionName] = &[
         ActionName::Take,
         ActionName::Route,

@@ -467,3 +467,18 @@ backend_test! {
         assert_eq!(carol.get(&format!("/requests/{original}")).await.status, StatusCode::NOT_FOUND, "nobody else");
     }
 }
+
+backend_test! {
+    async fn a_decision_made_from_the_keyboard_opens_the_next_request_waiting_for_triage(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let first = rita.file("first").await;
+        let second = rita.file("second").await;
+        let resolved = gina.act(first, "resolve", &[("note", "done"), ("advance", "1")]).await;
+        assert_eq!(resolved.header("location"), format!("/requests/{second}"));
+        let taken = gina.act(second, "take", &[("advance", "1")]).await;
+        assert_eq!(taken.header("location"), format!("/requests/{second}"), "taking keeps you on it");
+        let last = gina.act(second, "resolve", &[("note", "done"), ("advance", "1")]).await;
+        assert_eq!(last.header("location"), "/queue", "nothing else waits");
+    }
+}

@@ -87,6 +87,14 @@ pub async fn stream(
         .streaming(events))
 }
 
+/// `GET /static/keys.js`: keyboard triage.
+pub async fn keys_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../../static/keys.js"))
+}
+
 /// `GET /static/live.js`.
 pub async fn script() -> HttpResponse {
     HttpResponse::Ok()

@@ -431,6 +431,8 @@ pub struct ActionForm {
     pub to: String,
     pub with: String,
     pub of: String,
+    /// `1`: after the action, open the next request waiting for triage (keyboard triage).
+    pub advance: String,
     /// Filled in by the server: which form these values belong to.
     #[serde(skip)]
     pub action: String,
@@ -704,6 +706,20 @@ pub async fn act(
     let outcome =
         state.db(move |conn| Ok(crate::app::requests::perform(conn, &ctx, id, version, name, &input))).await?;
     match outcome {
+        Ok(_) if form.advance == "1" && user.is_engineer() && name.hands_on() => {
+            let ctx = user.context(&state).await?;
+            let next = state.db(move |conn| Ok(crate::app::requests::next_to_triage(conn, &ctx, id)?)).await?;
+            match next {
+                Some(next) => {
+                    user.flash(format!("{} Next: #{next}.", done_message(name, id)));
+                    Ok(see_other(&format!("/requests/{next}")))
+                }
+                None => {
+                    user.flash(format!("{} Nothing else waits for triage.", done_message(name, id)));
+                    Ok(see_other("/queue"))
+                }
+            }
+        }
         Ok(_) => {
             user.flash(done_message(name, id));
             Ok(see_other(&format!("/requests/{id}")))
