@@ -431,6 +431,10 @@ pub fn workspace(
 /// The queue page: a page of the queue, and what its filters and duty banner need.
 pub struct QueueWorkspace {
     pub page: QueuePage,
+    /// Open requests in each open state (the tabs).
+    pub counts: Vec<(State, i64)>,
+    /// The newest event of each request on the page, by request id.
+    pub last_events: std::collections::HashMap<i64, Event>,
     pub categories: Vec<crate::db::models::Category>,
     pub services: Vec<crate::db::models::Service>,
     pub engineers: Vec<crate::db::models::User>,
@@ -447,8 +451,18 @@ pub fn queue_workspace(
 ) -> Result<QueueWorkspace, Error> {
     read_transaction(conn, |conn| {
         let page = queue(conn, ctx, filter, page, per_page)?;
+        let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
+        let last_events = store::last_events(conn, &ids)?.into_iter().map(|e| (e.request.0, e)).collect();
+        let mut counts: Vec<(State, i64)> = State::OPEN.iter().map(|s| (*s, 0)).collect();
+        for (state, _, count) in store::open_counts(conn)? {
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+                slot.1 += count;
+            }
+        }
         Ok(QueueWorkspace {
             page,
+            counts,
+            last_events,
             categories: crate::db::catalog::categories(conn)?,
             services: crate::db::catalog::services(conn)?,
             engineers: users::engineers(conn)?,

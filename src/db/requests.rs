@@ -496,3 +496,19 @@ pub fn filed_by(
     let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
     Ok((requests, total))
 }
+
+/// The newest event of each of these requests.
+pub fn last_events(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Event>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let newest: Vec<Option<i64>> = events::table
+        .filter(events::request_id.eq_any(ids))
+        .group_by(events::request_id)
+        .select(diesel::dsl::max(events::id))
+        .load(conn)?;
+    let newest: Vec<i64> = newest.into_iter().flatten().collect();
+    let rows: Vec<EventRow> =
+        events::table.filter(events::id.eq_any(&newest)).select(EventRow::as_select()).load(conn)?;
+    rows.into_iter().map(Event::try_from).collect()
+}

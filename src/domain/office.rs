@@ -185,7 +185,13 @@ impl TeamSettings {
 
     /// Whether a request filed at `filed` has waited past its tier's target by `now`.
     pub fn overdue(&self, tier: Option<super::Tier>, filed: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-        self.office.office_duration(filed, now) > self.targets.for_tier(tier)
+        self.time_left(tier, filed, now) < Duration::zero()
+    }
+
+    /// Office time left until a request filed at `filed` misses its tier's triage target
+    /// (negative once it did).
+    pub fn time_left(&self, tier: Option<super::Tier>, filed: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+        self.targets.for_tier(tier) - self.office.office_duration(filed, now)
     }
 }
 

@@ -482,3 +482,26 @@ backend_test! {
         assert_eq!(last.header("location"), "/queue", "nothing else waits");
     }
 }
+
+backend_test! {
+    async fn the_queue_shows_counts_per_state_time_left_and_who_answered_last(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let asked = rita.file("VPN drops").await;
+        let fresh = rita.file("Printer jam").await;
+        gina.act(asked, "take", &[]).await;
+        gina.act(asked, "wait", &[("note", "Which client?")]).await;
+        rita.act(asked, "comment", &[("note", "WireGuard.")]).await;
+        let queue = gina.get("/queue").await.body;
+        assert!(queue.contains(r#"data-tab="new">New <span class="count">1</span>"#), "{queue}");
+        assert!(queue.contains(r#"data-tab="in_progress">In progress <span class="count">1</span>"#));
+        assert!(queue.contains(r#"data-tab="open">All open <span class="count">2</span>"#));
+        let row = |id: i64| queue.split("<tr>").find(|row| row.contains(&format!(r#"href="/requests/{id}""#))).unwrap_or_default().to_owned();
+        assert!(row(asked).contains("data-replied"), "the requester answered: the triager's turn");
+        assert!(!row(fresh).contains("data-replied"));
+        assert!(row(fresh).contains("data-left") && row(fresh).contains("4 h 0 min left"), "{}", row(fresh));
+        app.clock.advance(chrono::Duration::hours(5));
+        let late = gina.get("/queue?state=new").await.body;
+        assert!(late.contains(">overdue<") && !late.contains("data-left"));
+    }
+}

@@ -4,11 +4,11 @@ use super::parse_id;
 use super::requests::{Choice, PER_PAGE, RequestLine, page_number};
 use super::rotation::{DutyLine, duty_line};
 use crate::app::{OwnerFilter, QueueFilter};
-use crate::domain::{CategoryId, ServiceId, State, UserId};
+use crate::domain::{CategoryId, EventKind, ServiceId, State, UserId};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::extract::CurrentUser;
-use crate::web::view::{Layout, Pager, ok, see_other};
+use crate::web::view::{Layout, Pager, When, ok, see_other};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -80,6 +80,15 @@ struct QueuePage {
     duty: Option<DutyLine>,
     /// The outgoing goalkeeper's notes, in the incoming one's first days: (week, by).
     handover: Option<(String, String)>,
+    all_open: i64,
+    tabs: Vec<StateTab>,
+}
+
+/// A tab over the queue: one open state and how many requests are in it.
+pub struct StateTab {
+    pub state: &'static str,
+    pub label: &'static str,
+    pub count: i64,
 }
 
 pub async fn queue(
@@ -103,7 +112,15 @@ pub async fn queue(
         .db(move |conn| Ok(crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)))
         .await?
         .map_err(AppError::from)?;
-    let crate::app::requests::QueueWorkspace { page: found, categories, services, engineers, roster } = loaded;
+    let crate::app::requests::QueueWorkspace {
+        page: found,
+        categories,
+        services,
+        engineers,
+        roster,
+        counts,
+        last_events,
+    } = loaded;
     let (requests, total, names) = (found.requests, found.total, found.names);
     let pager = Pager::new(page, PER_PAGE, total, |p| query.link(p));
     if page > pager.pages {
@@ -123,7 +140,17 @@ pub async fn queue(
         .map(|r| {
             let mut line = RequestLine::new(r, &names, now, tz);
             // Only a request still waiting for its first triage decision can be late for it.
-            line.overdue = r.state == State::New && team.overdue(names.service(r.service).1, r.created_at, now);
+            if r.state == State::New {
+                let left = team.time_left(names.service(r.service).1, r.created_at, now);
+                line.overdue = left < chrono::Duration::zero();
+                line.left =
+                    (!line.overdue).then(|| format!("{} left", crate::report::duration_text(Some(left.num_seconds()))));
+            }
+            if let Some(last) = last_events.get(&r.id.0) {
+                line.replied = last.actor == r.requester
+                    && matches!(last.kind, EventKind::Commented | EventKind::Resumed | EventKind::Reopened);
+                line.changed = Some(When::new(last.at, now, tz));
+            }
             line
         })
         .collect();
@@ -138,6 +165,8 @@ pub async fn queue(
         filtered,
         duty,
         handover,
+        all_open: counts.iter().map(|(_, n)| n).sum(),
+        tabs: counts.iter().map(|(s, n)| StateTab { state: s.as_str(), label: s.label(), count: *n }).collect(),
         query,
     })
 }

@@ -39,6 +39,12 @@ pub struct RequestLine {
     pub updated: When,
     /// Waited past its tier's target without a triage decision (set by the queue).
     pub overdue: bool,
+    /// Office time left to the tier's triage target, while it waits for a first decision.
+    pub left: Option<String>,
+    /// The requester answered last: it is the triager's turn (set by the queue).
+    pub replied: bool,
+    /// When it last changed (set by the queue).
+    pub changed: Option<When>,
 }
 
 impl RequestLine {
@@ -62,6 +68,9 @@ impl RequestLine {
             filed: When::new(request.created_at, now, tz),
             updated: When::new(request.updated_at, now, tz),
             overdue: false,
+            left: None,
+            replied: false,
+            changed: None,
         }
     }
 }
