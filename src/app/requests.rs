@@ -168,6 +168,8 @@ pub fn list(conn: &mut DbConnection, ctx: &Context, input: &ListInput) -> Result
         owner,
         requester: (!ctx.actor.role.is_engineer()).then_some(ctx.actor.id),
         routed_to: None,
+        consulted: None,
+        ids: None,
     };
     read_transaction(conn, |conn| {
         let mut requests = store::newest_first(conn, &filter, input.before, input.limit + 1)?;
@@ -218,6 +220,7 @@ pub fn action(conn: &mut DbConnection, name: ActionName, input: &ActInput) -> Re
         ActionName::Consult => Action::Consult { with: engineer(conn, input.with, "with")?, note: required()? },
         ActionName::Wait => Action::Wait { note: required()? },
         ActionName::Comment => Action::Comment { note: required()? },
+        ActionName::Note => Action::Note { note: required()? },
         ActionName::Resolve => Action::Resolve { note: required()? },
         ActionName::Reject => Action::Reject { note: required()? },
         ActionName::Reopen => Action::Reopen { note: required()? },
@@ -343,7 +346,11 @@ pub fn queue(
         return Err(Error::invalid("out_of_range", "page"));
     }
     read_transaction(conn, |conn| {
-        let (requests, total) = store::queue(conn, filter, page, per_page)?;
+        let mut filter = filter.clone();
+        if let Some(engineer) = filter.consulted {
+            filter.ids = Some(store::awaiting_answer(conn, engineer)?);
+        }
+        let (requests, total) = store::queue(conn, &filter, page, per_page)?;
         let names = Directory::for_requests(conn, &requests)?;
         Ok(QueuePage { requests, total, names })
     })

@@ -347,6 +347,11 @@ pub struct QueueFilter {
     pub requester: Option<UserId>,
     /// Only requests that were routed to this engineer and that they still own.
     pub routed_to: Option<UserId>,
+    /// Only open requests on which this engineer was consulted and has not answered since
+    /// (the core turns it into `ids`).
+    pub consulted: Option<UserId>,
+    /// Only these requests.
+    pub ids: Option<Vec<i64>>,
 }
 
 type BoxedRequests<'a> = requests::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
@@ -378,6 +383,9 @@ fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
             .filter(events::kind.eq(EventKind::Routed.as_str()))
             .select(events::request_id);
         query = query.filter(requests::owner_id.eq(engineer.0)).filter(requests::id.eq_any(routed));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(requests::id.eq_any(ids.clone()));
     }
     query
 }
@@ -511,4 +519,35 @@ pub fn last_events(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Even
     let rows: Vec<EventRow> =
         events::table.filter(events::id.eq_any(&newest)).select(EventRow::as_select()).load(conn)?;
     rows.into_iter().map(Event::try_from).collect()
+}
+
+/// Open requests on which `engineer` was consulted and has not written since (a note or a
+/// comment after the newest question to them).
+pub fn awaiting_answer(conn: &mut DbConnection, engineer: UserId) -> QueryResult<Vec<i64>> {
+    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
+    let asked: Vec<(i64, i64)> = events::table
+        .inner_join(requests::table)
+        .filter(requests::state.eq_any(open))
+        .filter(events::target_id.eq(engineer.0))
+        .filter(events::kind.eq(EventKind::Consulted.as_str()))
+        .select((events::request_id, events::id))
+        .load(conn)?;
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = asked.iter().map(|(request, _)| *request).collect();
+    let wrote: Vec<(i64, i64)> = events::table
+        .filter(events::request_id.eq_any(&ids))
+        .filter(events::actor_id.eq(engineer.0))
+        .filter(events::kind.eq_any([EventKind::Noted.as_str(), EventKind::Commented.as_str()]))
+        .select((events::request_id, events::id))
+        .load(conn)?;
+    let mut waiting: Vec<i64> = asked
+        .iter()
+        .filter(|(request, question)| !wrote.iter().any(|(r, answer)| r == request && answer > question))
+        .map(|(request, _)| *request)
+        .collect();
+    waiting.sort_unstable();
+    waiting.dedup();
+    Ok(waiting)
 }

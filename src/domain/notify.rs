@@ -101,7 +101,12 @@ pub fn channel_topic(happened: &Happened) -> Option<Topic> {
         EventKind::Rejected => Topic::Rejected,
         EventKind::Reopened => Topic::Reopened,
         EventKind::Routed => Topic::Routed,
-        EventKind::Commented | EventKind::Resumed | EventKind::Consulted | EventKind::Taken | EventKind::Edited => {
+        EventKind::Commented
+        | EventKind::Resumed
+        | EventKind::Consulted
+        | EventKind::Taken
+        | EventKind::Edited
+        | EventKind::Noted => {
             return None;
         }
     })
@@ -138,6 +143,8 @@ pub fn notices(happened: &Happened) -> Vec<Notice> {
         }
         EventKind::Routed => tell(happened.target, Topic::Routed),
         EventKind::Consulted => tell(happened.target, Topic::Consulted),
+        // An internal note (a consulted teammate's answer, say) reaches the owner.
+        EventKind::Noted => tell(request.owner, Topic::Replied),
         EventKind::Taken | EventKind::Edited => {}
     }
     out

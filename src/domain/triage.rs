@@ -43,6 +43,8 @@ pub enum ActionName {
     Consult,
     Wait,
     Comment,
+    /// An internal note: for engineers only (answering a consult, say).
+    Note,
     Resolve,
     Reject,
     Duplicate,
@@ -65,6 +67,7 @@ impl ActionName {
         ActionName::Consult,
         ActionName::Wait,
         ActionName::Comment,
+        ActionName::Note,
         ActionName::Resolve,
         ActionName::Reject,
         ActionName::Duplicate,
@@ -78,6 +81,7 @@ impl ActionName {
             ActionName::Consult => "consult",
             ActionName::Wait => "wait",
             ActionName::Comment => "comment",
+            ActionName::Note => "note",
             ActionName::Resolve => "resolve",
             ActionName::Reject => "reject",
             ActionName::Duplicate => "duplicate",
@@ -94,14 +98,37 @@ impl ActionName {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Take,
-    Route { to: Actor, note: Option<Note> },
-    Consult { with: Actor, note: Note },
-    Wait { note: Note },
-    Comment { note: Note },
-    Resolve { note: Note },
-    Reject { note: Note },
-    Duplicate { of: RequestId, note: Option<Note> },
-    Reopen { note: Note },
+    Route {
+        to: Actor,
+        note: Option<Note>,
+    },
+    Consult {
+        with: Actor,
+        note: Note,
+    },
+    Wait {
+        note: Note,
+    },
+    Comment {
+        note: Note,
+    },
+    /// An internal note, never shown to requesters.
+    Note {
+        note: Note,
+    },
+    Resolve {
+        note: Note,
+    },
+    Reject {
+        note: Note,
+    },
+    Duplicate {
+        of: RequestId,
+        note: Option<Note>,
+    },
+    Reopen {
+        note: Note,
+    },
 }
 
 impl Action {
@@ -112,6 +139,7 @@ impl Action {
             Action::Consult { .. } => ActionName::Consult,
             Action::Wait { .. } => ActionName::Wait,
             Action::Comment { .. } => ActionName::Comment,
+            Action::Note { .. } => ActionName::Note,
             Action::Resolve { .. } => ActionName::Resolve,
             Action::Reject { .. } => ActionName::Reject,
             Action::Duplicate { .. } => ActionName::Duplicate,
@@ -171,6 +199,8 @@ pub fn check(facts: &RequestFacts, actor: Actor, name: ActionName, now: DateTime
     let open = !facts.state.is_final();
     match name {
         ActionName::Comment => Ok(()),
+        // Engineers write internal notes on any request, open or closed.
+        ActionName::Note if engineer => Ok(()),
         ActionName::Reopen => {
             if !(engineer || actor.id == facts.requester) {
                 return not_allowed("reopen_not_permitted");
@@ -193,6 +223,7 @@ pub fn check(facts: &RequestFacts, actor: Actor, name: ActionName, now: DateTime
         | ActionName::Wait
         | ActionName::Resolve
         | ActionName::Reject
+        | ActionName::Note
         | ActionName::Duplicate => Ok(()),
     }
 }
@@ -252,6 +283,7 @@ pub fn decide(
                 transition(EventKind::Commented, from, facts.owner, Some(note))
             }
         }
+        Action::Note { note } => transition(EventKind::Noted, from, facts.owner, Some(note)),
         Action::Resolve { note } => transition(EventKind::Resolved, State::Resolved, Some(actor.id), Some(note)),
         Action::Reject { note } => transition(EventKind::Rejected, State::Rejected, Some(actor.id), Some(note)),
         Action::Duplicate { of, note } => {
@@ -314,26 +346,26 @@ mod tests {
             (
                 request(State::New, None),
                 GOALKEEPER,
-                vec![A::Take, A::Route, A::Consult, A::Wait, A::Comment, A::Resolve, A::Reject, A::Duplicate],
+                vec![A::Take, A::Route, A::Consult, A::Wait, A::Comment, A::Note, A::Resolve, A::Reject, A::Duplicate],
             ),
             (
                 request(State::InProgress, Some(GOALKEEPER)),
                 GOALKEEPER,
-                vec![A::Route, A::Consult, A::Wait, A::Comment, A::Resolve, A::Reject, A::Duplicate],
+                vec![A::Route, A::Consult, A::Wait, A::Comment, A::Note, A::Resolve, A::Reject, A::Duplicate],
             ),
             (
                 request(State::InProgress, Some(GOALKEEPER)),
                 TEAMMATE,
-                vec![A::Take, A::Route, A::Consult, A::Wait, A::Comment, A::Resolve, A::Reject, A::Duplicate],
+                vec![A::Take, A::Route, A::Consult, A::Wait, A::Comment, A::Note, A::Resolve, A::Reject, A::Duplicate],
             ),
             (
                 request(State::Waiting, Some(GOALKEEPER)),
                 GOALKEEPER,
-                vec![A::Route, A::Consult, A::Comment, A::Resolve, A::Reject, A::Duplicate],
+                vec![A::Route, A::Consult, A::Comment, A::Note, A::Resolve, A::Reject, A::Duplicate],
             ),
             (request(State::Waiting, Some(GOALKEEPER)), REQUESTER, vec![A::Comment]),
             (request(State::Resolved, Some(GOALKEEPER)), REQUESTER, vec![A::Comment, A::Reopen]),
-            (request(State::Rejected, Some(GOALKEEPER)), ADMIN, vec![A::Comment, A::Reopen]),
+            (request(State::Rejected, Some(GOALKEEPER)), ADMIN, vec![A::Comment, A::Note, A::Reopen]),
             (request(State::Resolved, Some(GOALKEEPER)), OTHER_REQUESTER, vec![]),
         ];
         for (facts, actor, expected) in cases {

@@ -321,6 +321,7 @@ vocabulary!(
         Rejected => "rejected" / "rejected it",
         Reopened => "reopened" / "reopened it",
         Edited => "edited" / "edited it",
+        Noted => "noted" / "added an internal note",
     }
 );
 
@@ -328,13 +329,13 @@ impl EventKind {
     /// Whether a requester may see that this event happened at all: a consult is a question
     /// between engineers.
     pub fn shown_to_requesters(self) -> bool {
-        self != EventKind::Consulted
+        !matches!(self, EventKind::Consulted | EventKind::Noted)
     }
 
     /// Whether the note of this event is internal (for engineers only): a consult's question
     /// and a route note. The requester still sees a routing, as it changes the owner.
     pub fn note_is_internal(self) -> bool {
-        matches!(self, EventKind::Consulted | EventKind::Routed)
+        matches!(self, EventKind::Consulted | EventKind::Routed | EventKind::Noted)
     }
 }
 
@@ -343,10 +344,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn internal_notes_are_consults_and_route_notes() {
+    fn internal_notes_are_consults_route_notes_and_internal_notes() {
         let internal: Vec<EventKind> = EventKind::ALL.iter().copied().filter(|k| k.note_is_internal()).collect();
-        assert_eq!(internal, [EventKind::Routed, EventKind::Consulted]);
-        assert!(!EventKind::Consulted.shown_to_requesters());
+        assert_eq!(internal, [EventKind::Routed, EventKind::Consulted, EventKind::Noted]);
+        assert!(!EventKind::Consulted.shown_to_requesters() && !EventKind::Noted.shown_to_requesters());
         assert!(EventKind::Routed.shown_to_requesters() && EventKind::Commented.shown_to_requesters());
     }
 

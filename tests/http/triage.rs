@@ -505,3 +505,33 @@ backend_test! {
         assert!(late.contains(">overdue<") && !late.contains("data-left"));
     }
 }
+
+backend_test! {
+    async fn a_consulted_teammate_answers_in_an_internal_note_the_requester_never_sees(app) {
+        let (rita, rita_id) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let (sam, sam_id) = app.signed_in(Role::Engineer, "Sam").await;
+        let id = rita.file("VPN drops every hour").await;
+        gina.act(id, "take", &[]).await;
+        gina.act(id, "consult", &[("with", &sam_id.0.to_string()), ("note", "Is the tunnel on the old firewall?")]).await;
+        let asked = sam.get("/queue?consulted=me").await.body;
+        assert!(asked.contains(&format!(r#"href="/requests/{id}""#)), "it waits for Sam's answer");
+        let answered = sam.act(id, "note", &[("note", "Yes: old firewall, reboot it at night.")]).await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER);
+        assert!(!sam.get("/queue?consulted=me").await.body.contains(&format!(r#"href="/requests/{id}""#)), "answered");
+        assert!(gina.get(&format!("/requests/{id}")).await.body.contains("reboot it at night"), "the asker reads the answer");
+        assert!(gina.get("/inbox").await.body.contains(r#"data-topic="replied""#), "and hears of it");
+
+        let page = rita.get(&format!("/requests/{id}")).await.body;
+        assert!(!page.contains("old firewall") && !page.contains("reboot it"), "never an internal note: page");
+        let token = app.token(rita_id, Role::Requester, "read");
+        let api = app.api("GET", &format!("/api/v1/requests/{id}"), &token, None, &[]).await.body;
+        assert!(!api.contains("old firewall") && !api.contains("reboot it") && !api.contains("noted"), "never: API");
+        let search = rita.get("/search?q=firewall").await.body;
+        assert!(!search.contains("reboot it"), "never: search");
+        assert!(!rita.get("/inbox").await.body.contains("firewall"), "never: inbox");
+        let version = gina.version(id).await;
+        let refused = rita.post(&format!("/requests/{id}/note"), &[("version", &version), ("note", "me too")]).await;
+        assert!(refused.body.contains(r#"data-code="engineers_only""#), "requesters write no internal notes");
+    }
+}

@@ -25,6 +25,8 @@ pub struct QueueQuery {
     pub owner: String,
     /// `me`: only what was routed to me.
     pub routed: String,
+    /// `me`: only where a teammate asked my advice and I have not answered yet.
+    pub consulted: String,
     pub page: Option<String>,
 }
 
@@ -41,6 +43,8 @@ impl QueueQuery {
             },
             requester: None,
             routed_to: (self.routed == "me").then_some(me),
+            consulted: (self.consulted == "me").then_some(me),
+            ids: None,
         }
     }
 
@@ -52,6 +56,7 @@ impl QueueQuery {
             ("service", self.service.as_str()),
             ("owner", self.owner.as_str()),
             ("routed", self.routed.as_str()),
+            ("consulted", self.consulted.as_str()),
         ];
         let mut query: Vec<String> = params
             .iter()
@@ -133,8 +138,9 @@ pub async fn queue(
     let choice = |value: String, label: String| Choice { value, label };
     let mut owners = vec![choice("me".into(), "Me".into()), choice("none".into(), "Nobody yet".into())];
     owners.extend(engineers.into_iter().map(|e| choice(e.id.to_string(), e.name)));
-    let filtered =
-        [&query.state, &query.category, &query.service, &query.owner, &query.routed].iter().any(|v| !v.is_empty());
+    let filtered = [&query.state, &query.category, &query.service, &query.owner, &query.routed, &query.consulted]
+        .iter()
+        .any(|v| !v.is_empty());
     let lines = requests
         .iter()
         .map(|r| {
