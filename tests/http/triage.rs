@@ -535,3 +535,19 @@ backend_test! {
         assert!(refused.body.contains(r#"data-code="engineers_only""#), "requesters write no internal notes");
     }
 }
+
+backend_test! {
+    async fn the_goalkeeper_takes_a_request_straight_from_its_queue_row(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, gina_id) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Printer jam").await;
+        let queue = gina.get("/queue").await.body;
+        assert!(queue.contains(&format!(r#"data-take="{id}""#)));
+        let taken = gina.post(&format!("/requests/{id}/take"), &[("version", "1"), ("back", "queue")]).await;
+        assert_eq!(taken.header("location"), "/queue", "no page of its own to load");
+        assert_eq!(app.count(&format!("requests WHERE id = {id} AND owner_id = {}", gina_id.0)), 1);
+        let stale = gina.post(&format!("/requests/{id}/take"), &[("version", "1"), ("back", "queue")]).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "a stale row never wins");
+        assert!(!gina.get("/queue").await.body.contains(&format!(r#"data-take="{id}""#)));
+    }
+}

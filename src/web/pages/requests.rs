@@ -45,6 +45,10 @@ pub struct RequestLine {
     pub replied: bool,
     /// When it last changed (set by the queue).
     pub changed: Option<When>,
+    /// The version, for acting on it straight from a list.
+    pub version: i32,
+    /// Nobody owns it yet: the queue offers "Take" on its row.
+    pub takeable: bool,
 }
 
 impl RequestLine {
@@ -71,6 +75,8 @@ impl RequestLine {
             left: None,
             replied: false,
             changed: None,
+            version: request.version,
+            takeable: request.owner.is_none() && !request.state.is_final(),
         }
     }
 }
@@ -444,6 +450,8 @@ pub struct ActionForm {
     pub of: String,
     /// `1`: after the action, open the next request waiting for triage (keyboard triage).
     pub advance: String,
+    /// `queue`: the action came from a queue row; go back there.
+    pub back: String,
     /// Filled in by the server: which form these values belong to.
     #[serde(skip)]
     pub action: String,
@@ -719,6 +727,10 @@ pub async fn act(
     let outcome =
         state.db(move |conn| Ok(crate::app::requests::perform(conn, &ctx, id, version, name, &input))).await?;
     match outcome {
+        Ok(_) if form.back == "queue" => {
+            user.flash(done_message(name, id));
+            Ok(see_other("/queue"))
+        }
         Ok(_) if form.advance == "1" && user.is_engineer() && name.hands_on() => {
             let ctx = user.context(&state).await?;
             let next = state.db(move |conn| Ok(crate::app::requests::next_to_triage(conn, &ctx, id)?)).await?;
