@@ -375,6 +375,9 @@ pub struct Workspace {
     pub duplicates: Vec<i64>,
     /// How many people this answer solved a problem for before they filed it.
     pub helped: i64,
+    /// For engineers, who may edit the request: the categories and services to choose from.
+    pub categories: Vec<crate::db::models::Category>,
+    pub services: Vec<crate::db::models::Service>,
 }
 
 /// Likely duplicates are looked for among the requests filed this recently.
@@ -431,7 +434,25 @@ pub fn workspace(
         } else {
             0
         };
-        Ok(Workspace { request, history, names, engineers, experience, owned, advice, similar, duplicates, helped })
+        let (categories, services) = if engineer {
+            (crate::db::catalog::categories(conn)?, crate::db::catalog::services(conn)?)
+        } else {
+            Default::default()
+        };
+        Ok(Workspace {
+            request,
+            history,
+            names,
+            engineers,
+            experience,
+            owned,
+            advice,
+            similar,
+            duplicates,
+            helped,
+            categories,
+            services,
+        })
     })
 }
 
@@ -532,4 +553,70 @@ pub fn next_to_triage(conn: &mut DbConnection, ctx: &Context, after: RequestId) 
     let filter = QueueFilter { states: vec![State::New], owner: OwnerFilter::Nobody, ..Default::default() };
     let page = queue(conn, ctx, &filter, 1, 2)?;
     Ok(page.requests.iter().map(|r| r.id).find(|id| *id != after))
+}
+
+/// What an engineer sets on a request (title, description, category, service, urgency).
+#[derive(Debug, Clone, Default)]
+pub struct EditInput {
+    pub title: String,
+    pub description: String,
+    pub category: i64,
+    pub service: Option<i64>,
+    pub urgency: String,
+}
+
+/// Corrects a request's fields (engineers), on the version the actor saw; the history gets an
+/// `edited` event saying what changed from what to what.
+pub fn edit(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: RequestId,
+    seen_version: i32,
+    input: &EditInput,
+) -> Result<Request, Error> {
+    if !ctx.actor.role.is_engineer() {
+        return Err(Error::Forbidden { code: "engineers_only" });
+    }
+    let title = Title::parse(&input.title).map_err(|e| Error::value("title", e))?;
+    let description = Description::parse(&input.description).map_err(|e| Error::value("description", e))?;
+    let urgency = Urgency::parse(&input.urgency).map_err(|e| Error::value("urgency", e))?;
+    let change = store::Edit {
+        title: &title,
+        description: &description,
+        category: CategoryId(input.category),
+        service: input.service.map(ServiceId),
+        urgency,
+    };
+    write_transaction(conn, |conn| {
+        let before = store::get(conn, id)?.filter(|r| r.facts().visible_to(ctx.actor)).ok_or(Error::NotFound)?;
+        let names = Directory::load(conn, [])?;
+        let mut lines = Vec::new();
+        if before.title != title.as_str() {
+            lines.push(format!("Title: “{}” → “{}”", before.title, title.as_str()));
+        }
+        if before.category != change.category {
+            lines.push(format!("Category: {} → {}", names.category(before.category), names.category(change.category)));
+        }
+        if before.service != change.service {
+            let service = |s| names.service(s).0;
+            lines.push(format!("Service: {} → {}", service(before.service), service(change.service)));
+        }
+        if before.urgency != urgency {
+            lines.push(format!("Urgency: {} → {}", before.urgency.label(), urgency.label()));
+        }
+        if before.description != description.as_str() {
+            lines.push("Description changed".to_owned());
+        }
+        if lines.is_empty() {
+            return Err(Error::invalid("unchanged", "title"));
+        }
+        let note = lines.join("\n");
+        store::edit(conn, id, seen_version, ctx.actor, &change, |_, _| Ok(note), ctx.now).map_err(|e| match e {
+            store::EditError::NotFound => Error::NotFound,
+            store::EditError::Conflict(conflict) => Error::Conflict(conflict),
+            store::EditError::Choice(FileError::UnknownCategory) => Error::invalid("unknown", "category_id"),
+            store::EditError::Choice(FileError::UnknownService) => Error::invalid("unknown", "service_id"),
+            store::EditError::Choice(FileError::Db(e)) | store::EditError::Db(e) => Error::Db(e),
+        })
+    })
 }

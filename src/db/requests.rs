@@ -66,25 +66,7 @@ fn file_once(
         {
             return Ok((id, false));
         }
-        let category_usable: Option<bool> =
-            categories::table.find(new.category.0).select(categories::archived.eq(false)).first(conn).optional()?;
-        if category_usable != Some(true) {
-            return Err(FileError::UnknownCategory);
-        }
-        let tier = match new.service {
-            None => None,
-            Some(service) => {
-                let row: Option<(String, bool)> = services::table
-                    .find(service.0)
-                    .select((services::tier, services::archived))
-                    .first(conn)
-                    .optional()?;
-                match row {
-                    Some((tier, false)) => Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?),
-                    _ => return Err(FileError::UnknownService),
-                }
-            }
-        };
+        let tier = usable_tier(conn, new.category, new.service)?;
         let id: i64 = diesel::insert_into(requests::table)
             .values(&NewRequestRow {
                 title: new.title.as_str(),
@@ -218,6 +200,112 @@ pub enum ApplyError {
     Triage(#[from] TriageError),
     #[error(transparent)]
     Db(#[from] DieselError),
+}
+
+/// Checks that a category and a service (if any) can be chosen (exist, not archived) and
+/// returns the service's tier.
+fn usable_tier(
+    conn: &mut DbConnection,
+    category: CategoryId,
+    service: Option<ServiceId>,
+) -> Result<Option<Tier>, FileError> {
+    let category_usable: Option<bool> =
+        categories::table.find(category.0).select(categories::archived.eq(false)).first(conn).optional()?;
+    if category_usable != Some(true) {
+        return Err(FileError::UnknownCategory);
+    }
+    let Some(service) = service else { return Ok(None) };
+    let row: Option<(String, bool)> =
+        services::table.find(service.0).select((services::tier, services::archived)).first(conn).optional()?;
+    match row {
+        Some((tier, false)) => Ok(Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?)),
+        _ => Err(FileError::UnknownService),
+    }
+}
+
+/// What an engineer changes of a request.
+pub struct Edit<'a> {
+    pub title: &'a Title,
+    pub description: &'a Description,
+    pub category: CategoryId,
+    pub service: Option<ServiceId>,
+    pub urgency: crate::domain::Urgency,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("no such request")]
+    NotFound,
+    #[error("the request changed")]
+    Conflict(Box<Conflict>),
+    #[error(transparent)]
+    Choice(#[from] FileError),
+    #[error(transparent)]
+    Db(#[from] DieselError),
+}
+
+/// Changes a request's fields on the version the actor saw, with an `edited` event whose note
+/// (`describe(before)`) says what changed: both in one transaction, or nothing.
+pub fn edit(
+    conn: &mut DbConnection,
+    id: RequestId,
+    seen_version: i32,
+    actor: Actor,
+    edit: &Edit<'_>,
+    describe: impl FnOnce(&mut DbConnection, &Request) -> QueryResult<String>,
+    now: DateTime<Utc>,
+) -> Result<Request, EditError> {
+    write_transaction(conn, |conn| {
+        let request = get(conn, id)?.ok_or(EditError::NotFound)?;
+        let conflict = |conn: &mut DbConnection| -> Result<Request, EditError> {
+            let current = get(conn, id)?.ok_or(EditError::NotFound)?;
+            let missed = events_after(conn, id, seen_version)?;
+            Err(EditError::Conflict(Box::new(Conflict { current, missed })))
+        };
+        if request.version != seen_version {
+            return conflict(conn);
+        }
+        let tier = usable_tier(conn, edit.category, edit.service)?;
+        let note = describe(conn, &request)?;
+        let new_version = seen_version + 1;
+        let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
+        let updated =
+            diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
+                .set((
+                    requests::title.eq(edit.title.as_str()),
+                    requests::description.eq(edit.description.as_str()),
+                    requests::category_id.eq(edit.category.0),
+                    requests::service_id.eq(edit.service.map(|s| s.0)),
+                    requests::urgency.eq(edit.urgency.as_str()),
+                    requests::tier_rank.eq(Tier::rank(tier)),
+                    requests::urgency_rank.eq(edit.urgency.rank()),
+                    requests::version.eq(new_version),
+                    requests::updated_at.eq(naive(now)),
+                ))
+                .execute(conn)?;
+        if updated == 0 {
+            return conflict(conn);
+        }
+        diesel::insert_into(events::table)
+            .values(&NewEventRow {
+                request_id: id.0,
+                actor_id: actor.id.0,
+                at: naive(now),
+                kind: EventKind::Edited.as_str(),
+                from_state: Some(request.state.as_str()),
+                to_state: request.state.as_str(),
+                owner_id: request.owner.map(|o| o.0),
+                target_id: None,
+                related_request_id: None,
+                note: Some(note.as_str()),
+                request_version: new_version,
+                goalkeeper_id: goalkeeper,
+                actor_role: actor.role.as_str(),
+            })
+            .execute(conn)?;
+        refresh_summary(conn, id)?;
+        get(conn, id)?.ok_or(EditError::NotFound)
+    })
 }
 
 /// Applies a triage action to the version of the request the actor saw: the state change and

@@ -551,3 +551,31 @@ backend_test! {
         assert!(!gina.get("/queue").await.body.contains(&format!(r#"data-take="{id}""#)));
     }
 }
+
+backend_test! {
+    async fn an_engineer_corrects_a_request_and_the_history_says_what_changed(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Printr broke").await;
+        gina.get(&format!("/requests/{id}")).await;
+        let fields = |title: &'static str, urgency: &'static str, version: &'static str| {
+            vec![("version", version), ("title", title), ("description", "It jams."), ("category", "2"), ("service", ""), ("urgency", urgency)]
+        };
+        let edited = gina.post(&format!("/requests/{id}/edit"), &fields("Printer broke", "high", "1")).await;
+        assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+        let page = gina.get(&format!("/requests/{id}")).await.body;
+        assert!(page.contains("Title: “Printr broke” → “Printer broke”") && page.contains("Urgency: Normal → High"), "{page}");
+        assert!(page.contains("event-edited"));
+        assert_eq!(app.count(&format!("requests WHERE id = {id} AND urgency = 'high' AND category_id = 2 AND version = 2")), 1);
+        let same = gina.post(&format!("/requests/{id}/edit"), &fields("Printer broke", "high", "2")).await;
+        assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(same.body.contains("Nothing was changed."));
+        let empty = gina.post(&format!("/requests/{id}/edit"), &fields("", "high", "2")).await;
+        assert!(empty.body.contains("Title cannot be empty.") && empty.body.contains("It jams."), "the form comes back filled in");
+        let stale = gina.post(&format!("/requests/{id}/edit"), &fields("Printer on fire", "high", "1")).await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        let refused = rita.post(&format!("/requests/{id}/edit"), &fields("Mine now", "low", "2")).await;
+        assert!(refused.body.contains(r#"data-code="engineers_only""#));
+        assert_eq!(app.count(&format!("events WHERE request_id = {id} AND kind = 'edited'")), 1);
+    }
+}

@@ -452,6 +452,12 @@ pub struct ActionForm {
     pub advance: String,
     /// `queue`: the action came from a queue row; go back there.
     pub back: String,
+    // The edit form's fields.
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub service: String,
+    pub urgency: String,
     /// Filled in by the server: which form these values belong to.
     #[serde(skip)]
     pub action: String,
@@ -515,6 +521,11 @@ struct RequestPage {
     is_engineer: bool,
     /// A requester following the original of their duplicate: the public part, read-only.
     following: bool,
+    /// For the edit form (engineers).
+    edit_categories: Vec<Choice>,
+    edit_services: Vec<Choice>,
+    category_id: String,
+    service_id: String,
     private: bool,
     /// Resolved and not private: the team reads it as an answer.
     is_answer: bool,
@@ -556,8 +567,20 @@ async fn page_with(
     status: StatusCode,
     look_for_similar: bool,
 ) -> Result<HttpResponse, AppError> {
-    let Workspace { request, history, names, engineers, experience, owned, advice, similar, duplicates, helped } =
-        load_visible(state, user, id, look_for_similar).await?;
+    let Workspace {
+        request,
+        history,
+        names,
+        engineers,
+        experience,
+        owned,
+        advice,
+        similar,
+        duplicates,
+        helped,
+        categories,
+        services,
+    } = load_visible(state, user, id, look_for_similar).await?;
     let engineer_name = |id: i64| {
         engineers.iter().find(|e| e.id.0 == id).map(|e| e.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
     };
@@ -595,6 +618,18 @@ async fn page_with(
         similar: similar.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
         looked_for_similar: look_for_similar,
         following: !user.is_engineer() && request.requester != user.user.id,
+        edit_categories: categories
+            .iter()
+            .filter(|c| !c.archived || c.id == request.category)
+            .map(|c| Choice { value: c.id.to_string(), label: c.name.clone() })
+            .collect(),
+        edit_services: services
+            .iter()
+            .filter(|s| !s.archived || Some(s.id) == request.service)
+            .map(|s| Choice { value: s.id.to_string(), label: s.name.clone() })
+            .collect(),
+        category_id: request.category.0.to_string(),
+        service_id: request.service.map(|s| s.0.to_string()).unwrap_or_default(),
         duplicates,
         draft,
         errors,
@@ -775,6 +810,64 @@ pub async fn act(
                 action: name.as_str(),
             };
             render(StatusCode::CONFLICT, &page)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /requests/{id}/edit`: an engineer corrects the title, description, category, service
+/// or urgency; the history says what changed.
+pub async fn edit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(mut form): CsrfForm<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = request_id(&path)?;
+    form.action = "edit".to_owned();
+    let Ok(version) = form.version.trim().parse::<i32>() else {
+        return Err(AppError::BadRequest(
+            "The form did not say which version of the request you saw; reload the page.".into(),
+        ));
+    };
+    let mut errors = FieldErrors::default();
+    let category = parse_id(&form.category);
+    if category.is_none() {
+        errors.add("category", "Choose a category.");
+    }
+    let Some(category) = category else {
+        return request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let input = app::requests::EditInput {
+        title: form.title.clone(),
+        description: form.description.clone(),
+        category,
+        service: parse_id(&form.service),
+        urgency: form.urgency.clone(),
+    };
+    let ctx = user.context(&state).await?;
+    match state.db(move |conn| Ok(app::requests::edit(conn, &ctx, id, version, &input))).await? {
+        Ok(_) => {
+            user.flash("Request updated; the history shows what changed.");
+            Ok(see_other(&format!("/requests/{id}")))
+        }
+        Err(app::Error::Invalid { code, field, value }) => {
+            let field = match field {
+                "category_id" => "category",
+                "service_id" => "service",
+                other => other,
+            };
+            let message = if code == "unchanged" {
+                "Nothing was changed.".to_owned()
+            } else {
+                crate::web::messages::field_sentence(code, field, value.as_ref())
+            };
+            errors.add(field, message);
+            request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(app::Error::Conflict(_)) => {
+            errors.add("title", "Someone changed this request meanwhile; reload to see it, then edit again.");
+            request_page(&state, &user, id, form, errors, StatusCode::CONFLICT).await
         }
         Err(other) => Err(other.into()),
     }
