@@ -620,3 +620,54 @@ pub fn edit(
         })
     })
 }
+
+/// One request of a bulk action: its id and the version the actor saw.
+#[derive(Debug, Clone, Copy)]
+pub struct Picked {
+    pub id: RequestId,
+    pub version: i32,
+}
+
+/// What a bulk action did to each request.
+#[derive(Debug, Default)]
+pub struct BulkReport {
+    pub done: Vec<RequestId>,
+    /// Changed since the actor saw them: left alone.
+    pub conflicted: Vec<RequestId>,
+    /// Refused by a rule (with its code), e.g. already owned.
+    pub refused: Vec<(RequestId, &'static str)>,
+}
+
+/// The most requests one bulk action touches.
+pub const MAX_BULK: usize = 100;
+
+/// Applies one action to several requests, each through the same use case as one at a time:
+/// its own transaction, event and version check. A wrong argument (no note, no engineer) stops
+/// it before anything changes; a request that changed or refuses is reported, not forced.
+pub fn bulk(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    name: ActionName,
+    input: &ActInput,
+    picked: &[Picked],
+) -> Result<BulkReport, Error> {
+    if picked.is_empty() {
+        return Err(Error::invalid("required", "pick"));
+    }
+    if picked.len() > MAX_BULK {
+        return Err(Error::invalid("out_of_range", "pick"));
+    }
+    // Check the arguments once, before touching anything.
+    write_transaction(conn, |conn| action(conn, name, input).map(|_| ()))?;
+    let mut report = BulkReport::default();
+    for pick in picked {
+        match perform(conn, ctx, pick.id, pick.version, name, input) {
+            Ok(_) => report.done.push(pick.id),
+            Err(Error::Conflict(_)) => report.conflicted.push(pick.id),
+            Err(Error::Forbidden { code }) => report.refused.push((pick.id, code)),
+            Err(Error::NotFound) => report.refused.push((pick.id, "not_found")),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(report)
+}

@@ -579,3 +579,36 @@ backend_test! {
         assert_eq!(app.count(&format!("events WHERE request_id = {id} AND kind = 'edited'")), 1);
     }
 }
+
+backend_test! {
+    async fn bulk_actions_go_through_the_same_use_case_and_report_conflicts(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, gina_id) = app.signed_in(Role::Engineer, "Gina").await;
+        let (sam, _) = app.signed_in(Role::Engineer, "Sam").await;
+        let ids: Vec<i64> = [rita.file("one").await, rita.file("two").await, rita.file("three").await].to_vec();
+        let queue = gina.get("/queue").await.body;
+        assert!(queue.contains(&format!(r#"value="{}:1" form="bulk""#, ids[0])));
+        // Sam takes the third meanwhile: Gina's view of it is stale.
+        sam.act(ids[2], "take", &[]).await;
+        let picks: Vec<String> = ids.iter().map(|id| format!("{id}:1")).collect();
+        let mut form: Vec<(&str, &str)> = picks.iter().map(|p| ("pick", p.as_str())).collect();
+        form.push(("action", "take"));
+        let taken = gina.post("/queue/bulk", &form).await;
+        assert_eq!(taken.status, StatusCode::SEE_OTHER);
+        let flash = gina.get("/queue").await.body;
+        assert!(flash.contains("2 done") && flash.contains(&format!("Changed meanwhile, left alone: #{}", ids[2])), "{flash}");
+        assert_eq!(app.count(&format!("requests WHERE owner_id = {}", gina_id.0)), 2);
+        assert_eq!(app.count("events WHERE kind = 'taken'"), 3, "one event each");
+        // A rejection without its note changes nothing at all.
+        let mut reject: Vec<(&str, &str)> = vec![("pick", picks[0].as_str()), ("action", "reject")];
+        let before = app.count("events");
+        assert_eq!(gina.post("/queue/bulk", &reject).await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(app.count("events"), before);
+        reject.push(("note", "Not ours."));
+        let version = gina.version(ids[0]).await;
+        let pick = format!("{}:{version}", ids[0]);
+        reject[0] = ("pick", pick.as_str());
+        assert_eq!(gina.post("/queue/bulk", &reject).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.count(&format!("requests WHERE id = {} AND state = 'rejected'", ids[0])), 1);
+    }
+}

@@ -65,6 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/suggest.js", web::get().to(answers::script))
         .route("/static/live.js", web::get().to(live::script))
         .route("/requests/{id}/edit", web::post().to(requests::edit))
+        .route("/queue/bulk", web::post().to(queue::bulk))
         .route("/static/keys.js", web::get().to(live::keys_script))
         .route("/live", web::get().to(live::stream))
         .route("/inbox", web::get().to(inbox::page))

@@ -4,10 +4,10 @@ use super::parse_id;
 use super::requests::{Choice, PER_PAGE, RequestLine, page_number};
 use super::rotation::{DutyLine, duty_line};
 use crate::app::{OwnerFilter, QueueFilter};
-use crate::domain::{CategoryId, EventKind, ServiceId, State, UserId};
+use crate::domain::{ActionName, CategoryId, EventKind, RequestId, ServiceId, State, UserId};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::extract::CurrentUser;
+use crate::web::extract::{CsrfForm, CurrentUser};
 use crate::web::view::{Layout, Pager, When, ok, see_other};
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -175,4 +175,62 @@ pub async fn queue(
         tabs: counts.iter().map(|(s, n)| StateTab { state: s.as_str(), label: s.label(), count: *n }).collect(),
         query,
     })
+}
+
+/// `POST /queue/bulk`: take, route, reject or close as duplicate several requests at once.
+pub async fn bulk(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    user.require_engineer()?;
+    let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let picked: Vec<crate::app::requests::Picked> = fields
+        .iter()
+        .filter(|(k, _)| k == "pick")
+        .filter_map(|(_, v)| {
+            let (id, version) = v.split_once(':')?;
+            Some(crate::app::requests::Picked { id: RequestId(id.parse().ok()?), version: version.parse().ok()? })
+        })
+        .collect();
+    let name = match one("action").as_str() {
+        "take" => ActionName::Take,
+        "route" => ActionName::Route,
+        "reject" => ActionName::Reject,
+        "duplicate" => ActionName::Duplicate,
+        _ => return Err(AppError::BadRequest("Choose what to do with the selected requests.".into())),
+    };
+    let note = one("note");
+    let input = crate::app::requests::ActInput {
+        note: (!note.is_empty()).then_some(note),
+        to: parse_id(&one("to")),
+        with: None,
+        of: parse_id(one("of").trim_start_matches('#')),
+    };
+    let ctx = user.context(&state).await?;
+    match state.db(move |conn| Ok(crate::app::requests::bulk(conn, &ctx, name, &input, &picked))).await? {
+        Ok(report) => {
+            let list = |ids: &[RequestId]| ids.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", ");
+            let mut message = format!("{} done ({}).", report.done.len(), list(&report.done));
+            if !report.conflicted.is_empty() {
+                message.push_str(&format!(" Changed meanwhile, left alone: {}.", list(&report.conflicted)));
+            }
+            if !report.refused.is_empty() {
+                let refused: Vec<String> = report
+                    .refused
+                    .iter()
+                    .map(|(id, code)| format!("#{id} ({})", crate::web::messages::refusal(code).trim_end_matches('.')))
+                    .collect();
+                message.push_str(&format!(" Not done: {}.", refused.join(", ")));
+            }
+            user.flash(message);
+            Ok(see_other("/queue"))
+        }
+        Err(crate::app::Error::Invalid { code, field, value }) => Err(AppError::BadRequest(format!(
+            "{}: {}",
+            field,
+            crate::web::messages::field_sentence(code, field, value.as_ref())
+        ))),
+        Err(other) => Err(other.into()),
+    }
 }
