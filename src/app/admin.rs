@@ -138,3 +138,43 @@ pub fn save_category(
     })
     .map_err(catalog_refusal)
 }
+
+/// How long a password-reset link works.
+pub const RESET_VALID_FOR: chrono::Duration = chrono::Duration::hours(24);
+
+/// Makes a one-time password-reset secret for someone (admins), to pass on to them; returns it
+/// (only its hash is kept).
+pub fn password_reset(conn: &mut DbConnection, ctx: &Context, person: UserId) -> Result<String, Error> {
+    require_admin(ctx)?;
+    users::by_id(conn, person)?.ok_or(Error::NotFound)?;
+    let secret = crate::auth::random_token(43);
+    let hash = crate::db::tokens::hash(&secret);
+    write_transaction(conn, |conn| {
+        users::add_password_reset(conn, &hash, person, ctx.actor.id, ctx.now, ctx.now + RESET_VALID_FOR)
+    })?;
+    Ok(secret)
+}
+
+/// Whom a reset secret is for, while it works.
+pub fn reset_user(conn: &mut DbConnection, now: chrono::DateTime<chrono::Utc>, secret: &str) -> Result<User, Error> {
+    let user = users::password_reset_user(conn, &crate::db::tokens::hash(secret), now)?.ok_or(Error::NotFound)?;
+    users::by_id(conn, user)?.filter(|u| !u.disabled).ok_or(Error::NotFound)
+}
+
+/// Sets the new password (already checked and hashed) and uses the secret up, in one
+/// transaction; every session of the person ends.
+pub fn reset_password(
+    conn: &mut DbConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    secret: &str,
+    new_hash: &str,
+) -> Result<User, Error> {
+    write_transaction(conn, |conn| {
+        let user = reset_user(conn, now, secret)?;
+        if !users::use_password_reset(conn, &crate::db::tokens::hash(secret), now)? {
+            return Err(Error::NotFound);
+        }
+        users::set_password(conn, user.id, new_hash)?;
+        Ok(user)
+    })
+}

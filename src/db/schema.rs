@@ -274,6 +274,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -301,4 +312,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     presence,
     muted_topics,
     cover_requests,
+    password_resets,
 );

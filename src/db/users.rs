@@ -213,3 +213,56 @@ pub fn set_password(conn: &mut DbConnection, id: UserId, password_hash: &str) ->
         Ok(())
     })
 }
+
+/// Stores a one-time password-reset secret (its hash) for `user`.
+pub fn add_password_reset(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    user: UserId,
+    by: UserId,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    use super::schema::password_resets;
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::token_hash.eq(token_hash),
+            password_resets::user_id.eq(user.0),
+            password_resets::created_by.eq(by.0),
+            password_resets::created_at.eq(super::models::naive(now)),
+            password_resets::expires_at.eq(super::models::naive(expires_at)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The person a reset secret is for, while it is unused and unexpired.
+pub fn password_reset_user(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<UserId>> {
+    use super::schema::password_resets;
+    let user: Option<i64> = password_resets::table
+        .find(token_hash)
+        .filter(password_resets::used_at.is_null())
+        .filter(password_resets::expires_at.gt(super::models::naive(now)))
+        .select(password_resets::user_id)
+        .first(conn)
+        .optional()?;
+    Ok(user.map(UserId))
+}
+
+/// Uses up a reset secret; false when it was used (or expired) meanwhile.
+pub fn use_password_reset(conn: &mut DbConnection, token_hash: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    use super::schema::password_resets;
+    let used = diesel::update(
+        password_resets::table
+            .find(token_hash)
+            .filter(password_resets::used_at.is_null())
+            .filter(password_resets::expires_at.gt(super::models::naive(now))),
+    )
+    .set(password_resets::used_at.eq(super::models::naive(now)))
+    .execute(conn)?;
+    Ok(used == 1)
+}

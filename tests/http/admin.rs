@@ -255,3 +255,40 @@ backend_test! {
         assert_eq!(archived.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+backend_test! {
+    async fn an_admin_makes_a_one_time_password_reset_link(app) {
+        let (ada, _) = app.signed_in(Role::Admin, "Ada").await;
+        let rita = app.create_user("rita@example.com", "Rita", Role::Requester);
+        let session = app.browser();
+        assert_eq!(session.login("rita@example.com", crate::helpers::PASSWORD).await.status, StatusCode::SEE_OTHER);
+        ada.get("/admin/users").await;
+        assert_eq!(ada.post(&format!("/admin/users/{}/reset", rita.0), &[]).await.status, StatusCode::SEE_OTHER);
+        let page = ada.get("/admin/users").await.body;
+        let secret: String = page
+            .split("/reset/")
+            .nth(1)
+            .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect())
+            .unwrap_or_default();
+        assert_eq!(secret.len(), 43, "the link is shown to the admin once");
+        let stranger = app.browser();
+        let form = stranger.get(&format!("/reset/{secret}")).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains("For Rita"));
+        let weak = stranger.post(&format!("/reset/{secret}"), &[("password", "password"), ("password_confirm", "password")]).await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let new = "a fresh and long passphrase";
+        let set = stranger.post(&format!("/reset/{secret}"), &[("password", new), ("password_confirm", new)]).await;
+        assert_eq!(set.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.browser().login("rita@example.com", new).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(session.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "old sessions ended");
+        assert_eq!(app.browser().get(&format!("/reset/{secret}")).await.status, StatusCode::NOT_FOUND, "once");
+        // An unused link expires after a day.
+        ada.post(&format!("/admin/users/{}/reset", rita.0), &[]).await;
+        let later = ada.get("/admin/users").await.body;
+        let second: String = later.split("/reset/").nth(1).map(|r| r.chars().take_while(|c| c.is_ascii_alphanumeric()).collect()).unwrap_or_default();
+        app.clock.advance(chrono::Duration::hours(25));
+        assert_eq!(app.browser().get(&format!("/reset/{second}")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.count("password_resets WHERE used_at IS NOT NULL"), 1);
+    }
+}

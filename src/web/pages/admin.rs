@@ -407,3 +407,19 @@ pub async fn update_category(
     let id = admin_id::<i64>(&path)?;
     save_entry(&state, &admin, Kind::Categories, Some(id), form).await
 }
+
+/// `POST /admin/users/{id}/reset`: a one-time link for someone who forgot their password, shown
+/// to the admin to pass on.
+pub async fn reset_link(
+    state: web::Data<AppState>,
+    admin: CurrentUser,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<super::auth::EmptyForm>,
+) -> Result<HttpResponse, AppError> {
+    admin.require_admin()?;
+    let id: UserId = admin_id(&path)?;
+    let ctx = admin.context(&state).await?;
+    let secret = state.db(move |conn| Ok(app::admin::password_reset(conn, &ctx, id)?)).await?;
+    admin.flash(format!("Pass this link on; it works once, for 24 hours: {}/reset/{secret}", state.config.public_url));
+    Ok(see_other("/admin/users"))
+}

@@ -239,3 +239,62 @@ mod tests {
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    layout: Layout,
+    name: String,
+    secret: String,
+    errors: FieldErrors,
+}
+
+/// `GET /reset/{secret}`: the page a password-reset link opens (404 once used or expired).
+pub async fn reset_page(
+    state: web::Data<AppState>,
+    channel: CookieChannel,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let secret = path.into_inner();
+    let (now, lookup) = (state.now(), secret.clone());
+    let user = state.db(move |conn| Ok(app::admin::reset_user(conn, now, &lookup)?)).await?;
+    let page = ResetPage {
+        layout: anonymous_layout(&channel, "New password")?,
+        name: user.name,
+        secret,
+        errors: FieldErrors::default(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResetForm {
+    pub password: String,
+    pub password_confirm: String,
+}
+
+/// `POST /reset/{secret}`: sets the new password, uses the link up, ends every session.
+pub async fn reset(
+    state: web::Data<AppState>,
+    channel: CookieChannel,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    let secret = path.into_inner();
+    let (now, lookup) = (state.now(), secret.clone());
+    let user = state.db(move |conn| Ok(app::admin::reset_user(conn, now, &lookup)?)).await?;
+    let mut errors = FieldErrors::default();
+    let password = errors.check("password", Password::choose(&form.password, &[&user.email, &user.name]));
+    if password.is_some() && form.password != form.password_confirm {
+        errors.add("password_confirm", "The two passwords differ.");
+    }
+    let Some(password) = password.filter(|_| errors.is_empty()) else {
+        let page = ResetPage { layout: anonymous_layout(&channel, "New password")?, name: user.name, secret, errors };
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let hash = state.hash(move || hash_password(&password)).await??;
+    state.db(move |conn| Ok(app::admin::reset_password(conn, now, &secret, &hash)?)).await?;
+    channel.set_flash(Flash::success("Your new password is set. Sign in with it."));
+    Ok(see_other("/login"))
+}
