@@ -202,6 +202,23 @@ pub enum ApplyError {
     Db(#[from] DieselError),
 }
 
+/// The request as it is now and the events written since the version the actor saw (`None`
+/// when it is gone).
+fn conflict_since(conn: &mut DbConnection, id: RequestId, seen_version: i32) -> QueryResult<Option<Box<Conflict>>> {
+    let Some(current) = get(conn, id)? else { return Ok(None) };
+    let missed = events_after(conn, id, seen_version)?;
+    Ok(Some(Box::new(Conflict { current, missed })))
+}
+
+/// Writes an event and the summary it changes, in the caller's transaction; returns the
+/// request as it is now.
+fn record_event(conn: &mut DbConnection, event: &NewEventRow<'_>) -> QueryResult<Option<Request>> {
+    let id = RequestId(event.request_id);
+    diesel::insert_into(events::table).values(event).execute(conn)?;
+    refresh_summary(conn, id)?;
+    get(conn, id)
+}
+
 /// Checks that a category and a service (if any) can be chosen (exist, not archived) and
 /// returns the service's tier.
 fn usable_tier(
@@ -258,9 +275,7 @@ pub fn edit(
     write_transaction(conn, |conn| {
         let request = get(conn, id)?.ok_or(EditError::NotFound)?;
         let conflict = |conn: &mut DbConnection| -> Result<Request, EditError> {
-            let current = get(conn, id)?.ok_or(EditError::NotFound)?;
-            let missed = events_after(conn, id, seen_version)?;
-            Err(EditError::Conflict(Box::new(Conflict { current, missed })))
+            Err(conflict_since(conn, id, seen_version)?.map_or(EditError::NotFound, EditError::Conflict))
         };
         if request.version != seen_version {
             return conflict(conn);
@@ -286,25 +301,22 @@ pub fn edit(
         if updated == 0 {
             return conflict(conn);
         }
-        diesel::insert_into(events::table)
-            .values(&NewEventRow {
-                request_id: id.0,
-                actor_id: actor.id.0,
-                at: naive(now),
-                kind: EventKind::Edited.as_str(),
-                from_state: Some(request.state.as_str()),
-                to_state: request.state.as_str(),
-                owner_id: request.owner.map(|o| o.0),
-                target_id: None,
-                related_request_id: None,
-                note: Some(note.as_str()),
-                request_version: new_version,
-                goalkeeper_id: goalkeeper,
-                actor_role: actor.role.as_str(),
-            })
-            .execute(conn)?;
-        refresh_summary(conn, id)?;
-        get(conn, id)?.ok_or(EditError::NotFound)
+        let event = NewEventRow {
+            request_id: id.0,
+            actor_id: actor.id.0,
+            at: naive(now),
+            kind: EventKind::Edited.as_str(),
+            from_state: Some(request.state.as_str()),
+            to_state: request.state.as_str(),
+            owner_id: request.owner.map(|o| o.0),
+            target_id: None,
+            related_request_id: None,
+            note: Some(note.as_str()),
+            request_version: new_version,
+            goalkeeper_id: goalkeeper,
+            actor_role: actor.role.as_str(),
+        };
+        record_event(conn, &event)?.ok_or(EditError::NotFound)
     })
 }
 
@@ -325,9 +337,7 @@ pub fn apply(
             return Err(ApplyError::NotFound);
         }
         let conflict = |conn: &mut DbConnection| -> Result<Request, ApplyError> {
-            let current = get(conn, id)?.ok_or(ApplyError::NotFound)?;
-            let missed = events_after(conn, id, seen_version)?;
-            Err(ApplyError::Conflict(Box::new(Conflict { current, missed })))
+            Err(conflict_since(conn, id, seen_version)?.map_or(ApplyError::NotFound, ApplyError::Conflict))
         };
         if request.version != seen_version {
             return conflict(conn);
@@ -354,25 +364,22 @@ pub fn apply(
             // Another instance won the race between our read and our write.
             return conflict(conn);
         }
-        diesel::insert_into(events::table)
-            .values(&NewEventRow {
-                request_id: id.0,
-                actor_id: actor.id.0,
-                at: naive(now),
-                kind: change.kind.as_str(),
-                from_state: Some(change.from.as_str()),
-                to_state: change.to.as_str(),
-                owner_id: change.owner.map(|o| o.0),
-                target_id: change.target.map(|t| t.0),
-                related_request_id: change.related.map(|r| r.0),
-                note: change.note.as_deref(),
-                request_version: new_version,
-                goalkeeper_id: goalkeeper,
-                actor_role: actor.role.as_str(),
-            })
-            .execute(conn)?;
-        refresh_summary(conn, id)?;
-        get(conn, id)?.ok_or(ApplyError::NotFound)
+        let event = NewEventRow {
+            request_id: id.0,
+            actor_id: actor.id.0,
+            at: naive(now),
+            kind: change.kind.as_str(),
+            from_state: Some(change.from.as_str()),
+            to_state: change.to.as_str(),
+            owner_id: change.owner.map(|o| o.0),
+            target_id: change.target.map(|t| t.0),
+            related_request_id: change.related.map(|r| r.0),
+            note: change.note.as_deref(),
+            request_version: new_version,
+            goalkeeper_id: goalkeeper,
+            actor_role: actor.role.as_str(),
+        };
+        record_event(conn, &event)?.ok_or(ApplyError::NotFound)
     })
 }
 
