@@ -60,11 +60,11 @@ pub fn record(
     target: Option<UserId>,
     note: Option<&str>,
 ) -> Result<(), Error> {
-    let critical = match request.service {
-        Some(id) => catalog::service(conn, id)?.is_some_and(|s| s.tier == Tier::Critical),
-        None => false,
-    };
-    let goalkeeper = crate::db::rotation::goalkeeper_at(conn, ctx.now)?;
+    // Only a new request's news depends on its tier and on who keeps goal: the rota is read for
+    // filing alone, not for every triage action.
+    let filed = kind == EventKind::Filed;
+    let critical = filed && is_critical(conn, request)?;
+    let goalkeeper = if filed { crate::db::rotation::goalkeeper_at(conn, ctx.now)? } else { None };
     let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
     let actor_name = users::by_id(conn, actor.id)?.map(|u| u.name).unwrap_or_default();
     // Out of office hours only critical news is worth a person's sleep; the rest waits for the
@@ -88,18 +88,11 @@ pub fn record(
         let shown = if person.role.is_engineer() || !kind.note_is_internal() { note } else { None };
         let (subject, body) = compose(notice.topic, request, &actor_name, shown);
         // The inbox shows everything; e-mail only what the person did not turn off.
-        out.push(NewDelivery {
-            message_id: message_id(),
-            medium: "inbox",
+        let inbox = NewDelivery {
             recipient: Some(person.id.0),
-            channel: None,
-            topic: notice.topic.as_str(),
-            request: Some(request.id.0),
-            subject: subject.clone(),
-            body: body.clone(),
-            due: ctx.now,
-            digest: false,
-        });
+            ..delivery("inbox", notice.topic, Some(request.id.0), &subject, &body, ctx.now)
+        };
+        out.push(inbox);
         if store::muted(conn, person.id.0)?.iter().any(|t| t == notice.topic.as_str()) {
             continue;
         }
@@ -108,16 +101,9 @@ pub fn record(
             _ => (ctx.now, false),
         };
         out.push(NewDelivery {
-            due,
-            digest,
-            message_id: message_id(),
-            medium: "email",
             recipient: Some(person.id.0),
-            channel: None,
-            topic: notice.topic.as_str(),
-            request: Some(request.id.0),
-            subject,
-            body,
+            digest,
+            ..delivery("email", notice.topic, Some(request.id.0), &subject, &body, due)
         });
     }
     if let Some(topic) = channel_topic(&happened) {
@@ -127,21 +113,8 @@ pub fn record(
             None => None,
         };
         let subject = channel_line(topic, request, &actor_name, target_name.as_deref());
-        let body = if request.private { String::new() } else { request.title.clone() };
-        for channel in store::channels(conn)?.into_iter().filter(|c| c.hears(topic.as_str())) {
-            out.push(NewDelivery {
-                due: ctx.now,
-                digest: false,
-                message_id: message_id(),
-                medium: "channel",
-                recipient: None,
-                channel: Some(channel.id),
-                topic: topic.as_str(),
-                request: Some(request.id.0),
-                subject: subject.clone(),
-                body: body.clone(),
-            });
-        }
+        let body = if request.private { "" } else { request.title.as_str() };
+        out.extend(channel_deliveries(conn, topic, Some(request.id.0), &subject, body, ctx.now)?);
     }
     Ok(store::enqueue(conn, &out, ctx.now)?)
 }
@@ -435,14 +408,12 @@ pub fn after_hours(conn: &mut DbConnection, ctx: &Context, request: &Request) ->
     let Some(opens) = ctx.team.office.next_open(ctx.now).filter(|opens| *opens > ctx.now) else {
         return Ok(None);
     };
-    let critical = match request.service {
-        Some(id) => catalog::service(conn, id)?.is_some_and(|s| s.tier == Tier::Critical),
-        None => false,
-    };
-    Ok(Some(match (critical, crate::db::rotation::goalkeeper_at(conn, ctx.now)?) {
-        (false, _) => AfterHours::WaitsUntil(opens),
-        (true, Some(_)) => AfterHours::Alerted,
-        (true, None) => AfterHours::NobodyOnDuty(opens),
+    if !is_critical(conn, request)? {
+        return Ok(Some(AfterHours::WaitsUntil(opens)));
+    }
+    Ok(Some(match crate::db::rotation::goalkeeper_at(conn, ctx.now)? {
+        Some(_) => AfterHours::Alerted,
+        None => AfterHours::NobodyOnDuty(opens),
     }))
 }
 
@@ -598,23 +569,7 @@ pub fn announce_duty(conn: &mut DbConnection, now: DateTime<Utc>, public_url: &s
             Some(id) => format!("Handover notes from {}: {report}", name(conn, id)?),
             None => String::new(),
         };
-        let deliveries: Vec<NewDelivery> = store::channels(conn)?
-            .into_iter()
-            .filter(|c| c.hears(Topic::Handover.as_str()))
-            .map(|c| NewDelivery {
-                message_id: message_id(),
-                medium: "channel",
-                recipient: None,
-                channel: Some(c.id),
-                topic: Topic::Handover.as_str(),
-                request: None,
-                subject: text.clone(),
-                body: body.clone(),
-                due: now,
-                digest: false,
-            })
-            .collect();
-        store::enqueue(conn, &deliveries, now)?;
+        tell_channels(conn, Topic::Handover, &text, &body, now)?;
         Ok(true)
     })
 }
@@ -693,23 +648,55 @@ pub fn tell_channels(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let deliveries: Vec<NewDelivery> = store::channels(conn)?
+    let deliveries = channel_deliveries(conn, topic, None, subject, body, now)?;
+    Ok(store::enqueue(conn, &deliveries, now)?)
+}
+
+/// A delivery of `topic` due at `due`, to be given its recipient or channel.
+fn delivery(
+    medium: &'static str,
+    topic: Topic,
+    request: Option<i64>,
+    subject: &str,
+    body: &str,
+    due: DateTime<Utc>,
+) -> NewDelivery {
+    NewDelivery {
+        message_id: message_id(),
+        medium,
+        recipient: None,
+        channel: None,
+        topic: topic.as_str(),
+        request,
+        subject: subject.to_owned(),
+        body: body.to_owned(),
+        due,
+        digest: false,
+    }
+}
+
+/// One message for each channel that hears `topic`.
+fn channel_deliveries(
+    conn: &mut DbConnection,
+    topic: Topic,
+    request: Option<i64>,
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewDelivery>, Error> {
+    Ok(store::channels(conn)?
         .into_iter()
         .filter(|c| c.hears(topic.as_str()))
-        .map(|c| NewDelivery {
-            message_id: message_id(),
-            medium: "channel",
-            recipient: None,
-            channel: Some(c.id),
-            topic: topic.as_str(),
-            request: None,
-            subject: subject.to_owned(),
-            body: body.to_owned(),
-            due: now,
-            digest: false,
-        })
-        .collect();
-    Ok(store::enqueue(conn, &deliveries, now)?)
+        .map(|c| NewDelivery { channel: Some(c.id), ..delivery("channel", topic, request, subject, body, now) })
+        .collect())
+}
+
+/// Whether the request concerns a critical service.
+fn is_critical(conn: &mut DbConnection, request: &Request) -> Result<bool, Error> {
+    Ok(match request.service {
+        Some(id) => catalog::service(conn, id)?.is_some_and(|s| s.tier == Tier::Critical),
+        None => false,
+    })
 }
 
 /// Puts a line in one person's inbox (news about no request).
@@ -720,17 +707,6 @@ pub fn tell_person(
     subject: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let item = NewDelivery {
-        message_id: message_id(),
-        medium: "inbox",
-        recipient: Some(to.0),
-        channel: None,
-        topic: topic.as_str(),
-        request: None,
-        subject: subject.to_owned(),
-        body: String::new(),
-        due: now,
-        digest: false,
-    };
+    let item = NewDelivery { recipient: Some(to.0), ..delivery("inbox", topic, None, subject, "", now) };
     Ok(store::enqueue(conn, &[item], now)?)
 }

@@ -109,6 +109,8 @@ pub struct CoverInput {
 #[derive(Debug, Clone)]
 pub struct Cover {
     pub engineer: UserId,
+    /// The engineer's name, for telling people.
+    pub name: String,
     pub replaces: Option<UserId>,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -124,9 +126,9 @@ pub fn cover(conn: &mut DbConnection, ctx: &Context, input: &CoverInput) -> Resu
     };
     write_transaction(conn, |conn| {
         let engineers = users::engineers(conn)?;
-        if !engineers.iter().any(|e| e.id == input.engineer) {
+        let Some(covering) = engineers.iter().find(|e| e.id == input.engineer) else {
             return Err(Error::invalid("unknown", "engineer"));
-        }
+        };
         if input.from < ctx.now - START_SLACK {
             return Err(Error::invalid("in_past", "from"));
         }
@@ -146,7 +148,13 @@ pub fn cover(conn: &mut DbConnection, ctx: &Context, input: &CoverInput) -> Resu
                 return Err(Error::invalid("not_on_duty", "from"));
             }
         }
-        let cover = Cover { engineer: input.engineer, replaces: roster.goalkeeper_at(from), from, to: input.to };
+        let cover = Cover {
+            engineer: input.engineer,
+            name: covering.name.clone(),
+            replaces: roster.goalkeeper_at(from),
+            from,
+            to: input.to,
+        };
         let row = NewOverride { engineer: cover.engineer, replaces: cover.replaces, from, to: cover.to, note };
         store::add_overrides(conn, &[row], ctx.actor.id, ctx.now)?;
         Ok(cover)
@@ -175,9 +183,22 @@ pub fn swap(
         }
         let names = Directory::load(conn, [a.engineer, b.engineer])?;
         let note = format!("Swap of {} and {}", names.user(Some(a.engineer)), names.user(Some(b.engineer)));
+        let name = |id| names.user(Some(id));
         let covers = [
-            Cover { engineer: b.engineer, replaces: Some(a.engineer), from: a.start.max(ctx.now), to: a.end },
-            Cover { engineer: a.engineer, replaces: Some(b.engineer), from: b.start.max(ctx.now), to: b.end },
+            Cover {
+                engineer: b.engineer,
+                name: name(b.engineer),
+                replaces: Some(a.engineer),
+                from: a.start.max(ctx.now),
+                to: a.end,
+            },
+            Cover {
+                engineer: a.engineer,
+                name: name(a.engineer),
+                replaces: Some(b.engineer),
+                from: b.start.max(ctx.now),
+                to: b.end,
+            },
         ];
         let rows: Vec<NewOverride> = covers
             .iter()
@@ -399,8 +420,14 @@ pub fn take_cover(conn: &mut DbConnection, ctx: &Context, id: i64) -> Result<Cov
             return Err(Error::Forbidden { code: "cover_taken" });
         }
         let asked_by = UserId(wanted.requested_by);
-        let cover = Cover { engineer: ctx.actor.id, replaces: Some(asked_by), from: from.max(ctx.now), to };
         let names = Directory::load(conn, [ctx.actor.id, asked_by])?;
+        let cover = Cover {
+            engineer: ctx.actor.id,
+            name: names.user(Some(ctx.actor.id)),
+            replaces: Some(asked_by),
+            from: from.max(ctx.now),
+            to,
+        };
         let row = NewOverride {
             engineer: cover.engineer,
             replaces: cover.replaces,

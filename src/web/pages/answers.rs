@@ -257,8 +257,5 @@ pub async fn visibility(
 
 /// `GET /static/suggest.js`: the filing form's progressive enhancement.
 pub async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../../static/suggest.js"))
+    super::static_script(include_str!("../../../static/suggest.js"))
 }

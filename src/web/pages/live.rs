@@ -89,16 +89,10 @@ pub async fn stream(
 
 /// `GET /static/keys.js`: keyboard triage.
 pub async fn keys_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../../static/keys.js"))
+    super::static_script(include_str!("../../../static/keys.js"))
 }
 
 /// `GET /static/live.js`.
 pub async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../../static/live.js"))
+    super::static_script(include_str!("../../../static/live.js"))
 }

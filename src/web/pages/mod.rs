@@ -51,6 +51,14 @@ pub fn idempotency_key(raw: &str) -> Option<String> {
     plain.then(|| key.to_owned())
 }
 
+/// One of our small scripts (compiled into the binary), cacheable for an hour.
+pub fn static_script(body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(body)
+}
+
 /// Parses a numeric id from a path or form; anything else is treated as missing.
 pub fn parse_id(raw: &str) -> Option<i64> {
     raw.trim().parse::<i64>().ok().filter(|id| *id > 0)

@@ -105,9 +105,8 @@ pub async fn queue(
     let query = query.into_inner();
     let filter = query.filter(user.user.id);
     let page = page_number(query.page.as_deref());
-    let team = state.team().await?;
-    let ctx = crate::app::Context::new(user.user.id, user.user.role, state.now(), team.clone());
-    let now = ctx.now;
+    let ctx = user.context(&state).await?;
+    let (team, now) = (ctx.team.clone(), ctx.now);
     let handover_ctx = ctx.clone();
     let handover = state
         .db(move |conn| Ok(crate::app::reports::handover_for(conn, &handover_ctx)?))

@@ -333,8 +333,7 @@ pub async fn add_cover(
     let input = CoverInput { engineer, from, to, note: form.note.clone() };
     match state.db(move |conn| Ok(app::rotation::cover(conn, &ctx, &input))).await? {
         Ok(cover) => {
-            let names = load(&state, &user).await?;
-            user.flash(format!("{} covers from {}.", names.name(cover.engineer), local_label(cover.from, tz)));
+            user.flash(format!("{} covers from {}.", cover.name, local_label(cover.from, tz)));
             Ok(see_other("/rotation"))
         }
         Err(refused) => {
@@ -365,8 +364,7 @@ pub async fn swap(
     };
     match state.db(move |conn| Ok(app::rotation::swap(conn, &ctx, mine, theirs))).await? {
         Ok([first, second]) => {
-            let names = load(&state, &user).await?;
-            user.flash(format!("{} and {} swapped weeks.", names.name(second.engineer), names.name(first.engineer)));
+            user.flash(format!("{} and {} swapped weeks.", second.name, first.name));
             Ok(see_other("/rotation"))
         }
         Err(refused) => {
