@@ -392,7 +392,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
             "INSERT INTO requests (id, title, description, category_id, service_id, urgency, state, requester_id, owner_id, \
              duplicate_of, tier_rank, urgency_rank, version, created_at, updated_at, closed_at, closed_by, \
              first_response_at, first_triage_at, first_triage_goalkeeper, close_goalkeeper, routed, reopened, \
-             private, good_answer_by, good_answer_at) VALUES {};\n\
+             private, good_answer_by, good_answer_at, filed_tier) VALUES {};\n\
              INSERT INTO events (id, request_id, actor_id, at, kind, from_state, to_state, owner_id, target_id, \
              related_request_id, note, request_version, goalkeeper_id, actor_role) VALUES {};",
             requests.trim_end_matches(','),
@@ -687,7 +687,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         .summary();
         let _ = write!(
             request_sql,
-            "({id},{},{},{},{},{},{},{requester},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}),",
+            "({id},{},{},{},{},{},{},{requester},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}),",
             sql_text(&title),
             sql_text(&description),
             category_ids[category],
@@ -712,6 +712,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
             if private { "TRUE" } else { "FALSE" },
             sql_opt(good_answer.map(|(by, _)| by)),
             good_answer.map(|(_, at)| sql_time(at)).unwrap_or_else(|| "NULL".into()),
+            tier.map(|t| sql_text(t.as_str())).unwrap_or_else(|| "NULL".into()),
         );
         for (version, e) in events.iter().enumerate() {
             event_id += 1;

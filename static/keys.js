@@ -1,6 +1,6 @@
 // Keyboard triage (progressive enhancement: every action also works with the mouse and without
 // script). On the queue: j/k move, Enter opens. On a request: t take, r resolve, x reject,
-// o route, c consult, w ask the requester, d duplicate; Ctrl+Enter sends the open form, Esc
+// o route, c consult, w ask the requester, d duplicate, e edit, n internal note; Ctrl+Enter sends the open form, Esc
 // closes it; after a decision the next request waiting for triage opens. Everywhere: / search,
 // g then q the queue, ? this list.
 (function () {
@@ -25,6 +25,13 @@
     form.appendChild(advance);
   });
 
+  // A link to a folded section (the queue's "Answer" link) unfolds it.
+  if (window.location.hash) {
+    var anchor = document.getElementById(window.location.hash.slice(1));
+    var folded = anchor && anchor.closest("details");
+    if (folded) { folded.open = true; var first = folded.querySelector("textarea, input:not([type=hidden]), select"); if (first) first.focus(); }
+  }
+
   var rows = Array.prototype.slice.call(document.querySelectorAll("table.queue tbody tr"));
   var current = -1;
   var select = function (index) {
@@ -45,7 +52,7 @@
       sheet.setAttribute("aria-label", "Keyboard shortcuts");
       sheet.innerHTML = "<h2>Keyboard shortcuts</h2><dl>" +
         [["j / k", "next / previous request in the queue"], ["Enter", "open it"], ["t", "take"], ["r", "resolve"],
-         ["x", "reject"], ["o", "route"], ["c", "consult"], ["w", "ask the requester"], ["d", "close as duplicate"],
+         ["x", "reject"], ["o", "route"], ["c", "consult"], ["w", "ask the requester"], ["d", "close as duplicate"], ["e", "edit title, description, category, service, urgency"], ["n", "internal note (answer a consult)"],
          ["Ctrl+Enter", "send the open form (then the next request opens)"], ["Esc", "close the form"],
          ["/", "search"], ["g q", "go to the queue"], ["?", "this list"]]
           .map(function (k) { return "<dt><kbd>" + k[0] + "</kbd></dt><dd>" + k[1] + "</dd>"; }).join("") + "</dl>";
@@ -56,7 +63,8 @@
   };
 
   var openAction = function (action) {
-    var form = document.querySelector(".actions form[action$='/" + action + "']");
+    var form = document.querySelector(".actions form[action$='/" + action + "']") ||
+      document.querySelector("main form[action$='/" + action + "']");
     if (!form) return false;
     var details = form.closest("details");
     if (details) details.open = true;
@@ -85,7 +93,7 @@
       if (event.key === "q") { window.location.href = "/queue"; event.preventDefault(); }
       return;
     }
-    var keys = { t: "take", r: "resolve", x: "reject", o: "route", c: "consult", w: "wait", d: "duplicate" };
+    var keys = { t: "take", r: "resolve", x: "reject", o: "route", c: "consult", w: "wait", d: "duplicate", e: "edit", n: "note" };
     switch (event.key) {
       case "j": select(current + 1); break;
       case "k": select(current - 1); break;

@@ -54,6 +54,29 @@ pub fn add_person(conn: &mut DbConnection, ctx: &Context, person: &NewPerson) ->
     write_transaction(conn, |conn| users::create(conn, &new, ctx.now)).map_err(user_refusal)
 }
 
+/// What a person changes of their own account.
+#[derive(Debug, Default, Clone)]
+pub struct ProfileInput {
+    pub name: String,
+    pub email: String,
+    /// An IANA zone name, or empty for the team's.
+    pub time_zone: String,
+}
+
+/// Changes one's own name, e-mail (the sign-in) and the time zone pages show times in.
+pub fn update_profile(conn: &mut DbConnection, ctx: &Context, input: &ProfileInput) -> Result<(), Error> {
+    let name = PersonName::parse(&input.name).map_err(|e| Error::value("name", e))?;
+    let email = Email::parse(&input.email).map_err(|e| Error::value("email", e))?;
+    let zone = match input.time_zone.trim() {
+        "" => None,
+        raw => Some(raw.parse::<chrono_tz::Tz>().map_err(|_| Error::invalid("unknown", "time_zone"))?),
+    };
+    write_transaction(conn, |conn| {
+        users::set_profile(conn, ctx.actor.id, name.as_str(), email.as_str(), zone.as_ref().map(|z| z.name()))
+    })
+    .map_err(user_refusal)
+}
+
 /// The very first account, an admin, made on the setup page; refused once anyone exists.
 pub fn set_up(conn: &mut DbConnection, now: chrono::DateTime<chrono::Utc>, person: &NewPerson) -> Result<User, Error> {
     let new = NewUser {

@@ -18,6 +18,7 @@ pub mod requests;
 pub mod rotation;
 pub mod search;
 pub mod tokens;
+pub mod views;
 
 use crate::db::requests::Conflict;
 
@@ -37,11 +38,19 @@ pub struct Context {
     pub actor: Actor,
     pub now: DateTime<Utc>,
     pub team: TeamSettings,
+    /// The zone the actor reads times in, when they chose one; weeks and office hours stay the
+    /// team's.
+    pub personal_zone: Option<chrono_tz::Tz>,
 }
 
 impl Context {
     pub fn new(id: UserId, role: Role, now: DateTime<Utc>, team: TeamSettings) -> Self {
-        Context { actor: Actor { id, role }, now, team }
+        Context { actor: Actor { id, role }, now, team, personal_zone: None }
+    }
+
+    /// The zone to show times in: the actor's own, or the team's.
+    pub fn reading_zone(&self) -> chrono_tz::Tz {
+        self.personal_zone.unwrap_or_else(|| self.team.timezone())
     }
 }
 

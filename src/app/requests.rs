@@ -329,6 +329,8 @@ pub struct QueuePage {
     pub requests: Vec<Request>,
     pub total: i64,
     pub names: Directory,
+    /// In the "asked my advice" view: the question waiting on each request.
+    pub questions: Vec<store::Question>,
 }
 
 /// One page of the queue, for engineers.
@@ -347,12 +349,14 @@ pub fn queue(
     }
     read_transaction(conn, |conn| {
         let mut filter = filter.clone();
+        let mut questions = Vec::new();
         if let Some(engineer) = filter.consulted {
-            filter.ids = Some(store::awaiting_answer(conn, engineer)?);
+            questions = store::awaiting_answer(conn, engineer)?;
+            filter.ids = Some(questions.iter().map(|q| q.request.0).collect());
         }
         let (requests, total) = store::queue(conn, &filter, page, per_page)?;
         let names = Directory::for_requests(conn, &requests)?;
-        Ok(QueuePage { requests, total, names })
+        Ok(QueuePage { requests, total, names, questions })
     })
 }
 
@@ -467,6 +471,8 @@ pub struct QueueWorkspace {
     pub services: Vec<crate::db::models::Service>,
     pub engineers: Vec<crate::db::models::User>,
     pub roster: crate::domain::rotation::Roster,
+    /// The actor's saved views.
+    pub views: Vec<crate::db::views::SavedView>,
 }
 
 /// One page of the queue with its filters' choices and the rota, in one transaction.
@@ -495,6 +501,7 @@ pub fn queue_workspace(
             services: crate::db::catalog::services(conn)?,
             engineers: users::engineers(conn)?,
             roster: crate::db::rotation::roster(conn, ctx.now)?,
+            views: super::views::list(conn, ctx)?,
         })
     })
 }
@@ -664,6 +671,83 @@ pub fn bulk(
         match perform(conn, ctx, pick.id, pick.version, name, input) {
             Ok(_) => report.done.push(pick.id),
             Err(Error::Conflict(_)) => report.conflicted.push(pick.id),
+            Err(Error::Forbidden { code }) => report.refused.push((pick.id, code)),
+            Err(Error::NotFound) => report.refused.push((pick.id, "not_found")),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(report)
+}
+
+/// The fields an edit changes; the others keep their current value.
+#[derive(Debug, Clone, Default)]
+pub struct EditPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<i64>,
+    /// `Some(None)` clears the service.
+    pub service: Option<Option<i64>>,
+    pub urgency: Option<String>,
+}
+
+/// Edits some fields of a request (the API's PATCH, the queue's bulk edit), on the version the
+/// actor saw, through `edit`.
+pub fn patch(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    id: RequestId,
+    seen_version: i32,
+    change: &EditPatch,
+) -> Result<Request, Error> {
+    let current = read_transaction(conn, |conn| store::get(conn, id))?
+        .filter(|r| r.facts().visible_to(ctx.actor))
+        .ok_or(Error::NotFound)?;
+    let input = EditInput {
+        title: change.title.clone().unwrap_or(current.title),
+        description: change.description.clone().unwrap_or(current.description),
+        category: change.category.unwrap_or(current.category.0),
+        service: change.service.unwrap_or(current.service.map(|s| s.0)),
+        urgency: change.urgency.clone().unwrap_or_else(|| current.urgency.as_str().to_owned()),
+    };
+    edit(conn, ctx, id, seen_version, &input)
+}
+
+/// Sets the same fields on several requests, each through `patch` (its own transaction,
+/// `edited` event and version check). A request that already has the values is reported as
+/// refused (`unchanged`), one that changed meanwhile as conflicted.
+pub fn bulk_edit(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    change: &EditPatch,
+    picked: &[Picked],
+) -> Result<BulkReport, Error> {
+    if !ctx.actor.role.is_engineer() {
+        return Err(Error::Forbidden { code: "engineers_only" });
+    }
+    if picked.is_empty() {
+        return Err(Error::invalid("required", "pick"));
+    }
+    if picked.len() > MAX_BULK {
+        return Err(Error::invalid("out_of_range", "pick"));
+    }
+    // Check the values once, before touching anything.
+    if let Some(id) = change.category {
+        let usable = read_transaction(conn, crate::db::catalog::categories)?
+            .iter()
+            .any(|c| c.id == CategoryId(id) && !c.archived);
+        if !usable {
+            return Err(Error::invalid("unknown", "category_id"));
+        }
+    }
+    if let Some(raw) = &change.urgency {
+        Urgency::parse(raw).map_err(|e| Error::value("urgency", e))?;
+    }
+    let mut report = BulkReport::default();
+    for pick in picked {
+        match patch(conn, ctx, pick.id, pick.version, change) {
+            Ok(_) => report.done.push(pick.id),
+            Err(Error::Conflict(_)) => report.conflicted.push(pick.id),
+            Err(Error::Invalid { code: "unchanged", .. }) => report.refused.push((pick.id, "unchanged")),
             Err(Error::Forbidden { code }) => report.refused.push((pick.id, code)),
             Err(Error::NotFound) => report.refused.push((pick.id, "not_found")),
             Err(other) => return Err(other),

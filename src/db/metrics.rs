@@ -1,7 +1,7 @@
 //! Reading histories for the metrics, and the handover notes.
 
 use super::models::{naive, utc};
-use super::schema::{events, handover_notes, requests, services};
+use super::schema::{events, handover_notes, requests};
 use super::{DbConnection, corrupt, write_transaction};
 use crate::domain::metrics::{History, MetricEvent, RequestSummary};
 use crate::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, UserId};
@@ -44,16 +44,14 @@ impl MetricEventRow {
 
 /// The full histories of these requests.
 pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Vec<History>> {
-    let tiers: HashMap<i64, String> =
-        services::table.select((services::id, services::tier)).load(conn)?.into_iter().collect();
     let ids: Vec<i64> = ids.iter().copied().collect();
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        type RequestFields = (i64, i64, Option<i64>, String, chrono::NaiveDateTime);
+        type RequestFields = (i64, i64, Option<String>, String, chrono::NaiveDateTime);
         let rows: Vec<RequestFields> = requests::table
             .filter(requests::id.eq_any(chunk))
             .order(requests::id)
-            .select((requests::id, requests::category_id, requests::service_id, requests::state, requests::created_at))
+            .select((requests::id, requests::category_id, requests::filed_tier, requests::state, requests::created_at))
             .load(conn)?;
         let all_events: Vec<MetricEventRow> = events::table
             .filter(events::request_id.eq_any(chunk))
@@ -64,11 +62,8 @@ pub fn histories(conn: &mut DbConnection, ids: &BTreeSet<i64>) -> QueryResult<Ve
         for row in all_events {
             by_request.entry(row.request_id).or_default().push(row.into_event()?);
         }
-        for (id, category, service, state, created_at) in rows {
-            let tier = service
-                .and_then(|s| tiers.get(&s))
-                .map(|t| Tier::parse(t).map_err(|_| corrupt("tier", t)))
-                .transpose()?;
+        for (id, category, filed_tier, state, created_at) in rows {
+            let tier = filed_tier.map(|t| Tier::parse(&t).map_err(|_| corrupt("tier", &t))).transpose()?;
             out.push(History {
                 id: RequestId(id),
                 category: CategoryId(category),
@@ -116,7 +111,7 @@ struct SummaryRow {
     id: i64,
     title: String,
     category_id: i64,
-    service_id: Option<i64>,
+    filed_tier: Option<String>,
     state: String,
     created_at: chrono::NaiveDateTime,
     closed_at: Option<chrono::NaiveDateTime>,
@@ -135,8 +130,6 @@ pub fn summaries(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<(RequestSummary, String)>> {
-    let tiers: HashMap<i64, String> =
-        services::table.select((services::id, services::tier)).load(conn)?.into_iter().collect();
     let (from, to) = (naive(from), naive(to));
     // Only the columns the summary needs: descriptions are long and many rows are read.
     let rows: Vec<SummaryRow> = requests::table
@@ -151,11 +144,7 @@ pub fn summaries(
         .load(conn)?;
     rows.into_iter()
         .map(|r| {
-            let tier = r
-                .service_id
-                .and_then(|s| tiers.get(&s))
-                .map(|t| Tier::parse(t).map_err(|_| corrupt("tier", t)))
-                .transpose()?;
+            let tier = r.filed_tier.as_deref().map(|t| Tier::parse(t).map_err(|_| corrupt("tier", t))).transpose()?;
             let state = State::parse(&r.state).map_err(|_| corrupt("state", &r.state))?;
             let summary = RequestSummary {
                 id: RequestId(r.id),

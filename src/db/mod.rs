@@ -14,6 +14,7 @@ pub mod search;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod views;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus};
 use diesel::pg::PgConnection;

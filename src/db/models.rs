@@ -28,6 +28,7 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub calendar_token: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 /// A person who can sign in.
@@ -39,6 +40,8 @@ pub struct User {
     pub role: Role,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The zone the person reads times in; the team's when unset.
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -52,6 +55,8 @@ impl TryFrom<UserRow> for User {
             name: row.name,
             disabled: row.disabled,
             created_at: utc(row.created_at),
+            // An unknown zone (from an older chrono-tz) falls back to the team's.
+            time_zone: row.time_zone.and_then(|z| z.parse().ok()),
         })
     }
 }
@@ -157,6 +162,8 @@ pub struct RequestRow {
     pub private: bool,
     pub good_answer_by: Option<i64>,
     pub good_answer_at: Option<NaiveDateTime>,
+    /// The service tier when it was filed (`Tier::as_str`), for the week's intake.
+    pub filed_tier: Option<String>,
 }
 
 /// A request as stored, with typed fields.
@@ -243,6 +250,7 @@ pub struct NewRequestRow<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub private: bool,
+    pub filed_tier: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

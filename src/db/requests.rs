@@ -82,6 +82,7 @@ fn file_once(
                 created_at: naive(now),
                 updated_at: naive(now),
                 private: new.private,
+                filed_tier: tier.map(Tier::as_str),
             })
             .returning(requests::id)
             .get_result(conn)?;
@@ -618,31 +619,43 @@ pub fn last_events(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Even
 
 /// Open requests on which `engineer` was consulted and has not written since (a note or a
 /// comment after the newest question to them).
-pub fn awaiting_answer(conn: &mut DbConnection, engineer: UserId) -> QueryResult<Vec<i64>> {
+pub fn awaiting_answer(conn: &mut DbConnection, engineer: UserId) -> QueryResult<Vec<Question>> {
     let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
-    let asked: Vec<(i64, i64)> = events::table
+    let asked: Vec<(i64, i64, i64, Option<String>)> = events::table
         .inner_join(requests::table)
         .filter(requests::state.eq_any(open))
         .filter(events::target_id.eq(engineer.0))
         .filter(events::kind.eq(EventKind::Consulted.as_str()))
-        .select((events::request_id, events::id))
+        .order(events::id)
+        .select((events::request_id, events::id, events::actor_id, events::note))
         .load(conn)?;
     if asked.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = asked.iter().map(|(request, _)| *request).collect();
+    let ids: Vec<i64> = asked.iter().map(|(request, ..)| *request).collect();
     let wrote: Vec<(i64, i64)> = events::table
         .filter(events::request_id.eq_any(&ids))
         .filter(events::actor_id.eq(engineer.0))
         .filter(events::kind.eq_any([EventKind::Noted.as_str(), EventKind::Commented.as_str()]))
         .select((events::request_id, events::id))
         .load(conn)?;
-    let mut waiting: Vec<i64> = asked
-        .iter()
-        .filter(|(request, question)| !wrote.iter().any(|(r, answer)| r == request && answer > question))
-        .map(|(request, _)| *request)
-        .collect();
-    waiting.sort_unstable();
-    waiting.dedup();
-    Ok(waiting)
+    // The newest unanswered question per request (they come oldest first).
+    let mut waiting: std::collections::BTreeMap<i64, Question> = Default::default();
+    for (request, question, asker, note) in asked {
+        if !wrote.iter().any(|(r, answer)| *r == request && *answer > question) {
+            waiting.insert(
+                request,
+                Question { request: RequestId(request), asker: UserId(asker), text: note.unwrap_or_default() },
+            );
+        }
+    }
+    Ok(waiting.into_values().collect())
+}
+
+/// A consult waiting for the consulted engineer's answer.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub request: RequestId,
+    pub asker: UserId,
+    pub text: String,
 }

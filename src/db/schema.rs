@@ -11,6 +11,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         calendar_token -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 
@@ -89,6 +90,7 @@ diesel::table! {
         private -> Bool,
         good_answer_by -> Nullable<BigInt>,
         good_answer_at -> Nullable<Timestamp>,
+        filed_tier -> Nullable<Text>,
     }
 }
 
@@ -285,6 +287,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    // Queue filters an engineer saved under a name.
+    saved_views (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        query -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -313,4 +326,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     muted_topics,
     cover_requests,
     password_resets,
+    saved_views,
 );

@@ -206,6 +206,29 @@ pub fn clear_login_failures(
 }
 
 /// A new password hash; every session of the person ends on the server.
+/// Changes a person's own name, e-mail and reading time zone; an e-mail someone else has is
+/// refused.
+pub fn set_profile(
+    conn: &mut DbConnection,
+    id: UserId,
+    name: &str,
+    email: &str,
+    time_zone: Option<&str>,
+) -> Result<(), UserError> {
+    let taken: i64 = users::table.filter(users::email.eq(email)).filter(users::id.ne(id.0)).count().get_result(conn)?;
+    if taken > 0 {
+        return Err(UserError::EmailTaken);
+    }
+    diesel::update(users::table.find(id.0))
+        .set((users::name.eq(name), users::email.eq(email), users::time_zone.eq(time_zone)))
+        .execute(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => UserError::EmailTaken,
+            other => UserError::Db(other),
+        })?;
+    Ok(())
+}
+
 pub fn set_password(conn: &mut DbConnection, id: UserId, password_hash: &str) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         diesel::update(users::table.find(id.0)).set(users::password_hash.eq(password_hash)).execute(conn)?;

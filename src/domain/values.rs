@@ -122,6 +122,10 @@ text_value!(
     PersonName, 1, 100, false
 );
 text_value!(
+    /// The name of a saved queue view.
+    ViewName, 1, 60, false
+);
+text_value!(
     /// The name of a service or category.
     CatalogName, 1, 80, false
 );

@@ -2,7 +2,7 @@
 
 use super::layout::Layout;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +178,21 @@ impl ResponseError for AppError {
             AppError::Storage(e) => tracing::error!(error = %e, "storage refuses writes"),
             _ => {}
         }
+        self.page(None)
+    }
+}
+
+/// The signed-in person's navigation, kept on the request by the `CurrentUser` extractor so an
+/// error page can show it.
+#[derive(Debug, Clone)]
+pub struct SignedInNav {
+    pub user: super::layout::NavUser,
+    pub csrf: String,
+}
+
+impl AppError {
+    /// The error page, with the person's navigation when they are signed in.
+    fn page(&self, nav: Option<SignedInNav>) -> HttpResponse {
         let status = self.status_code();
         let (title, message) = self.words();
         let code = match self {
@@ -186,7 +201,12 @@ impl ResponseError for AppError {
             AppError::NotFound => "not_found",
             _ => "",
         };
-        let page = ErrorPage { layout: Layout::anonymous(title), status: status.as_u16(), message, code };
+        let mut layout = Layout::anonymous(title);
+        if let Some(nav) = nav {
+            layout.user = Some(nav.user);
+            layout.csrf = nav.csrf;
+        }
+        let page = ErrorPage { layout, status: status.as_u16(), message, code };
         let mut response = match page.render() {
             Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
             Err(_) => HttpResponse::build(status).body(title),
@@ -198,4 +218,25 @@ impl ResponseError for AppError {
         }
         response
     }
+}
+
+/// Re-renders a page's error with the navigation of the person signed in (the error itself is
+/// made without the request), so an error page is never a dead end.
+pub async fn keep_navigation(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let response = next.call(req).await?;
+    let nav = response.request().extensions().get::<SignedInNav>().cloned();
+    let page = match (nav, response.response().error().and_then(|e| e.as_error::<AppError>())) {
+        (Some(nav), Some(error)) if !matches!(error, AppError::SignInRequired { .. }) => Some(error.page(Some(nav))),
+        _ => None,
+    };
+    Ok(match page {
+        Some(page) => response.into_response(page).map_into_right_body(),
+        None => response.map_into_left_body(),
+    })
 }

@@ -53,7 +53,9 @@ impl CurrentUser {
 
     /// The context a use case runs in for this person, now.
     pub async fn context(&self, state: &AppState) -> Result<crate::app::Context, AppError> {
-        Ok(crate::app::Context::new(self.user.id, self.user.role, state.now(), state.team().await?))
+        let mut ctx = crate::app::Context::new(self.user.id, self.user.role, state.now(), state.team().await?);
+        ctx.personal_zone = self.user.time_zone;
+        Ok(ctx)
     }
 
     pub fn is_engineer(&self) -> bool {
@@ -93,6 +95,7 @@ impl FromRequest for CurrentUser {
         let channel = req.extensions().get::<CookieChannel>().cloned().unwrap_or_default();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let next = req.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
             let sign_in = || AppError::SignInRequired { next: next.clone() };
@@ -104,6 +107,8 @@ impl FromRequest for CurrentUser {
             match user {
                 Some((user, unread)) if !user.disabled => {
                     let csrf = csrf_token(&session)?;
+                    let nav = NavUser { unread, ..NavUser::from(&user) };
+                    req.extensions_mut().insert(super::error::SignedInNav { user: nav, csrf: csrf.clone() });
                     Ok(CurrentUser { user, session, csrf, channel, unread })
                 }
                 _ => {

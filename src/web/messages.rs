@@ -36,8 +36,12 @@ pub fn field_sentence(code: &str, field: &str, value: Option<&Invalid>) -> Strin
         (_, "out_of_range") if field.ends_with("_minutes") => "Give a number of office minutes (1 or more).",
         ("note", "required") => "Say why in a note.",
         ("of", "required") => "Choose the request this one duplicates.",
+        ("time_zone", "unknown") => "Choose one of the listed time zones, or the team's.",
+        ("password" | "current_password", "wrong") => "That is not your current password.",
         ("email", "taken") => "Someone already has this e-mail.",
         ("role", "last_admin") => "At least one enabled admin must remain.",
+        ("name", "too_many") => "You have as many saved views as one can keep; delete one first.",
+        ("query", "empty") => "Choose some filters first: this is the whole queue.",
         ("name", "taken") => "Another entry already has this name.",
         ("idempotency_key", "invalid") => "An idempotency key is at most 200 printable characters.",
         ("owner", "invalid") => "Give me, nobody, or a person's id.",
@@ -112,6 +116,8 @@ pub fn refusal(code: &str) -> &'static str {
         "cover_over" => "That stretch of duty is already over.",
         "own_cover_request" => "That is your own request for cover.",
         "cover_taken" => "Someone else took that cover already.",
+        "unchanged" => "It already has this value.",
+        "not_found" => "It is gone, or not yours to see.",
         _ => "You are not allowed to do this.",
     }
 }

@@ -351,6 +351,7 @@ pub fn app(
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::Data::new(cookies::CookieSettings { key: key.clone(), secure: https }))
+        .wrap(from_fn(error::keep_navigation))
         .wrap(from_fn(cookies::cookie_channel))
         .wrap(sessions)
         .wrap(from_fn(session_store_outage))

@@ -17,3 +17,4 @@ mod search;
 mod security;
 mod triage;
 mod truth;
+mod workday;

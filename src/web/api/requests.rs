@@ -6,7 +6,7 @@ use crate::app::{self, requests::ActInput, requests::FileInput, requests::ListIn
 use crate::domain::{ActionName, RequestId, State};
 use crate::web::AppState;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(me)
@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(file_request)
         .service(read_request)
         .service(act_on_request)
+        .service(edit_request)
         .service(search)
         .service(rotation)
         .service(weekly_report)
@@ -251,6 +252,49 @@ async fn act_on_request(
     let ctx = user.context(&state).await?;
     let request = run(&state, move |conn| app::requests::perform(conn, &ctx, id, version, name, &input)).await?;
     Ok(web::Json(RequestOut::plain(&request)))
+}
+
+/// Corrects a request's title, description, category, service or urgency (engineers), on the
+/// version named by `If-Match`; the history gets an `edited` event. A stale version answers 412.
+#[utoipa::path(
+    tag = "requests",
+    params(
+        ("id" = i64, Path, description = "The request's number", minimum = 1),
+        ("If-Match" = String, Header, description = "The version the edit is meant for, as the ETag gave it")
+    ),
+    request_body = RequestEditIn,
+    responses(
+        (status = 200, body = RequestOut),
+        (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut),
+        (status = 404, body = ErrorOut), (status = 412, body = ErrorOut, description = "The request changed; `current` holds it"),
+        (status = 422, body = ErrorOut), (status = 428, body = ErrorOut),
+        (status = "default", body = ErrorOut, description = "An error, as JSON")
+    )
+)]
+#[patch("/requests/{id}")]
+async fn edit_request(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<RequestEditIn>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_write()?;
+    let id = request_id(&path)?;
+    let version = if_match(&req)?;
+    let body = body.into_inner();
+    let change = app::requests::EditPatch {
+        title: body.title,
+        description: body.description,
+        category: body.category_id,
+        service: body.service_id,
+        urgency: body.urgency,
+    };
+    let ctx = user.context(&state).await?;
+    let request = run(&state, move |conn| app::requests::patch(conn, &ctx, id, version, &change)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", request.version)))
+        .json(RequestOut::plain(&request)))
 }
 
 /// Search: engineers find every request, requesters their own and the team's answers.

@@ -188,6 +188,28 @@ pub struct ActionIn {
     pub of: Option<i64>,
 }
 
+/// The fields an engineer corrects; the ones left out keep their value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestEditIn {
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 20000)]
+    pub description: Option<String>,
+    pub category_id: Option<i64>,
+    /// A service's id, or null for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub service_id: Option<Option<i64>>,
+    /// `low`, `normal` or `high`.
+    pub urgency: Option<String>,
+}
+
+/// A field that is present (even as null) is `Some`; only a missing one is `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
 /// What went wrong.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDetail {

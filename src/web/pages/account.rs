@@ -44,6 +44,30 @@ struct AccountPage {
     errors: FieldErrors,
     /// What reaches the person by e-mail.
     topics: Vec<super::notifications::TopicBox>,
+    profile: ProfileForm,
+    team_zone: String,
+    zones: Vec<&'static str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    pub name: String,
+    pub email: String,
+    pub time_zone: String,
+    /// Required only to change the e-mail, which is how one signs in.
+    pub password: String,
+}
+
+impl ProfileForm {
+    fn of(user: &crate::db::models::User) -> Self {
+        ProfileForm {
+            name: user.name.clone(),
+            email: user.email.clone(),
+            time_zone: user.time_zone.map(|z| z.name().to_owned()).unwrap_or_default(),
+            password: String::new(),
+        }
+    }
 }
 
 /// Turns a use case's refusal into the page's words; other failures stay errors.
@@ -68,8 +92,22 @@ async fn page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let profile = ProfileForm::of(&user.user);
+    profile_page(state, user, new_token, form, profile, errors, status).await
+}
+
+async fn profile_page(
+    state: &AppState,
+    user: &CurrentUser,
+    new_token: Option<String>,
+    form: TokenForm,
+    profile: ProfileForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let ctx = user.context(state).await?;
-    let tz = ctx.team.timezone();
+    let team_zone = ctx.team.timezone().name().to_owned();
+    let tz = ctx.reading_zone();
     let now = ctx.now;
     let (tokens, topics) =
         state.db(move |conn| Ok((app::tokens::list(conn, &ctx)?, app::notify::email_topics(conn, &ctx)?))).await?;
@@ -109,8 +147,50 @@ async fn page(
                     checked: on,
                 })
                 .collect(),
+            profile,
+            team_zone,
+            zones: chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect(),
         },
     )
+}
+
+/// Changes one's name, e-mail and time zone; a new e-mail needs the current password.
+pub async fn update_profile(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = user.context(&state).await?;
+    let mut errors = FieldErrors::default();
+    let new_email = !form.email.trim().eq_ignore_ascii_case(&user.user.email);
+    if new_email {
+        let lookup = ctx.clone();
+        let stored = state.db(move |conn| Ok(app::auth::password_hash(conn, &lookup)?)).await?;
+        let given = form.password.clone();
+        if !state.hash(move || crate::auth::verify_password(&given, Some(&stored))).await? {
+            let field = "password";
+            errors.add(field, crate::web::messages::field_sentence("wrong", field, None));
+        }
+    }
+    if errors.is_empty() {
+        let input = app::admin::ProfileInput {
+            name: form.name.clone(),
+            email: form.email.clone(),
+            time_zone: form.time_zone.clone(),
+        };
+        match state.db(move |conn| Ok(app::admin::update_profile(conn, &ctx, &input))).await? {
+            Ok(()) => {
+                user.flash("Profile saved.");
+                return Ok(see_other("/account"));
+            }
+            Err(e) => {
+                let (field, detail) = refusal(e)?;
+                errors.add(field, detail);
+            }
+        }
+    }
+    let form = ProfileForm { password: String::new(), ..form };
+    profile_page(&state, &user, None, TokenForm::default(), form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// Keeps e-mail for the ticked kinds of news; the inbox shows all of them anyway.

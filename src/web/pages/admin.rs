@@ -64,7 +64,7 @@ async fn users_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let ctx = admin.context(state).await?;
-    let (now, tz) = (ctx.now, ctx.team.timezone());
+    let (now, tz) = (ctx.now, ctx.reading_zone());
     let people = state.db(move |conn| Ok(app::admin::people(conn, &ctx)?)).await?;
     let page = UsersPage {
         layout: admin.layout("People", "admin"),

@@ -129,7 +129,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let id = answer_id(&path)?;
     let ctx = user.context(&state).await?;
-    let (now, tz) = (ctx.now, ctx.team.timezone());
+    let (now, tz) = (ctx.now, ctx.reading_zone());
     let app::answers::AnswerView { answer, names } =
         match state.db(move |conn| Ok(app::answers::answer(conn, &ctx, id)?)).await? {
             Ok(found) => found,

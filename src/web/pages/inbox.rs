@@ -27,7 +27,7 @@ struct InboxPage {
 
 pub async fn page(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     let ctx = user.context(&state).await?;
-    let (now, tz) = (ctx.now, ctx.team.timezone());
+    let (now, tz) = (ctx.now, ctx.reading_zone());
     let items = state.db(move |conn| Ok(app::notify::inbox(conn, &ctx)?)).await?;
     ok(&InboxPage {
         layout: user.layout("Inbox", "inbox"),

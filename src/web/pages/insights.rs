@@ -32,6 +32,14 @@ pub struct Label {
     pub text: String,
 }
 
+impl Label {
+    /// Where an x-axis label sits, as a share of the chart's width: labels are drawn outside
+    /// the scaled plot so they keep their size at every width.
+    pub fn percent(&self) -> f64 {
+        self.at / WIDTH * 100.0
+    }
+}
+
 pub struct Series {
     pub name: &'static str,
     pub class: &'static str,
@@ -105,19 +113,21 @@ struct InsightsPage {
     width: f64,
     height: f64,
     left: f64,
+    y_label_percent: f64,
     plot_bottom: f64,
     lines: Vec<Series>,
     line_y: Vec<Label>,
     x_labels: Vec<Label>,
     bars: Vec<Bar>,
     bar_y: Vec<Label>,
+    shield_y: Vec<Label>,
     shield_bars: Vec<Bar>,
     categories: Vec<String>,
     coverage: Vec<HeatRow>,
     concentration: Vec<CategoryLine>,
     load: Vec<LoadLine>,
     arrivals: Vec<HeatRow>,
-    hours: Vec<String>,
+    days: [&'static str; 7],
 }
 
 /// Maps a value in `[0, max]` to the plot's y coordinate.
@@ -316,13 +326,12 @@ pub async fn page(
 
     let arrivals_counts = &insights.arrivals;
     let max_arrivals = arrivals_counts.iter().copied().max().unwrap_or(0);
-    let arrivals = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        .iter()
-        .enumerate()
-        .map(|(d, day)| HeatRow {
-            name: (*day).to_owned(),
-            cells: (0..24)
-                .map(|h| {
+    // An hour a row and a weekday a column: seven columns fit a phone without a scroll box.
+    let arrivals = (0..24)
+        .map(|h| HeatRow {
+            name: format!("{h:02}:00"),
+            cells: (0..7)
+                .map(|d| {
                     let count = arrivals_counts[d * 24 + h];
                     HeatCell { count, level: level(count, max_arrivals) }
                 })
@@ -338,18 +347,20 @@ pub async fn page(
         width: WIDTH,
         height: HEIGHT,
         left: LEFT,
+        y_label_percent: (LEFT - 6.0) / WIDTH * 100.0,
         plot_bottom: HEIGHT - BOTTOM,
         lines,
         line_y: ticks(max_hours, " h"),
         x_labels,
         bars,
         bar_y: ticks(max_intake, ""),
+        shield_y: ticks(100.0, " %"),
         shield_bars,
         categories: categories.values().cloned().collect(),
         coverage,
         concentration,
         load,
         arrivals,
-        hours: (0..24).map(|h| format!("{h:02}")).collect(),
+        days: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     })
 }

@@ -49,6 +49,8 @@ pub struct RequestLine {
     pub version: i32,
     /// Nobody owns it yet: the queue offers "Take" on its row.
     pub takeable: bool,
+    /// In "asked my advice": who asked, and the question (set by the queue).
+    pub question: Option<(String, String)>,
 }
 
 impl RequestLine {
@@ -77,6 +79,7 @@ impl RequestLine {
             changed: None,
             version: request.version,
             takeable: request.owner.is_none() && !request.state.is_final(),
+            question: None,
         }
     }
 }
@@ -235,7 +238,7 @@ pub async fn create(
         idempotency_key: super::idempotency_key(&form.idempotency_key),
     };
     let ctx = user.context(&state).await?;
-    let tz = ctx.team.timezone();
+    let tz = ctx.reading_zone();
     let filed = state
         .db(move |conn| {
             let filed = crate::app::requests::file(conn, &ctx, &input);
@@ -344,7 +347,7 @@ pub async fn mine(
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(query.page.as_deref());
     let ctx = user.context(&state).await?;
-    let (now, tz) = (ctx.now, ctx.team.timezone());
+    let (now, tz) = (ctx.now, ctx.reading_zone());
     let mine = state.db(move |conn| Ok(app::requests::mine(conn, &ctx, page, PER_PAGE)?)).await?;
     ok(&MinePage {
         layout: user.layout("My requests", "mine"),
@@ -601,7 +604,7 @@ async fn page_with(
             owns: owned.get(&e.id.0).copied().unwrap_or(0),
         })
         .collect();
-    let (now, tz) = (state.now(), state.team().await?.timezone());
+    let (now, tz) = (state.now(), user.user.time_zone.unwrap_or(state.team().await?.timezone()));
     let allowed = Allowed::from(&triage::allowed_actions(&request.facts(), user.actor(), now));
     let page = RequestPage {
         layout: user.layout(format!("#{} {}", request.id, request.title), ""),
@@ -798,7 +801,7 @@ pub async fn act(
                 .flatten()
                 .collect::<Vec<_>>();
             let names = state.db(move |conn| Ok(Directory::load(conn, people)?)).await?;
-            let (now, tz) = (state.now(), state.team().await?.timezone());
+            let (now, tz) = (state.now(), user.user.time_zone.unwrap_or(state.team().await?.timezone()));
             let page = ConflictPage {
                 layout: user.layout("This request changed", ""),
                 id: current.id.0,

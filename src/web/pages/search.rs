@@ -44,7 +44,7 @@ pub async fn page(
     let text: String = query.q.trim().chars().take(crate::app::search::MAX_QUERY).collect();
     let searched = !text.is_empty();
     let ctx = user.context(&state).await?;
-    let tz = ctx.team.timezone();
+    let tz = ctx.reading_zone();
     let now = ctx.now;
     let results = if searched {
         let text = text.clone();
