@@ -28,6 +28,11 @@ fn chromedriver() -> Option<std::path::PathBuf> {
 }
 
 async fn browser(port: u16, profile: &std::path::Path) -> Client {
+    browser_with(port, profile, &[]).await
+}
+
+/// A headless Chromium with extra switches (a window size, a dark theme…).
+async fn browser_with(port: u16, profile: &std::path::Path, extra: &[&str]) -> Client {
     let mut caps = serde_json::Map::new();
     let args = [
         "--headless=new",
@@ -42,6 +47,9 @@ async fn browser(port: u16, profile: &std::path::Path) -> Client {
         "--window-size=1200,900",
     ]
     .iter()
+    // A window size among the extras replaces the default one.
+    .filter(|a| !(a.starts_with("--window-size") && extra.iter().any(|e| e.starts_with("--window-size"))))
+    .chain(extra.iter())
     .map(|a| a.to_string())
     .chain([format!("--user-data-dir={}", profile.display())])
     .collect::<Vec<_>>();
@@ -101,9 +109,13 @@ async fn screenshot(client: &Client, name: &str) {
 }
 
 async fn sign_in(client: &Client, server: &Server, email: &str) {
+    sign_in_with(client, server, email, PASSWORD).await
+}
+
+async fn sign_in_with(client: &Client, server: &Server, email: &str, password: &str) {
     client.goto(&server.url("/login")).await.expect("login page");
     fill(client, "#email", email).await;
-    fill(client, "#password", PASSWORD).await;
+    fill(client, "#password", password).await;
     click(client, "form[action='/login'] button[type=submit]").await;
     for _ in 0..100 {
         match client.current_url().await {
@@ -376,4 +388,140 @@ async fn ten_requests_triaged_by_keyboard_alone_one_page_load_each() {
     client.goto(&server.url("/queue")).await.expect("queue");
     expect_text(&client, "The queue is empty").await;
     client.close().await.expect("close browser");
+}
+
+/// axe-core's script: `GOALKEEPER_AXE` names it; `.ci/run` installs it from npm.
+fn axe_script() -> Option<String> {
+    let path = std::env::var("GOALKEEPER_AXE").unwrap_or_else(|_| "target/axe/node_modules/axe-core/axe.min.js".into());
+    std::fs::read_to_string(path).ok()
+}
+
+/// Serious and critical violations axe-core finds on the open page (WCAG 2 A and AA rules).
+async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
+    client.execute(axe, vec![]).await.expect("load axe-core");
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    found.as_array().map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
+/// The smallest size, in CSS pixels, a chart's axis label is drawn at on the open page.
+async fn smallest_chart_label(client: &Client) -> f64 {
+    let size = client
+        .execute(
+            "let least = 1000;
+             document.querySelectorAll('svg.chart text.axis').forEach(t => {
+               const m = t.getScreenCTM();
+               const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+               least = Math.min(least, px);
+             });
+             return least;",
+            vec![],
+        )
+        .await
+        .expect("measure labels");
+    size.as_f64().unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_in_light_and_dark_and_chart_labels_stay_readable() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let required = std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let (Some(driver_path), Some(axe)) = (chromedriver(), axe_script()) else {
+        if required {
+            panic!("chromedriver and axe-core are required here (GOALKEEPER_REQUIRE_BROWSER=1); run .ci/run");
+        }
+        eprintln!("skipping: chromedriver or axe-core is not installed (see .ci/run)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("axe.db");
+    let seeded = Command::new(support::BINARY)
+        .arg("seed")
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
+        .output()
+        .expect("seed");
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let server = Server::start(&db);
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(driver_path)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
+    let pages = [
+        "/queue",
+        "/queue?consulted=me",
+        "/requests/1",
+        "/requests/new",
+        "/requests/mine",
+        "/insights",
+        "/reports/weekly",
+        "/rotation",
+        "/answers",
+        "/search?q=deploy",
+        "/account",
+        "/inbox",
+        "/admin/users",
+        "/admin/services",
+        "/admin/categories",
+        "/admin/notifications",
+        "/requests/999999",
+    ];
+    let mut problems = Vec::new();
+    for (theme, extra) in [("light", vec![]), ("dark", vec!["--force-dark-mode"])] {
+        let client = browser_with(driver_port, &dir.path().join(format!("profile-{theme}")), &extra).await;
+        let dark = client.execute("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await.expect("theme");
+        assert_eq!(dark.as_bool(), Some(theme == "dark"), "the {theme} theme is in effect");
+        client.goto(&server.url("/login")).await.expect("login page");
+        for v in axe_violations(&client, &axe).await {
+            problems.push(format!("{theme} /login: {v}"));
+        }
+        sign_in_with(&client, &server, "admin@example.com", "goalkeeper-demo").await;
+        for page in pages {
+            client.goto(&server.url(page)).await.expect("page");
+            for v in axe_violations(&client, &axe).await {
+                problems.push(format!("{theme} {page}: {v}"));
+            }
+        }
+        client.close().await.expect("close browser");
+    }
+    assert!(problems.is_empty(), "axe-core found serious or critical violations:\n{}", problems.join("\n"));
+
+    // Chart labels at a phone's width and a desktop's.
+    for width in [360, 1280] {
+        let size = format!("--window-size={width},900");
+        let client = browser_with(driver_port, &dir.path().join(format!("profile-{width}")), &[size.as_str()]).await;
+        sign_in_with(&client, &server, "gina@example.com", "goalkeeper-demo").await;
+        client.goto(&server.url("/insights")).await.expect("insights");
+        screenshot(&client, &format!("insights-{width}")).await;
+        let least = smallest_chart_label(&client).await;
+        assert!((11.0..1000.0).contains(&least), "chart labels are {least:.1} px at {width} px wide");
+        // What sticks out past the right edge (the deepest such elements), if anything.
+        let wide = client
+            .execute(
+                "const edge = document.documentElement.clientWidth + 1;
+                 const clipped = e => { for (let p = e.parentElement; p; p = p.parentElement) { if (getComputedStyle(p).overflowX !== 'visible') return true; } return false; };
+                 return [...document.querySelectorAll('body *')]
+                   .filter(e => e.getBoundingClientRect().right > edge && !clipped(e) && ![...e.children].some(c => c.getBoundingClientRect().right > edge))
+                   .slice(0, 5).map(e => e.tagName + '.' + e.className + ' in ' + (e.closest('table, section, div') || e).className + ' ' + e.textContent.slice(0, 20) + ' ' + Math.round(e.getBoundingClientRect().right));",
+                vec![],
+            )
+            .await
+            .expect("overflow");
+        assert_eq!(wide, serde_json::json!([]), "the insights page fits {width} px without scrolling sideways");
+        client.close().await.expect("close browser");
+    }
 }
