@@ -120,6 +120,12 @@ pub struct ServeArgs {
     /// When set, /metrics answers only to `Authorization: Bearer <this token>`.
     #[arg(long, env = "GOALKEEPER_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+    /// The largest attachment, in MiB.
+    #[arg(long, env = "GOALKEEPER_ATTACHMENT_MAX_FILE_MIB", default_value_t = 10)]
+    pub attachment_max_file_mib: u64,
+    /// The most one request's attachments may add up to, in MiB.
+    #[arg(long, env = "GOALKEEPER_ATTACHMENT_MAX_REQUEST_MIB", default_value_t = 50)]
+    pub attachment_max_request_mib: u64,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -145,6 +151,8 @@ impl Default for ServeArgs {
             workers: None,
             public_url: None,
             metrics_token: None,
+            attachment_max_file_mib: 10,
+            attachment_max_request_mib: 50,
             mail: MailArgs { smtp_url: None, mail_from: "Goalkeeper <goalkeeper@localhost>".into() },
         }
     }
@@ -455,6 +463,11 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         public_url,
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
         email_configured: args.mail.smtp_url.is_some(),
+        attachments: crate::app::attachments::Limits {
+            per_file: args.attachment_max_file_mib.saturating_mul(1024 * 1024),
+            per_request: args.attachment_max_request_mib.saturating_mul(1024 * 1024),
+            ..Default::default()
+        },
         ..WebConfig::default()
     };
     let transport =

@@ -483,7 +483,8 @@ async fn every_page_passes_axe_in_light_and_dark_and_chart_labels_stay_readable(
     let mut problems = Vec::new();
     for (theme, extra) in [("light", vec![]), ("dark", vec!["--force-dark-mode"])] {
         let client = browser_with(driver_port, &dir.path().join(format!("profile-{theme}")), &extra).await;
-        let dark = client.execute("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await.expect("theme");
+        let dark =
+            client.execute("return matchMedia('(prefers-color-scheme: dark)').matches;", vec![]).await.expect("theme");
         assert_eq!(dark.as_bool(), Some(theme == "dark"), "the {theme} theme is in effect");
         client.goto(&server.url("/login")).await.expect("login page");
         for v in axe_violations(&client, &axe).await {

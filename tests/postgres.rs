@@ -223,6 +223,15 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     // A chat bot's token keeps working on the new database.
     let bot = goalkeeper::app::Context::new(rita, Role::Requester, now, Default::default());
     let (_, bot_token) = goalkeeper::app::tokens::create(&mut conn, &bot, "chat bot", "write", None).expect("token");
+    // A screenshot on a request travels with it, byte for byte.
+    let screenshot: Vec<u8> = b"\x89PNG\r\n\x1a\n".iter().copied().chain((0..=255u8).cycle().take(70_000)).collect();
+    let shot = goalkeeper::db::attachments::NewFile {
+        file_name: "screen.png",
+        content_type: "image/png",
+        internal: false,
+        content: &screenshot,
+    };
+    let attachment = goalkeeper::db::attachments::add(&mut conn, ids[2], engineer, &shot, now).expect("attach");
     drop(conn);
 
     let run = |args: &[&str]| Command::new(BINARY).args(args).output().expect("goalkeeper copy");
@@ -244,6 +253,7 @@ fn copy_moves_a_sqlite_history_to_postgres() {
         "{copied:?}"
     );
     assert_eq!(store::history(&mut pg, ids[1]).expect("history"), source_history, "events keep ids and timestamps");
+    assert_eq!(goalkeeper::db::attachments::content(&mut pg, attachment).expect("content"), screenshot);
     // The search text is rebuilt on the target: the answer is found by its resolution.
     let scope = goalkeeper::db::search::Scope::Answers;
     let found =

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod answers;
+pub mod attachments;
 pub mod auth;
 pub mod catalog;
 pub mod exports;

@@ -382,6 +382,8 @@ pub struct Workspace {
     /// For engineers, who may edit the request: the categories and services to choose from.
     pub categories: Vec<crate::db::models::Category>,
     pub services: Vec<crate::db::models::Service>,
+    /// The files on it the actor may see.
+    pub attachments: Vec<crate::db::attachments::Attachment>,
 }
 
 /// Likely duplicates are looked for among the requests filed this recently.
@@ -456,6 +458,7 @@ pub fn workspace(
             helped,
             categories,
             services,
+            attachments: super::attachments::list(conn, ctx, id)?,
         })
     })
 }

@@ -28,7 +28,24 @@ pub const TABLES: &[&str] = &[
     "routing_advice",
     "deflections",
     "api_tokens",
+    "attachments",
 ];
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments)]
+struct AttachmentRow {
+    id: i64,
+    request_id: i64,
+    uploader_id: i64,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    internal: bool,
+    created_at: chrono::NaiveDateTime,
+    deleted_at: Option<chrono::NaiveDateTime>,
+    deleted_by: Option<i64>,
+    content: Vec<u8>,
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_tokens)]
@@ -130,6 +147,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> 
         ("routing_advice", routing_advice::table.count().get_result(conn)?),
         ("deflections", deflections::table.count().get_result(conn)?),
         ("api_tokens", api_tokens::table.count().get_result(conn)?),
+        ("attachments", attachments::table.count().get_result(conn)?),
     ])
 }
 
@@ -342,6 +360,22 @@ pub fn copy(
             diesel::insert_into(api_tokens::table).values(row).execute(target)?;
         }
 
+        // Files one at a time: each may be megabytes.
+        copy_by_id(
+            source,
+            target,
+            |c, after| {
+                attachments::table
+                    .filter(attachments::id.gt(after))
+                    .order(attachments::id)
+                    .limit(1)
+                    .select(AttachmentRow::as_select())
+                    .load(c)
+            },
+            |r| r.id,
+            |c, r| diesel::insert_into(attachments::table).values(r).execute(c),
+        )?;
+
         if let DbConnection::Pg(_) = target {
             // New rows continue after the copied ids.
             let with_ids = [
@@ -355,6 +389,7 @@ pub fn copy(
                 "rotation_overrides",
                 "deflections",
                 "api_tokens",
+                "attachments",
             ];
             for table in with_ids {
                 target.batch_execute(&format!(

@@ -1,6 +1,7 @@
 //! Storage: one diesel schema and one set of queries over SQLite (embedded default) and
 //! PostgreSQL (several instances), chosen by the URL scheme.
 
+pub mod attachments;
 pub mod catalog;
 pub mod copy;
 pub mod knowledge;

@@ -220,6 +220,40 @@ fn record_event(conn: &mut DbConnection, event: &NewEventRow<'_>) -> QueryResult
     get(conn, id)
 }
 
+/// Records an event that changes no state (a file attached or removed) on the request as it is
+/// now, in the caller's transaction; the version moves on so open pages learn of it.
+pub fn record_side_event(
+    conn: &mut DbConnection,
+    id: RequestId,
+    actor: Actor,
+    kind: EventKind,
+    note: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Request>> {
+    let Some(request) = get(conn, id)? else { return Ok(None) };
+    let version = request.version + 1;
+    diesel::update(requests::table.find(id.0))
+        .set((requests::version.eq(version), requests::updated_at.eq(naive(now))))
+        .execute(conn)?;
+    let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
+    let event = NewEventRow {
+        request_id: id.0,
+        actor_id: actor.id.0,
+        at: naive(now),
+        kind: kind.as_str(),
+        from_state: Some(request.state.as_str()),
+        to_state: request.state.as_str(),
+        owner_id: request.owner.map(|o| o.0),
+        target_id: None,
+        related_request_id: None,
+        note: Some(note),
+        request_version: version,
+        goalkeeper_id: goalkeeper,
+        actor_role: actor.role.as_str(),
+    };
+    record_event(conn, &event)
+}
+
 /// Checks that a category and a service (if any) can be chosen (exist, not archived) and
 /// returns the service's tier.
 fn usable_tier(

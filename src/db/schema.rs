@@ -298,6 +298,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        uploader_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        internal -> Bool,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<BigInt>,
+        content -> Binary,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -327,4 +343,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cover_requests,
     password_resets,
     saved_views,
+    attachments,
 );

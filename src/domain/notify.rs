@@ -106,7 +106,9 @@ pub fn channel_topic(happened: &Happened) -> Option<Topic> {
         | EventKind::Consulted
         | EventKind::Taken
         | EventKind::Edited
-        | EventKind::Noted => {
+        | EventKind::Noted
+        | EventKind::Attached
+        | EventKind::Detached => {
             return None;
         }
     })
@@ -145,7 +147,9 @@ pub fn notices(happened: &Happened) -> Vec<Notice> {
         EventKind::Consulted => tell(happened.target, Topic::Consulted),
         // An internal note (a consulted teammate's answer, say) reaches the owner.
         EventKind::Noted => tell(request.owner, Topic::Replied),
-        EventKind::Taken | EventKind::Edited => {}
+        // A file from the requester is news for the owner, like a reply.
+        EventKind::Attached if by_requester => tell(request.owner, Topic::Replied),
+        EventKind::Taken | EventKind::Edited | EventKind::Attached | EventKind::Detached => {}
     }
     out
 }

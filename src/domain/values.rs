@@ -326,6 +326,8 @@ vocabulary!(
         Reopened => "reopened" / "reopened it",
         Edited => "edited" / "edited it",
         Noted => "noted" / "added an internal note",
+        Attached => "attached" / "attached a file",
+        Detached => "detached" / "removed a file",
     }
 );
 

@@ -5,6 +5,7 @@ pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod layout;
+pub mod markdown;
 pub mod messages;
 pub mod metrics;
 pub mod pages;
@@ -51,6 +52,8 @@ pub struct WebConfig {
     pub email_configured: bool,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    /// How large attachments may be.
+    pub attachments: crate::app::attachments::Limits,
 }
 
 impl Default for WebConfig {
@@ -63,6 +66,7 @@ impl Default for WebConfig {
             metrics_token: None,
             session_idle: Duration::hours(12),
             session_absolute: Duration::days(7),
+            attachments: crate::app::attachments::Limits::default(),
         }
     }
 }

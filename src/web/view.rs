@@ -50,6 +50,19 @@ pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// Page links for a list.
+/// A file size in the unit that reads best: "812 B", "14 KiB", "3.2 MiB".
+pub fn byte_size(bytes: i64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes.max(0) as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.0} KiB", b / KIB)
+    } else {
+        format!("{:.1} MiB", b / KIB / KIB)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Pager {
     pub page: i64,

@@ -3,12 +3,14 @@
 pub mod account;
 pub mod admin;
 pub mod answers;
+pub mod attachments;
 pub mod auth;
 pub mod exports;
 pub mod inbox;
 pub mod insights;
 pub mod live;
 pub mod notifications;
+pub mod preview;
 pub mod queue;
 pub mod reports;
 pub mod requests;
@@ -77,6 +79,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/queue/views", web::post().to(queue::save_view))
         .route("/queue/views/{id}/delete", web::post().to(queue::delete_view))
         .route("/static/keys.js", web::get().to(live::keys_script))
+        .route("/static/markdown.js", web::get().to(preview::script))
+        .route("/preview", web::post().to(preview::preview))
+        .route("/static/attach.js", web::get().to(attachments::script))
+        .route("/requests/{id}/attachments", web::post().to(attachments::upload))
+        .route("/attachments/{id}", web::get().to(attachments::download))
+        .route("/attachments/{id}/delete", web::post().to(attachments::delete))
         .route("/live", web::get().to(live::stream))
         .route("/inbox", web::get().to(inbox::page))
         .route("/inbox/read", web::post().to(inbox::mark_read))

@@ -21,6 +21,18 @@ pub const PER_PAGE: i64 = 50;
 pub use crate::app::names::Directory;
 
 /// One line of a request list (queue or "my requests").
+/// A file on the request page.
+pub struct FileLine {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    /// Shown as a thumbnail.
+    pub image: bool,
+    pub internal: bool,
+    /// The uploader or an engineer may remove it.
+    pub removable: bool,
+}
+
 pub struct RequestLine {
     pub id: i64,
     pub title: String,
@@ -506,6 +518,7 @@ pub struct AdviceView {
 #[template(path = "requests/show.html")]
 struct RequestPage {
     layout: Layout,
+    files: Vec<FileLine>,
     request: RequestLine,
     description: String,
     version: i32,
@@ -583,7 +596,19 @@ async fn page_with(
         helped,
         categories,
         services,
+        attachments,
     } = load_visible(state, user, id, look_for_similar).await?;
+    let files = attachments
+        .iter()
+        .map(|a| FileLine {
+            id: a.id,
+            name: a.file_name.clone(),
+            size: crate::web::view::byte_size(a.size),
+            image: crate::app::attachments::is_image(&a.content_type),
+            internal: a.internal,
+            removable: a.uploader == user.user.id || user.is_engineer(),
+        })
+        .collect();
     let engineer_name = |id: i64| {
         engineers.iter().find(|e| e.id.0 == id).map(|e| e.name.clone()).unwrap_or_else(|| format!("engineer #{id}"))
     };
@@ -634,6 +659,7 @@ async fn page_with(
         category_id: request.category.0.to_string(),
         service_id: request.service.map(|s| s.0.to_string()).unwrap_or_default(),
         duplicates,
+        files,
         draft,
         errors,
         is_engineer: user.is_engineer(),

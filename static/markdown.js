@@ -1,0 +1,28 @@
+// Markdown preview in place (progressive enhancement: without script the Preview button opens
+// the preview in a new tab). The server renders it, with the same sanitiser as the saved text.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-preview]");
+    if (!button || !button.form) return;
+    event.preventDefault();
+    var form = button.form;
+    var body = new URLSearchParams(new FormData(form));
+    fetch("/preview", { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var rendered = new DOMParser().parseFromString(html, "text/html").querySelector("[data-preview-of]");
+        var box = form.querySelector(".md-preview");
+        if (!box) {
+          box = document.createElement("div");
+          box.className = "md-preview card";
+          box.setAttribute("aria-live", "polite");
+          button.closest("p").after(box);
+        }
+        box.replaceChildren();
+        if (rendered) box.append.apply(box, Array.prototype.slice.call(rendered.childNodes));
+      })
+      // Whatever went wrong, the preview still opens the way it does without script.
+      .catch(function () { form.requestSubmit(button); });
+  });
+})();

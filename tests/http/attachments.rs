@@ -1,0 +1,137 @@
+//! Rich requests: Markdown rendered safely everywhere it is shown, and attachments with the
+//! request's own access rules, limits, sniffed types and deletion as an event.
+
+use crate::backend_test;
+use crate::helpers::{Browser, Response};
+use actix_web::http::StatusCode;
+use actix_web::test;
+use goalkeeper::domain::Role;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+/// Posts files as `multipart/form-data`, with the form's CSRF token unless `csrf` is false.
+async fn upload(browser: &Browser, id: i64, files: &[(&str, &[u8])], internal: bool, csrf: bool) -> Response {
+    browser.get(&format!("/requests/{id}")).await;
+    let boundary = "----goalkeeper-test-boundary";
+    let mut body: Vec<u8> = Vec::new();
+    let mut part = |headers: String, content: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    if csrf {
+        part("Content-Disposition: form-data; name=\"csrf_token\"".into(), browser.csrf().as_bytes());
+    }
+    if internal {
+        part("Content-Disposition: form-data; name=\"internal\"".into(), b"1");
+    }
+    for (name, content) in files {
+        // The upload claims every file is a harmless PNG: the server must not believe it.
+        part(
+            format!("Content-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/png"),
+            content,
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let req = test::TestRequest::post()
+        .uri(&format!("/requests/{id}/attachments"))
+        .insert_header(("content-type", format!("multipart/form-data; boundary={boundary}")))
+        .set_payload(body);
+    browser.send(req).await
+}
+
+backend_test! {
+    async fn markdown_renders_and_no_payload_becomes_markup(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let description = "See [the dashboard](https://grafana.example.com/d/1).\n\n```\n$ kubectl get pods\nCrashLoopBackOff\n```\n\n<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))";
+        let id = rita.file_with(&[("title", "Pods crash"), ("description", description)]).await;
+        let page = gina.get(&format!("/requests/{id}")).await.body;
+        assert!(page.contains(r#"<a href="https://grafana.example.com/d/1" rel="noopener nofollow ugc">the dashboard</a>"#), "{page}");
+        assert!(page.contains("<pre><code>$ kubectl get pods\nCrashLoopBackOff\n</code></pre>"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "raw HTML is shown as text");
+        // The payloads may appear as text (a snippet, say), never as markup.
+        assert!(!page.contains("<script>alert") && !page.contains("<img src=x") && !page.contains(r#"href="javascript:"#));
+        // Comments render too; the stored text stays the source.
+        gina.act(id, "take", &[]).await;
+        gina.act(id, "comment", &[("note", "Try **this**: `kubectl rollout undo`")]).await;
+        let page = rita.get(&format!("/requests/{id}")).await.body;
+        assert!(page.contains("<strong>this</strong>") && page.contains("<code>kubectl rollout undo</code>"));
+        assert_eq!(app.count("events WHERE note = 'Try **this**: `kubectl rollout undo`'"), 1);
+        // The preview renders the same way, and stores nothing.
+        rita.get("/requests/new").await;
+        let before = app.count("requests");
+        let preview = rita.post("/preview", &[("title", "x"), ("description", "**bold** <b>no</b>")]).await;
+        assert!(preview.body.contains("<strong>bold</strong>") && preview.body.contains("&lt;b&gt;no&lt;/b&gt;"));
+        assert_eq!(app.count("requests"), before);
+    }
+}
+
+backend_test! {
+    async fn files_attach_download_and_go_with_the_requests_access_rules(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (ron, _) = app.signed_in(Role::Requester, "Ron").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Screen flickers").await;
+        let sent = upload(&rita, id, &[("shot.png", PNG), ("../../notes.txt", b"<script>alert(1)</script>")], false, true).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        assert_eq!(app.count(&format!("attachments WHERE request_id = {id}")), 2);
+        assert_eq!(app.count("attachments WHERE file_name = 'notes.txt' AND content_type = 'text/plain; charset=utf-8'"), 1, "sniffed, not believed; the path is dropped");
+        assert_eq!(app.count(&format!("events WHERE request_id = {id} AND kind = 'attached'")), 2);
+        let page = gina.get(&format!("/requests/{id}")).await.body;
+        assert!(page.contains(r#"class="thumb" src="/attachments/1""#), "the image shows as a thumbnail: {page}");
+
+        let image = rita.get("/attachments/1").await;
+        assert_eq!(image.status, StatusCode::OK);
+        assert_eq!(image.header("content-type"), "image/png");
+        assert!(image.header("content-disposition").starts_with("inline"));
+        assert_eq!(image.header("x-content-type-options"), "nosniff");
+        assert!(image.header("content-security-policy").contains("sandbox"));
+        let text = gina.get("/attachments/2").await;
+        assert!(text.header("content-disposition").starts_with("attachment; filename*=UTF-8''notes.txt"), "{}", text.header("content-disposition"));
+        assert_eq!(text.body, "<script>alert(1)</script>");
+
+        // Another requester can neither download nor attach (no IDOR), and an unknown id is the same 404.
+        assert_eq!(ron.get("/attachments/1").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(ron.get("/attachments/999").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(upload(&ron, id, &[("x.txt", b"x")], false, true).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(ron.post("/attachments/1/delete", &[]).await.status, StatusCode::NOT_FOUND);
+        // Without the form's CSRF token nothing is stored.
+        assert_eq!(upload(&rita, id, &[("x.txt", b"x")], false, false).await.status, StatusCode::FORBIDDEN);
+
+        // Internal files are for engineers only, and a requester cannot make one.
+        assert_eq!(upload(&gina, id, &[("trace.log", b"internal trace")], true, true).await.status, StatusCode::SEE_OTHER);
+        let internal = app.count("attachments WHERE internal = TRUE AND file_name = 'trace.log'");
+        assert_eq!(internal, 1);
+        assert_eq!(rita.get("/attachments/3").await.status, StatusCode::NOT_FOUND);
+        assert!(!rita.get(&format!("/requests/{id}")).await.body.contains("trace.log"), "not even its name");
+        assert_eq!(upload(&rita, id, &[("mine.txt", b"x")], true, true).await.status, StatusCode::FORBIDDEN);
+
+        // Removing is an event; the bytes are gone.
+        rita.get(&format!("/requests/{id}")).await;
+        assert_eq!(rita.post("/attachments/2/delete", &[]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(gina.get("/attachments/2").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.count("attachments WHERE id = 2 AND deleted_at IS NOT NULL"), 1);
+        assert_eq!(app.count(&format!("events WHERE request_id = {id} AND kind = 'detached' AND note = 'notes.txt'")), 1);
+    }
+}
+
+backend_test! {
+    async fn a_file_over_the_limit_gets_413_and_nothing_is_stored(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let id = rita.file("Core dump").await;
+        let big = vec![b'a'; 11 * 1024 * 1024];
+        let events = app.count("events");
+        let refused = upload(&rita, id, &[("small.txt", b"fine"), ("core.txt", &big)], false, true).await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(refused.body.contains("larger than Goalkeeper accepts"), "{}", refused.body);
+        assert_eq!(app.count("attachments"), 0, "not even the small one");
+        assert_eq!(app.count("events"), events);
+        // Ten-MiB files fill a request up to its 50 MiB, and not past it.
+        let nine = vec![b'b'; 9 * 1024 * 1024];
+        let five: Vec<(&str, &[u8])> = (0..5).map(|_| ("part.txt", nine.as_slice())).collect();
+        assert_eq!(upload(&rita, id, &five, false, true).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(upload(&rita, id, &[("more.txt", &nine)], false, true).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(app.count("attachments"), 5);
+    }
+}
