@@ -1,7 +1,8 @@
-// Markdown preview in place (progressive enhancement: without script the Preview button opens
-// the preview in a new tab). The server renders it, with the same sanitiser as the saved text.
+// Markdown preview in place (progressive enhancement: the button shows only with script). The
+// server renders it, with the same sanitiser as the saved text.
 (function () {
   "use strict";
+  document.querySelectorAll("button[data-preview]").forEach(function (b) { b.hidden = false; });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-preview]");
     if (!button || !button.form) return;
@@ -22,7 +23,6 @@
         box.replaceChildren();
         if (rendered) box.append.apply(box, Array.prototype.slice.call(rendered.childNodes));
       })
-      // Whatever went wrong, the preview still opens the way it does without script.
-      .catch(function () { form.requestSubmit(button); });
+      .catch(function () { /* the text is still there; the preview just did not come */ });
   });
 })();

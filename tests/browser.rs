@@ -242,7 +242,7 @@ async fn file_take_and_resolve_in_a_real_browser() {
         .await
         .expect("open resolve");
     fill(&client, "#resolve-note", "The disk was full; freed space and restarted the primary.").await;
-    click(&client, "form[action$='/resolve'] button").await;
+    click(&client, "form[action$='/resolve'] button[type=submit]").await;
     expect_text(&client, "resolved.").await;
     screenshot(&client, "resolved-engineer").await;
     sign_out(&client).await;

@@ -1,5 +1,5 @@
-//! `POST /preview`: how a Markdown field will read, from the form it is in (a new tab without
-//! script; in place with `static/markdown.js`). Nothing is stored.
+//! `POST /preview`: how a Markdown field will read, from the form it is in (shown in place by
+//! `static/markdown.js`). Nothing is stored.
 
 use crate::web::error::AppError;
 use crate::web::extract::{CsrfForm, CurrentUser};
