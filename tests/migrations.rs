@@ -17,6 +17,7 @@ type Columns = BTreeSet<(String, String, String, bool)>;
 /// The indexes the queries rely on; both backends must have exactly these (besides keys).
 const INDEXES: &[&str] = &[
     "api_tokens_user",
+    "attachments_request",
     "deflections_answer",
     "deflections_at",
     "deflections_draft",
@@ -112,6 +113,7 @@ fn sqlite_schema(conn: &mut SqliteConnection) -> (Columns, BTreeSet<String>) {
                 "TEXT" => "Text",
                 "BOOLEAN" => "Bool",
                 "TIMESTAMP" => "Timestamp",
+                "BLOB" => "Binary",
                 other => panic!("unexpected SQLite type {other}"),
             };
             columns.insert((table.name.clone(), row.name, kind.into(), row.notnull == 0 && row.pk == 0));
@@ -155,6 +157,7 @@ fn postgres_schema(conn: &mut PgConnection) -> (Columns, BTreeSet<String>) {
                 "text" => "Text",
                 "boolean" => "Bool",
                 "timestamp without time zone" => "Timestamp",
+                "bytea" => "Binary",
                 other => panic!("unexpected PostgreSQL type {other}"),
             };
             (row.table_name, row.column_name, kind.to_owned(), row.is_nullable == "YES")

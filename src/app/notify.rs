@@ -79,6 +79,18 @@ pub fn record(
             told.push(crate::domain::notify::Notice { to: on_call, topic: Topic::NewCritical });
         }
     }
+    // `@handle` in a comment or an internal note tells that engineer (once, never the writer).
+    if let (Some(text), EventKind::Commented | EventKind::Noted) = (note, kind) {
+        let handles = crate::domain::notify::mentioned_handles(text);
+        if !handles.is_empty() {
+            for engineer in users::engineers(conn)? {
+                let named = handles.contains(&crate::domain::notify::handle_of(&engineer.email));
+                if named && engineer.id != actor.id && !told.iter().any(|n| n.to == engineer.id) {
+                    told.push(crate::domain::notify::Notice { to: engineer.id, topic: Topic::Mentioned });
+                }
+            }
+        }
+    }
     for notice in told {
         let Some(person) = users::by_id(conn, notice.to)? else { continue };
         if person.disabled {
@@ -134,6 +146,7 @@ fn channel_line(topic: Topic, request: &Request, actor: &str, target: Option<&st
         Topic::Reopened => format!("{actor} reopened #{id}"),
         Topic::Routed => format!("{actor} routed #{id} to {target}"),
         Topic::Consulted => format!("{actor} consulted {target} on #{id}"),
+        Topic::Mentioned => format!("{actor} mentioned a teammate on #{id}"),
         Topic::Handover | Topic::CoverWanted => format!("{actor} took over #{id}"),
     }
 }
@@ -155,6 +168,7 @@ fn compose(topic: Topic, request: &Request, actor: &str, note: Option<&str>) -> 
         Topic::Reopened => (format!("Reopened #{id}: {title}"), format!("{actor} reopened the request.")),
         Topic::Routed => (format!("Routed to you #{id}: {title}"), format!("{actor} routed this request to you.")),
         Topic::Consulted => (format!("Your advice on #{id}: {title}"), format!("{actor} asks your advice.")),
+        Topic::Mentioned => (format!("You were mentioned on #{id}: {title}"), format!("{actor} mentioned you.")),
         Topic::Handover | Topic::CoverWanted => (format!("#{id}: {title}"), format!("{actor} took over.")),
     };
     let body = match note {

@@ -384,6 +384,8 @@ pub struct Workspace {
     pub services: Vec<crate::db::models::Service>,
     /// The files on it the actor may see.
     pub attachments: Vec<crate::db::attachments::Attachment>,
+    /// The engineers one can `@mention` in a comment or note.
+    pub mentionable: Vec<crate::db::models::User>,
 }
 
 /// Likely duplicates are looked for among the requests filed this recently.
@@ -402,7 +404,8 @@ pub fn workspace(
     read_transaction(conn, |conn| {
         let request = readable(conn, actor, id)?;
         let history = visible_history(store::history(conn, id)?, engineer);
-        let engineers = if engineer { users::engineers(conn)? } else { Vec::new() };
+        let mentionable = users::engineers(conn)?;
+        let engineers = if engineer { mentionable.clone() } else { Vec::new() };
         let (mut experience, mut owned, mut advice) = Default::default();
         if engineer && !request.state.is_final() {
             let routing = routing_advice(conn, request.category, &engineers, now, tz)?;
@@ -459,6 +462,7 @@ pub fn workspace(
             categories,
             services,
             attachments: super::attachments::list(conn, ctx, id)?,
+            mentionable,
         })
     })
 }

@@ -29,10 +29,12 @@ pub enum Topic {
     Handover,
     /// Someone on duty asks the team to cover for them; or, to them, that someone did.
     CoverWanted,
+    /// Someone wrote `@handle` of the person in a comment or an internal note.
+    Mentioned,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 12] = [
+    pub const ALL: [Topic; 13] = [
         Topic::NewRequest,
         Topic::NewCritical,
         Topic::Asked,
@@ -45,6 +47,7 @@ impl Topic {
         Topic::Consulted,
         Topic::Handover,
         Topic::CoverWanted,
+        Topic::Mentioned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,12 +64,45 @@ impl Topic {
             Topic::Consulted => "consulted",
             Topic::Handover => "handover",
             Topic::CoverWanted => "cover_wanted",
+            Topic::Mentioned => "mentioned",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.as_str() == raw.trim())
     }
+}
+
+/// The handles written as `@handle` in a text (lower-cased, each once): a handle is the part
+/// of an engineer's e-mail address before the `@`. An address like `ops@example.com` is not a
+/// mention, nor is anything inside inline code.
+pub fn mentioned_handles(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut in_code = false;
+    let mut previous: Option<char> = None;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            in_code = !in_code;
+        } else if c == '@' && !in_code && !previous.is_some_and(|p| p.is_alphanumeric() || "._-+".contains(p)) {
+            let handle: String =
+                chars[i + 1..].iter().take_while(|h| h.is_alphanumeric() || "._-+".contains(**h)).collect();
+            let handle = handle.trim_end_matches(['.', '-', '_']).to_lowercase();
+            if !handle.is_empty() && !found.contains(&handle) {
+                found.push(handle);
+            }
+        }
+        previous = Some(c);
+        i += 1;
+    }
+    found
+}
+
+/// The handle of a person: their e-mail address before the `@`, lower-cased.
+pub fn handle_of(email: &str) -> String {
+    email.split('@').next().unwrap_or_default().to_lowercase()
 }
 
 /// One person to tell, and why.
@@ -157,6 +193,14 @@ pub fn notices(happened: &Happened) -> Vec<Notice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_are_handles_after_an_at_sign() {
+        assert_eq!(mentioned_handles("@gina can you look? cc @Sam.Ops."), vec!["gina", "sam.ops"]);
+        assert_eq!(mentioned_handles("mail ops@example.com, not `@code`; @gina @gina"), vec!["gina"]);
+        assert!(mentioned_handles("no one here @ all").is_empty());
+        assert_eq!(handle_of("Gina.G@Example.com"), "gina.g");
+    }
     use crate::domain::{RequestId, Role, State};
 
     const RITA: UserId = UserId(1);

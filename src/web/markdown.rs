@@ -3,7 +3,7 @@
 //! ammonia's allow-list. Raw HTML is shown as the text it is; links get
 //! `rel="noopener nofollow ugc"`; images load only from our own attachments.
 
-use pulldown_cmark::{Event, Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -56,6 +56,7 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             .collect(),
         )
         .generic_attributes(HashSet::new())
+        .allowed_classes([("a", ["mention"].into_iter().collect::<HashSet<_>>())].into_iter().collect())
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener nofollow ugc"))
         .attribute_filter(|element, attribute, value| match (element, attribute) {
@@ -68,19 +69,95 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// An engineer one can `@mention`: the handle is their e-mail address before the `@`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Mentionable {
+    pub handle: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl Mentionable {
+    pub fn of(user: &crate::db::models::User) -> Self {
+        Mentionable {
+            handle: crate::domain::notify::handle_of(&user.email),
+            name: user.name.clone(),
+            email: user.email.clone(),
+        }
+    }
+}
+
 /// The source as safe HTML.
 pub fn html(source: impl AsRef<str>) -> String {
+    html_with(source, &[])
+}
+
+/// Splits a text at the `@handle`s of these people: the mentions become links to write to the
+/// person, with their name as the title.
+fn link_mentions<'a>(text: &str, people: &[Mentionable], out: &mut Vec<Event<'a>>) {
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let before = &rest[..at];
+        let after = &rest[at + 1..];
+        let handle_len = after.find(|c: char| !(c.is_alphanumeric() || "._-+".contains(c))).unwrap_or(after.len());
+        let handle = after[..handle_len].trim_end_matches(['.', '-', '_']);
+        let glued = before.chars().next_back().is_some_and(|p| p.is_alphanumeric() || "._-+".contains(p));
+        let person = people.iter().find(|p| !glued && !handle.is_empty() && p.handle == handle.to_lowercase());
+        match person {
+            Some(person) => {
+                out.push(Event::Text(before.to_owned().into()));
+                let link = format!(
+                    "<a class=\"mention\" href=\"mailto:{}\" title=\"{}\">@{}</a>",
+                    html_escape(&person.email),
+                    html_escape(&person.name),
+                    html_escape(handle)
+                );
+                out.push(Event::InlineHtml(link.into()));
+                rest = &after[handle.len()..];
+            }
+            None => {
+                out.push(Event::Text(rest[..=at].to_owned().into()));
+                rest = after;
+            }
+        }
+    }
+    out.push(Event::Text(rest.to_owned().into()));
+}
+
+/// Escapes text for an attribute or element of the inline HTML a mention becomes.
+fn html_escape(text: &str) -> String {
+    ammonia::clean_text(text)
+}
+
+/// The source as safe HTML, with `@mentions` of these people as links.
+pub fn html_with(source: impl AsRef<str>, people: &[Mentionable]) -> String {
     let source = source.as_ref();
     let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
-    let events = Parser::new_ext(source, options).map(|event| match event {
-        // Raw HTML is shown as text, never interpreted.
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        // A line break in the text is a line break on the page, as in chat and issue comments.
-        Event::SoftBreak => Event::HardBreak,
-        other => other,
-    });
+    let mut events: Vec<Event> = Vec::new();
+    // Mentions are not looked for inside code or links.
+    let mut verbatim = 0usize;
+    for event in Parser::new_ext(source, options) {
+        match event {
+            // Raw HTML is shown as text, never interpreted.
+            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            // A line break in the text is a line break on the page, as in chat and issue comments.
+            Event::SoftBreak => events.push(Event::HardBreak),
+            Event::Start(tag @ (Tag::CodeBlock(_) | Tag::Link { .. })) => {
+                verbatim += 1;
+                events.push(Event::Start(tag));
+            }
+            Event::End(tag @ (TagEnd::CodeBlock | TagEnd::Link)) => {
+                verbatim = verbatim.saturating_sub(1);
+                events.push(Event::End(tag));
+            }
+            Event::Text(text) if verbatim == 0 && !people.is_empty() && text.contains('@') => {
+                link_mentions(&text, people, &mut events);
+            }
+            other => events.push(other),
+        }
+    }
     let mut rendered = String::with_capacity(source.len() * 3 / 2);
-    html::push_html(&mut rendered, events);
+    html::push_html(&mut rendered, events.into_iter());
     CLEANER.clean(&rendered).to_string()
 }
 
@@ -145,6 +222,16 @@ mod tests {
             }
         }
         assert_eq!(html("<b>hi</b>"), "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n");
+    }
+
+    #[test]
+    fn mentions_of_known_people_become_links_outside_code() {
+        let gina =
+            super::Mentionable { handle: "gina".into(), name: "Gina <G>".into(), email: "gina@example.com".into() };
+        let out = super::html_with("Ask @gina or @nobody, mail ops@gina.com, not `@gina`.", &[gina]);
+        assert!(out.contains(r#"<a class="mention" href="mailto:gina@example.com" title="Gina &lt;G&gt;" rel="noopener nofollow ugc">@gina</a>"#), "{out}");
+        assert_eq!(out.matches("class=\"mention\"").count(), 1, "{out}");
+        assert!(out.contains("@nobody") && out.contains("<code>@gina</code>"), "{out}");
     }
 
     #[test]

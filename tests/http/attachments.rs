@@ -135,3 +135,23 @@ backend_test! {
         assert_eq!(app.count("attachments"), 5);
     }
 }
+
+backend_test! {
+    async fn a_mention_links_the_engineer_and_tells_them_once(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let (_sam, sam_id) = app.signed_in(Role::Engineer, "Sam").await;
+        let id = rita.file("Certificate expired").await;
+        gina.act(id, "take", &[]).await;
+        gina.act(id, "note", &[("note", "@sam you renewed it last time? (not `@sam` in code, not sam@example.com)")]).await;
+        let mentioned = format!("deliveries WHERE recipient_id = {} AND topic = 'mentioned'", sam_id.0);
+        assert_eq!(app.count(&format!("{mentioned} AND medium = 'inbox'")), 1, "one notice for one note");
+        let page = gina.get(&format!("/requests/{id}")).await.body;
+        assert!(page.contains(r#"<a class="mention" href="mailto:sam@example.com" title="Sam""#), "{page}");
+        assert!(page.contains("data-mentionable=") && page.contains("&quot;handle&quot;:&quot;sam&quot;") || page.contains("&#34;handle&#34;:&#34;sam&#34;"), "the autocomplete knows the engineers");
+        // A comment mentions too; the writer is never told about their own mention.
+        gina.act(id, "comment", &[("note", "Thanks @gina and @sam.")]).await;
+        assert_eq!(app.count(&format!("{mentioned} AND medium = 'inbox'")), 2);
+        assert_eq!(app.count("deliveries WHERE topic = 'mentioned'") , app.count(&format!("{mentioned}")), "nobody else");
+    }
+}

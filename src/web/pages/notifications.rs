@@ -80,6 +80,7 @@ pub fn topic_label(topic: Topic) -> &'static str {
         Topic::Consulted => "consults",
         Topic::Handover => "who keeps goal now (handovers and covers)",
         Topic::CoverWanted => "requests to cover someone's duty",
+        Topic::Mentioned => "mentions of you",
     }
 }
 
@@ -115,8 +116,10 @@ async fn show(
         .iter()
         .map(|(value, label)| Choice { value: (*value).into(), label: (*label).into() })
         .collect(),
+        // A mention is news for one person, never for a team channel.
         topics: Topic::ALL
             .iter()
+            .filter(|t| **t != Topic::Mentioned)
             .map(|t| TopicBox { value: t.as_str(), label: topic_label(*t), checked: checked(*t) })
             .collect(),
         form,

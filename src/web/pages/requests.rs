@@ -519,6 +519,9 @@ pub struct AdviceView {
 struct RequestPage {
     layout: Layout,
     files: Vec<FileLine>,
+    /// Engineers one can `@mention`, and the same as JSON for the autocomplete.
+    people: Vec<crate::web::markdown::Mentionable>,
+    mentionable: String,
     request: RequestLine,
     description: String,
     version: i32,
@@ -597,7 +600,10 @@ async fn page_with(
         categories,
         services,
         attachments,
+        mentionable: mention_candidates,
     } = load_visible(state, user, id, look_for_similar).await?;
+    let people: Vec<crate::web::markdown::Mentionable> =
+        mention_candidates.iter().map(crate::web::markdown::Mentionable::of).collect();
     let files = attachments
         .iter()
         .map(|a| FileLine {
@@ -660,6 +666,8 @@ async fn page_with(
         service_id: request.service.map(|s| s.0.to_string()).unwrap_or_default(),
         duplicates,
         files,
+        mentionable: serde_json::to_string(&people).unwrap_or_default(),
+        people,
         draft,
         errors,
         is_engineer: user.is_engineer(),
