@@ -152,6 +152,6 @@ backend_test! {
         // A comment mentions too; the writer is never told about their own mention.
         gina.act(id, "comment", &[("note", "Thanks @gina and @sam.")]).await;
         assert_eq!(app.count(&format!("{mentioned} AND medium = 'inbox'")), 2);
-        assert_eq!(app.count("deliveries WHERE topic = 'mentioned'") , app.count(&format!("{mentioned}")), "nobody else");
+        assert_eq!(app.count("deliveries WHERE topic = 'mentioned'") , app.count(&mentioned), "nobody else");
     }
 }
