@@ -9,21 +9,18 @@ use goalkeeper::domain::Role;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
-/// Posts files as `multipart/form-data`, with the form's CSRF token unless `csrf` is false.
-async fn upload(browser: &Browser, id: i64, files: &[(&str, &[u8])], internal: bool, csrf: bool) -> Response {
-    browser.get(&format!("/requests/{id}")).await;
-    let boundary = "----goalkeeper-test-boundary";
+const BOUNDARY: &str = "----goalkeeper-test-boundary";
+
+/// A `multipart/form-data` body: the text fields, then the files.
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut body: Vec<u8> = Vec::new();
     let mut part = |headers: String, content: &[u8]| {
-        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
         body.extend_from_slice(content);
         body.extend_from_slice(b"\r\n");
     };
-    if csrf {
-        part("Content-Disposition: form-data; name=\"csrf_token\"".into(), browser.csrf().as_bytes());
-    }
-    if internal {
-        part("Content-Disposition: form-data; name=\"internal\"".into(), b"1");
+    for (name, value) in fields {
+        part(format!("Content-Disposition: form-data; name=\"{name}\""), value.as_bytes());
     }
     for (name, content) in files {
         // The upload claims every file is a harmless PNG: the server must not believe it.
@@ -32,12 +29,36 @@ async fn upload(browser: &Browser, id: i64, files: &[(&str, &[u8])], internal: b
             content,
         );
     }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// Posts files from the request page's form, with its CSRF token unless `csrf` is false.
+async fn upload(browser: &Browser, id: i64, files: &[(&str, &[u8])], internal: bool, csrf: bool) -> Response {
+    browser.get(&format!("/requests/{id}")).await;
+    let token = browser.csrf();
+    let mut fields = Vec::new();
+    if csrf {
+        fields.push(("csrf_token", token.as_str()));
+    }
+    if internal {
+        fields.push(("internal", "1"));
+    }
     let req = test::TestRequest::post()
         .uri(&format!("/requests/{id}/attachments"))
-        .insert_header(("content-type", format!("multipart/form-data; boundary={boundary}")))
-        .set_payload(body);
+        .insert_header(("content-type", format!("multipart/form-data; boundary={BOUNDARY}")))
+        .set_payload(multipart(&fields, files));
     browser.send(req).await
+}
+
+/// Posts files through the API with a bearer token.
+async fn api_upload(app: &crate::helpers::TestApp, token: &str, id: i64, files: &[(&str, &[u8])]) -> Response {
+    let req = test::TestRequest::post()
+        .uri(&format!("/api/v1/requests/{id}/attachments"))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .insert_header(("content-type", format!("multipart/form-data; boundary={BOUNDARY}")))
+        .set_payload(multipart(&[], files));
+    app.browser().send(req).await
 }
 
 backend_test! {
@@ -153,5 +174,42 @@ backend_test! {
         gina.act(id, "comment", &[("note", "Thanks @gina and @sam.")]).await;
         assert_eq!(app.count(&format!("{mentioned} AND medium = 'inbox'")), 2);
         assert_eq!(app.count("deliveries WHERE topic = 'mentioned'") , app.count(&mentioned), "nobody else");
+    }
+}
+
+backend_test! {
+    async fn the_api_uploads_lists_downloads_and_removes_files(app) {
+        let (rita, rita_id) = app.signed_in(Role::Requester, "Rita").await;
+        let ron_id = app.create_user("ron@example.com", "Ron", Role::Requester);
+        let id = rita.file("Disk full").await;
+        let token = app.token(rita_id, Role::Requester, "write");
+        let stranger = app.token(ron_id, Role::Requester, "write");
+        let sent = api_upload(&app, &token, id, &[("df.txt", b"/dev/sda1 100%")]).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+        let files: serde_json::Value = serde_json::from_str(&sent.body).expect("JSON");
+        assert_eq!(files[0]["file_name"], "df.txt");
+        assert_eq!(files[0]["content_type"], "text/plain; charset=utf-8");
+        let url = files[0]["url"].as_str().expect("url").to_owned();
+        let read = app.api("GET", &format!("/api/v1/requests/{id}"), &token, None, &[]).await;
+        let read: serde_json::Value = serde_json::from_str(&read.body).expect("JSON");
+        assert_eq!(read["attachments"][0]["url"], url.as_str());
+        let download = app.api("GET", &url, &token, None, &[]).await;
+        assert_eq!(download.body, "/dev/sda1 100%");
+        assert_eq!(app.api("GET", &url, &stranger, None, &[]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(api_upload(&app, &stranger, id, &[("x.txt", b"x")]).await.status, StatusCode::NOT_FOUND);
+
+        let big = vec![b'a'; 11 * 1024 * 1024];
+        let refused = api_upload(&app, &token, id, &[("big.txt", &big)]).await;
+        assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let error: serde_json::Value = serde_json::from_str(&refused.body).expect("JSON");
+        assert_eq!(error["error"]["code"], "too_large");
+        assert_eq!(app.count("attachments"), 1);
+
+        assert_eq!(app.api("DELETE", &url, &stranger, None, &[]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.api("DELETE", &url, &token, None, &[]).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(app.api("GET", &url, &token, None, &[]).await.status, StatusCode::NOT_FOUND);
+        let document = app.api("GET", "/api/v1/openapi.json", &token, None, &[]).await.body;
+        let document: serde_json::Value = serde_json::from_str(&document).expect("JSON");
+        assert!(document["paths"]["/api/v1/requests/{id}/attachments"]["post"]["requestBody"]["content"]["multipart/form-data"].is_object());
     }
 }

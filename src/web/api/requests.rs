@@ -6,7 +6,7 @@ use crate::app::{self, requests::ActInput, requests::FileInput, requests::ListIn
 use crate::domain::{ActionName, RequestId, State};
 use crate::web::AppState;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(me)
@@ -16,8 +16,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_requests)
         .service(file_request)
         .service(read_request)
+        // Before the action route, whose `{action}` would take "attachments".
+        .service(attach_files)
         .service(act_on_request)
         .service(edit_request)
+        .service(download_attachment)
+        .service(delete_attachment)
         .service(search)
         .service(rotation)
         .service(weekly_report)
@@ -188,10 +192,13 @@ async fn read_request(
 ) -> Result<HttpResponse, ApiError> {
     let id = request_id(&path)?;
     let ctx = user.context(&state).await?;
+    let files_ctx = ctx.clone();
     let view = run(&state, move |conn| app::requests::read(conn, &ctx, id)).await?;
+    let files = run(&state, move |conn| app::attachments::list(conn, &files_ctx, id)).await?;
     let body = RequestWithHistory {
         request: RequestOut::named(&view.request, &view.names),
         history: view.history.iter().map(|e| EventOut::new(e, &view.names)).collect(),
+        attachments: files.iter().map(AttachmentOut::new).collect(),
     };
     Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.request.version))).json(body))
 }
@@ -295,6 +302,92 @@ async fn edit_request(
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", request.version)))
         .json(RequestOut::plain(&request)))
+}
+
+/// Attaches files to a request the holder can read (`multipart/form-data`, one `file` part per
+/// file). Each file is at most the server's limit (10 MiB by default); a request carries at most
+/// 50 MiB and 20 files. Too large answers 413 and stores nothing.
+#[utoipa::path(
+    tag = "attachments",
+    params(("id" = i64, Path, description = "The request's number", minimum = 1)),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = Vec<AttachmentOut>),
+        (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut),
+        (status = 404, body = ErrorOut), (status = 413, body = ErrorOut), (status = 422, body = ErrorOut),
+        (status = "default", body = ErrorOut, description = "An error, as JSON")
+    )
+)]
+#[post("/requests/{id}/attachments")]
+async fn attach_files(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    multipart: actix_multipart::Multipart,
+) -> Result<HttpResponse, ApiError> {
+    user.require_write()?;
+    let id = request_id(&path)?;
+    let limits = state.config.attachments;
+    let form = crate::web::pages::attachments::read_upload(multipart, &limits).await?;
+    let ctx = user.context(&state).await?;
+    let list_ctx = ctx.clone();
+    let stored = state.db(move |conn| Ok(app::attachments::attach(conn, &ctx, id, &limits, &form.files))).await?;
+    let ids = match stored {
+        Ok(ids) => ids,
+        Err(app::Error::Invalid { code: code @ ("too_large" | "request_full"), field, value }) => {
+            let message = crate::web::messages::field_sentence(code, field, value.as_ref());
+            return Err(ApiError::field(StatusCode::PAYLOAD_TOO_LARGE, code, field, message));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let files = run(&state, move |conn| app::attachments::list(conn, &list_ctx, id)).await?;
+    let out: Vec<AttachmentOut> = files.iter().filter(|a| ids.contains(&a.id)).map(AttachmentOut::new).collect();
+    Ok(HttpResponse::Created().json(out))
+}
+
+/// A file, with the content type sniffed at upload; images inline, anything else as a download.
+#[utoipa::path(
+    tag = "attachments",
+    params(("id" = i64, Path, description = "The attachment's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The file's bytes, with the type sniffed at upload", content_type = "*/*"),
+        (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 404, body = ErrorOut),
+        (status = "default", body = ErrorOut, description = "An error, as JSON")
+    )
+)]
+#[get("/attachments/{id}")]
+async fn download_attachment(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = request_id(&path)?.0;
+    let ctx = user.context(&state).await?;
+    let (attachment, content) = run(&state, move |conn| app::attachments::download(conn, &ctx, id)).await?;
+    Ok(crate::web::pages::attachments::file_response(&attachment, content))
+}
+
+/// Removes a file (its uploader or an engineer); the history records it.
+#[utoipa::path(
+    tag = "attachments",
+    params(("id" = i64, Path, description = "The attachment's id", minimum = 1)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, body = ErrorOut), (status = 401, body = ErrorOut), (status = 403, body = ErrorOut),
+        (status = 404, body = ErrorOut), (status = "default", body = ErrorOut, description = "An error, as JSON")
+    )
+)]
+#[delete("/attachments/{id}")]
+async fn delete_attachment(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_write()?;
+    let id = request_id(&path)?.0;
+    let ctx = user.context(&state).await?;
+    run(&state, move |conn| app::attachments::delete(conn, &ctx, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Search: engineers find every request, requesters their own and the team's answers.

@@ -119,6 +119,51 @@ impl EventOut {
 pub struct RequestWithHistory {
     pub request: RequestOut,
     pub history: Vec<EventOut>,
+    /// The files on it the holder may see.
+    pub attachments: Vec<AttachmentOut>,
+}
+
+/// A file on a request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentOut {
+    pub id: i64,
+    pub request_id: i64,
+    pub file_name: String,
+    /// Sniffed from the content when it was uploaded.
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
+    /// For engineers only.
+    pub internal: bool,
+    pub created_at: DateTime<Utc>,
+    /// Where to download it (with the same token).
+    pub url: String,
+}
+
+impl AttachmentOut {
+    pub fn new(a: &crate::db::attachments::Attachment) -> Self {
+        AttachmentOut {
+            id: a.id,
+            request_id: a.request.0,
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.size,
+            internal: a.internal,
+            created_at: a.created_at,
+            url: format!("/api/v1/attachments/{}", a.id),
+        }
+    }
+}
+
+/// Files to attach, as `multipart/form-data`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // Describes the multipart body for the OpenAPI document only.
+pub struct AttachmentUpload {
+    /// One or more files (repeat the part).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub file: Vec<Vec<u8>>,
+    /// Engineers only: keep the files for engineers (`true`).
+    pub internal: Option<bool>,
 }
 
 /// A page of requests, newest first.

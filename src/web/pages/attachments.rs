@@ -53,7 +53,7 @@ pub async fn read_upload(mut multipart: Multipart, limits: &attachments::Limits)
                 form.files.push(Upload { file_name, content: bytes, internal: false });
             }
             ("csrf_token", None) => form.csrf_token = String::from_utf8_lossy(&bytes).into_owned(),
-            ("internal", None) => form.internal = !bytes.is_empty(),
+            ("internal", None) => form.internal = matches!(bytes.as_slice(), b"1" | b"true" | b"on"),
             _ => {}
         }
     }
