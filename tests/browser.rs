@@ -526,3 +526,112 @@ async fn every_page_passes_axe_in_light_and_dark_and_chart_labels_stay_readable(
         client.close().await.expect("close browser");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_screenshot_becomes_a_thumbnail_and_no_markdown_payload_runs() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(driver_path) = chromedriver() else {
+        if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
+        }
+        eprintln!("skipping: chromedriver is not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rich.db");
+    support::add_user(&db, "rita@example.com", "Rita Requester", "requester", PASSWORD);
+    let token_output = Command::new(support::BINARY)
+        .args(["token", "create", "--email", "rita@example.com", "--name", "bot", "--scope", "write"])
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
+        .output()
+        .expect("token create");
+    let token = String::from_utf8_lossy(&token_output.stdout).trim().to_owned();
+    let server = Server::start(&db);
+    let url = server.url("/api/v1/requests");
+    // Every payload tries to set window.__xss; none may.
+    let description = [
+        "<script>window.__xss = 1</script>",
+        "<img src=x onerror=\"window.__xss = 2\">",
+        "[click](javascript:window.__xss=3)",
+        "<svg onload=\"window.__xss = 4\"></svg>",
+        "![x](x\" onerror=\"window.__xss=5)",
+        "<details open ontoggle=\"window.__xss = 6\">",
+        "```\n<script>window.__xss = 7</script>\n```",
+        "See **the logs** and [the dashboard](https://grafana.example.com/d/1).",
+    ]
+    .join("\n\n");
+    tokio::task::spawn_blocking(move || {
+        let body = serde_json::json!({ "title": "Pods crash", "description": description, "category_id": 1 });
+        let filed = reqwest::blocking::Client::new()
+            .post(&url)
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .expect("file");
+        assert_eq!(filed.status().as_u16(), 201);
+    })
+    .await
+    .expect("filed");
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(driver_path)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
+    let client = browser(driver_port, &dir.path().join("profile")).await;
+    sign_in(&client, &server, "rita@example.com").await;
+    client.goto(&server.url("/requests/1")).await.expect("request page");
+    expect_text(&client, "the logs").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ran = client.execute("return window.__xss === undefined ? 0 : window.__xss;", vec![]).await.expect("read");
+    assert_eq!(ran.as_i64(), Some(0), "a payload ran");
+
+    // Paste a screenshot (drawn on a canvas) into the comment box: it is uploaded and shown.
+    let pasted = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const canvas = document.createElement('canvas');
+             canvas.width = 64; canvas.height = 48;
+             const g = canvas.getContext('2d'); g.fillStyle = '#2357c6'; g.fillRect(0, 0, 64, 48);
+             canvas.toBlob(blob => {
+               const data = new DataTransfer();
+               data.items.add(new File([blob], 'image.png', { type: 'image/png' }));
+               const box = document.querySelector('textarea') || document.body;
+               box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+               done(true);
+             }, 'image/png');",
+            vec![],
+        )
+        .await
+        .expect("paste");
+    assert_eq!(pasted.as_bool(), Some(true));
+    expect_text(&client, "File attached.").await;
+    let mut width = 0;
+    for _ in 0..50 {
+        let found = client
+            .execute(
+                "const img = document.querySelector('img.thumb'); return img && img.complete ? img.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .expect("thumbnail");
+        width = found.as_i64().unwrap_or(0);
+        if width > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(width, 64, "the thumbnail shows the pasted image");
+    let name = client
+        .execute("return document.querySelector('[data-attachment] a[download]').textContent;", vec![])
+        .await
+        .expect("name");
+    assert!(name.as_str().is_some_and(|n| n.starts_with("screenshot-") && n.ends_with(".png")), "{name}");
+    screenshot(&client, "pasted-screenshot").await;
+    client.close().await.expect("close browser");
+}
