@@ -158,6 +158,7 @@ backend_test! {
         let expected = [
             "/api/v1/answers/suggest",
             "/api/v1/answers/{id}/solved",
+            "/api/v1/attachments/{id}",
             "/api/v1/categories",
             "/api/v1/engineers",
             "/api/v1/exports/{kind}",
@@ -167,6 +168,7 @@ backend_test! {
             "/api/v1/reports/weekly/{week}",
             "/api/v1/requests",
             "/api/v1/requests/{id}",
+            "/api/v1/requests/{id}/attachments",
             "/api/v1/requests/{id}/{action}",
             "/api/v1/rotation",
             "/api/v1/rotation/covers",
