@@ -90,6 +90,61 @@ pub struct WeeklyReport {
 }
 
 /// Builds the report of `week` as of `now`.
+/// The figures (before deflections) and arrivals of these weeks, in order: finished weeks from
+/// what was kept, the others computed from the request summaries, and finished ones kept for the
+/// next reader. Runs its own short transactions.
+pub fn weeks_data(
+    conn: &mut DbConnection,
+    weeks: &[IsoWeek],
+    team: &TeamSettings,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<store::KeptWeek>> {
+    let tz = team.timezone();
+    let key = store::settings_key(&team.office);
+    let names: Vec<String> = weeks.iter().map(IsoWeek::to_string).collect();
+    let (generation, mut kept) = crate::db::read_transaction(conn, |conn| store::kept_weeks(conn, &key, &names))?;
+    let finished = |w: &IsoWeek| w.bounds(tz).1 <= now;
+    let missing: Vec<IsoWeek> =
+        weeks.iter().copied().filter(|w| !(finished(w) && kept.contains_key(&w.to_string()))).collect();
+    if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
+        let (from, to) = (first.bounds(tz).0, last.bounds(tz).1);
+        let computed: Vec<(IsoWeek, store::KeptWeek)> = crate::db::read_transaction(conn, |conn| {
+            let summaries: Vec<metrics::RequestSummary> =
+                store::summaries(conn, from, to)?.into_iter().map(|(s, _)| s).collect();
+            let routings = store::routings(conn, from, to)?;
+            Ok::<_, diesel::result::Error>(
+                missing
+                    .iter()
+                    .map(|w| {
+                        let bounds = w.bounds(tz);
+                        let figures = metrics::week_figures_from(&summaries, &routings, bounds, &team.office);
+                        let filed = summaries.iter().map(|r| r.filed_at).filter(|at| bounds.0 <= *at && *at < bounds.1);
+                        (*w, store::KeptWeek { figures, arrivals: metrics::arrivals_by_hour_of_week(filed, tz) })
+                    })
+                    .collect(),
+            )
+        })?;
+        let to_keep: Vec<(String, (DateTime<Utc>, DateTime<Utc>), store::KeptWeek)> = computed
+            .iter()
+            .filter(|(w, _)| finished(w))
+            .map(|(w, k)| (w.to_string(), w.bounds(tz), k.clone()))
+            .collect();
+        // Keeping is an optimisation: a database that refuses writes still answers the read.
+        if !to_keep.is_empty()
+            && let Err(e) = store::keep_weeks(conn, &key, generation, &to_keep, now)
+        {
+            tracing::warn!(error = %e, "could not keep week figures");
+        }
+        kept.extend(computed.into_iter().map(|(w, k)| (w.to_string(), k)));
+    }
+    Ok(names
+        .iter()
+        .map(|n| {
+            kept.remove(n).unwrap_or_else(|| store::KeptWeek { figures: Default::default(), arrivals: vec![0; 168] })
+        })
+        .collect())
+}
+
 pub fn weekly(
     conn: &mut DbConnection,
     week: IsoWeek,
@@ -102,14 +157,12 @@ pub fn weekly(
     let previous_bounds = previous.bounds(tz);
     let window = week.window(CONCENTRATION_WEEKS, tz);
 
-    let rows = store::summaries(conn, previous_bounds.0, bounds.1)?;
-    let routings = store::routings(conn, previous_bounds.0, bounds.1)?;
-    let summaries: Vec<metrics::RequestSummary> = rows.iter().map(|(s, _)| s.clone()).collect();
+    // A finished week's figures come from what was kept (see `weeks_data`).
+    let mut data = weeks_data(conn, &[previous, week], team, now)?.into_iter();
+    let (previous_kept, kept) = (data.next().unwrap_or_default(), data.next().unwrap_or_default());
     let deflected = knowledge::deflected_between(conn, previous_bounds.0, bounds.1)?;
-    let figures =
-        metrics::week_figures_from(&summaries, &routings, bounds, &team.office).with_deflections(&deflected, bounds);
-    let previous_figures = metrics::week_figures_from(&summaries, &routings, previous_bounds, &team.office)
-        .with_deflections(&deflected, previous_bounds);
+    let figures = kept.figures.with_deflections(&deflected, bounds);
+    let previous_figures = previous_kept.figures.with_deflections(&deflected, previous_bounds);
     let helpful_answers = knowledge::most_helpful(conn, bounds, 5)?
         .into_iter()
         .map(|(r, deflected)| HelpfulAnswer { id: r.id.0, title: r.title, deflected })
@@ -168,7 +221,8 @@ pub fn weekly(
         })
         .collect();
 
-    let titles = rows.iter().filter(|(s, _)| bounds.0 <= s.filed_at && s.filed_at < bounds.1).map(|(_, t)| t.as_str());
+    let titles = store::titles_filed(conn, bounds.0, bounds.1)?;
+    let titles = titles.iter().map(String::as_str);
     let recurring_topics =
         metrics::recurring_topics(titles, 2).into_iter().map(|(word, requests)| Topic { word, requests }).collect();
 

@@ -4,7 +4,7 @@
 
 use super::{Context, Error};
 use crate::db::{DbConnection, catalog, knowledge, metrics as store, read_transaction, rotation, users};
-use crate::domain::metrics::{self, Concentration, IsoWeek, WeekFigures};
+use crate::domain::metrics::{Concentration, IsoWeek, WeekFigures};
 use crate::report::CONCENTRATION_WEEKS;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -50,9 +50,9 @@ pub fn insights(conn: &mut DbConnection, ctx: &Context, count: usize) -> Result<
     weeks.reverse();
     let (start, end) = (weeks[0].bounds(tz).0, last.bounds(tz).1);
     let window = last.window(CONCENTRATION_WEEKS, tz);
+    // Finished weeks come from what was kept; only the current one is computed from the requests.
+    let data = crate::report::weeks_data(conn, &weeks, &ctx.team, ctx.now)?;
     read_transaction(conn, |conn| {
-        let summaries = store::summaries(conn, start, end)?.into_iter().map(|(s, _)| s).collect::<Vec<_>>();
-        let routings = store::routings(conn, start, end)?;
         let deflected: Vec<DateTime<Utc>> = knowledge::deflected_between(conn, start, end)?;
         let rotation_size = rotation::roster(conn, ctx.now)?.size_before(end);
         let matrix = store::coverage(conn, window.0, window.1)?;
@@ -60,21 +60,19 @@ pub fn insights(conn: &mut DbConnection, ctx: &Context, count: usize) -> Result<
             catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
         let figures = weeks
             .iter()
-            .map(|w| {
-                let bounds = w.bounds(tz);
-                let figures = metrics::week_figures_from(&summaries, &routings, bounds, &ctx.team.office);
-                (*w, figures.with_deflections(&deflected, bounds))
-            })
+            .zip(&data)
+            .map(|(w, kept)| (*w, kept.figures.clone().with_deflections(&deflected, w.bounds(tz))))
             .collect();
         let concentration = categories
             .keys()
             .map(|c| Concentration::of(*c, matrix.get(c).cloned().unwrap_or_default(), rotation_size))
             .collect();
-        let arrivals = metrics::arrivals_by_hour_of_week(
-            summaries.iter().filter(|r| start <= r.filed_at && r.filed_at < end).map(|r| r.filed_at),
-            tz,
-        )
-        .to_vec();
+        let mut arrivals = vec![0usize; 168];
+        for kept in &data {
+            for (slot, count) in arrivals.iter_mut().zip(&kept.arrivals) {
+                *slot += count;
+            }
+        }
         Ok(Insights {
             weeks: figures,
             categories,

@@ -1,7 +1,7 @@
 //! Reading histories for the metrics, and the handover notes.
 
 use super::models::{naive, utc};
-use super::schema::{events, handover_notes, requests};
+use super::schema::{events, handover_notes, requests, week_figures};
 use super::{DbConnection, corrupt, write_transaction};
 use crate::domain::metrics::{History, MetricEvent, RequestSummary};
 use crate::domain::{CategoryId, EventKind, RequestId, Role, State, Tier, UserId};
@@ -272,4 +272,124 @@ pub fn save_notes(conn: &mut DbConnection, week: &str, body: &str, by: UserId, n
         }
         Ok(())
     })
+}
+
+/// The titles of the requests filed in `[from, to)` (the report's recurring topics).
+pub fn titles_filed(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<String>> {
+    requests::table
+        .filter(requests::created_at.ge(naive(from)))
+        .filter(requests::created_at.lt(naive(to)))
+        .select(requests::title)
+        .load(conn)
+}
+
+/// What is kept of a finished week: its figures (before deflections, which are added on every
+/// read) and its arrivals by local hour of the week.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KeptWeek {
+    pub figures: crate::domain::metrics::WeekFigures,
+    pub arrivals: Vec<usize>,
+}
+
+/// The settings a week's figures depend on (time zone, office hours, holidays), as a short key.
+pub fn settings_key(office: &crate::domain::office::OfficeHours) -> String {
+    use sha2::Digest;
+    let text = serde_json::to_string(office).unwrap_or_default();
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+const GENERATION: &str = "figures_generation";
+
+fn generation(conn: &mut DbConnection, lock: bool) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let sql = if lock && matches!(conn, DbConnection::Pg(_)) {
+        // Waits for a writer that is changing an old week to commit, then reads its number.
+        "SELECT value FROM settings WHERE name = 'figures_generation' FOR UPDATE"
+    } else {
+        "SELECT value FROM settings WHERE name = 'figures_generation'"
+    };
+    let row: Option<Value> = diesel::sql_query(sql).get_result(conn).optional()?;
+    Ok(row.and_then(|v| v.value.parse().ok()).unwrap_or(0))
+}
+
+/// The kept weeks among `weeks` for these settings, and the generation they were read at.
+pub fn kept_weeks(
+    conn: &mut DbConnection,
+    key: &str,
+    weeks: &[String],
+) -> QueryResult<(i64, HashMap<String, KeptWeek>)> {
+    let generation = generation(conn, false)?;
+    let rows: Vec<(String, String)> = week_figures::table
+        .filter(week_figures::settings_key.eq(key))
+        .filter(week_figures::week.eq_any(weeks))
+        .select((week_figures::week, week_figures::figures))
+        .load(conn)?;
+    // A row that no longer reads (an older shape) is computed again.
+    let kept =
+        rows.into_iter().filter_map(|(week, json)| serde_json::from_str(&json).ok().map(|k| (week, k))).collect();
+    Ok((generation, kept))
+}
+
+/// Keeps finished weeks computed from a snapshot taken at `seen_generation`, unless a change to
+/// an old week happened since (then nothing is kept; the next read computes again).
+pub fn keep_weeks(
+    conn: &mut DbConnection,
+    key: &str,
+    seen_generation: i64,
+    weeks: &[(String, (DateTime<Utc>, DateTime<Utc>), KeptWeek)],
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    write_transaction(conn, |conn| {
+        if generation(conn, true)? != seen_generation {
+            return Ok(false);
+        }
+        for (week, (from, to), kept) in weeks {
+            let json = serde_json::to_string(kept).map_err(|e| corrupt("week figures", &e.to_string()))?;
+            // Another reader may have kept the same week meanwhile: the newest computation wins.
+            diesel::delete(
+                week_figures::table.filter(week_figures::week.eq(week)).filter(week_figures::settings_key.eq(key)),
+            )
+            .execute(conn)?;
+            diesel::insert_into(week_figures::table)
+                .values((
+                    week_figures::week.eq(week),
+                    week_figures::settings_key.eq(key),
+                    week_figures::starts_at.eq(naive(*from)),
+                    week_figures::ends_at.eq(naive(*to)),
+                    week_figures::figures.eq(json),
+                    week_figures::computed_at.eq(naive(now)),
+                ))
+                .execute(conn)?;
+        }
+        Ok(true)
+    })
+}
+
+/// Forgets the kept weeks containing these moments (a request summary changed there), in the
+/// caller's transaction. A moment older than the event itself may lie in a finished week that a
+/// reader is computing right now: the generation moves on so that reader does not keep it. (A
+/// new request touches only the present, so filing never waits on this.)
+pub fn forget_weeks(conn: &mut DbConnection, moments: &[DateTime<Utc>], event_at: DateTime<Utc>) -> QueryResult<()> {
+    let old: Vec<DateTime<Utc>> = moments.iter().copied().filter(|m| *m < event_at).collect();
+    if old.is_empty() {
+        return Ok(());
+    }
+    for moment in &old {
+        diesel::delete(
+            week_figures::table
+                .filter(week_figures::starts_at.le(naive(*moment)))
+                .filter(week_figures::ends_at.gt(naive(*moment))),
+        )
+        .execute(conn)?;
+    }
+    diesel::sql_query(format!(
+        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE name = '{GENERATION}'"
+    ))
+    .execute(conn)?;
+    Ok(())
 }

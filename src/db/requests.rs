@@ -423,9 +423,24 @@ pub fn apply(
 /// its events that [`History::summary`] defines, in the transaction of the event that changed
 /// them: the stored figures and the events cannot disagree.
 pub fn refresh_summary(conn: &mut DbConnection, id: RequestId) -> QueryResult<()> {
-    let (category, state, created_at): (i64, String, chrono::NaiveDateTime) = requests::table
+    type Before = (
+        i64,
+        String,
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+    );
+    let (category, state, created_at, closed_before, responded_before, triaged_before): Before = requests::table
         .find(id.0)
-        .select((requests::category_id, requests::state, requests::created_at))
+        .select((
+            requests::category_id,
+            requests::state,
+            requests::created_at,
+            requests::closed_at,
+            requests::first_response_at,
+            requests::first_triage_at,
+        ))
         .first(conn)?;
     let rows: Vec<MetricEventRow> = events::table
         .filter(events::request_id.eq(id.0))
@@ -455,6 +470,17 @@ pub fn refresh_summary(conn: &mut DbConnection, id: RequestId) -> QueryResult<()
             requests::reopened.eq(summary.reopened),
         ))
         .execute(conn)?;
+    // The weeks this request counts in, before and after, no longer hold kept figures.
+    let mut moments: Vec<DateTime<Utc>> = [closed_before, responded_before, triaged_before]
+        .into_iter()
+        .flatten()
+        .map(super::models::utc)
+        .chain([summary.closed_at, summary.first_response_at, summary.first_triage_at].into_iter().flatten())
+        .collect();
+    moments.push(summary.filed_at);
+    if let Some(latest) = history.events.last().map(|e| e.at) {
+        super::metrics::forget_weeks(conn, &moments, latest)?;
+    }
     Ok(())
 }
 

@@ -314,6 +314,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    week_figures (week, settings_key) {
+        week -> Text,
+        settings_key -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        figures -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(requests -> categories (category_id));
 diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
@@ -344,4 +355,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     saved_views,
     attachments,
+    week_figures,
 );

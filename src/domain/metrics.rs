@@ -7,7 +7,7 @@ use super::rotation::local_instant;
 use super::values::{EventKind, State, Tier};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// One event, as the metrics need it.
@@ -157,7 +157,7 @@ pub fn percentile(sorted: &[Duration], p: u32) -> Option<Duration> {
 }
 
 /// p50 and p90 of a set of durations, in calendar time and office time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Percentiles {
     pub count: usize,
     pub p50_seconds: Option<i64>,
@@ -268,7 +268,7 @@ fn within(at: DateTime<Utc>, (from, to): (DateTime<Utc>, DateTime<Utc>)) -> bool
 
 /// How the requests closed in a week were closed: each falls in the first bucket that fits, in
 /// the order rejected, after routing, by the goalkeeper alone, otherwise.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedBreakdown {
     /// Resolved, never routed, by the goalkeeper recorded on the first triage decision (the
     /// shield rate's rule).
@@ -289,7 +289,7 @@ impl RequestSummary {
 }
 
 /// A share with its numerator and denominator; no figure when the denominator is zero.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     pub count: usize,
     pub of: usize,
@@ -303,7 +303,7 @@ impl Rate {
 }
 
 /// The figures of one week.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WeekFigures {
     pub lead_time: Percentiles,
     pub time_to_triage: Percentiles,

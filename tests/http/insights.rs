@@ -229,3 +229,39 @@ backend_test! {
         assert!(!gina.get(&format!("/requests/{other}")).await.body.contains("knowledge silo"), "no advice outside silos");
     }
 }
+
+backend_test! {
+    async fn a_finished_weeks_figures_are_kept_and_forgotten_when_its_requests_change(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+        let token = app.token(gina, Role::Engineer, "write");
+        // Filed on Tuesday of 2026-W48; nobody triages it that week.
+        let id = rita.file("Old printer").await;
+        app.clock.advance(chrono::Duration::days(7));
+        let report = || async {
+            let got = app.api("GET", "/api/v1/reports/weekly/2026-W48", &token, None, &[]).await;
+            serde_json::from_str::<serde_json::Value>(&got.body).expect("JSON")
+        };
+        let first = report().await;
+        assert_eq!(first["figures"]["intake"], 1);
+        assert_eq!(first["figures"]["time_to_triage"]["count"], 0);
+        assert_eq!(app.count("week_figures WHERE week = '2026-W48'"), 1, "the finished week is kept");
+        assert_eq!(app.count("week_figures WHERE week = '2026-W49'"), 0, "the current week never is");
+        // Read again: the same figures, from what was kept.
+        assert_eq!(report().await["figures"], first["figures"]);
+
+        // Triaged a week late: W48's time to triage now has a figure, and the kept one is gone.
+        let taken = app.api("POST", &format!("/api/v1/requests/{id}/take"), &token, None, &[("if-match", "\"1\"")]).await;
+        assert_eq!(taken.status, StatusCode::OK, "{}", taken.body);
+        assert_eq!(app.count("week_figures WHERE week = '2026-W48'"), 0, "forgotten when its request changed");
+        let after = report().await;
+        assert_eq!(after["figures"]["time_to_triage"]["count"], 1);
+        assert_eq!(after["figures"]["time_to_triage"]["p50_seconds"], 7 * 24 * 3600);
+        assert_eq!(app.count("week_figures WHERE week = '2026-W48'"), 1, "kept again");
+        // Insights read the same kept week.
+        let insights = app.api("GET", "/api/v1/insights?weeks=4", &token, None, &[]).await;
+        let insights: serde_json::Value = serde_json::from_str(&insights.body).expect("JSON");
+        let w48 = insights["weeks"].as_array().expect("weeks").iter().find(|w| w["week"] == "2026-W48").cloned();
+        assert_eq!(w48.map(|w| w["figures"]["time_to_triage"]["count"].clone()), Some(serde_json::json!(1)), "{insights}");
+    }
+}
