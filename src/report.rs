@@ -124,7 +124,7 @@ pub fn weeks_data(
                     .collect(),
             )
         })?;
-        let to_keep: Vec<(String, (DateTime<Utc>, DateTime<Utc>), store::KeptWeek)> = computed
+        let to_keep: Vec<store::WeekToKeep> = computed
             .iter()
             .filter(|(w, _)| finished(w))
             .map(|(w, k)| (w.to_string(), w.bounds(tz), k.clone()))

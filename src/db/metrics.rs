@@ -335,13 +335,16 @@ pub fn kept_weeks(
     Ok((generation, kept))
 }
 
+/// A finished week to keep: its name, its bounds, and what was computed.
+pub type WeekToKeep = (String, (DateTime<Utc>, DateTime<Utc>), KeptWeek);
+
 /// Keeps finished weeks computed from a snapshot taken at `seen_generation`, unless a change to
 /// an old week happened since (then nothing is kept; the next read computes again).
 pub fn keep_weeks(
     conn: &mut DbConnection,
     key: &str,
     seen_generation: i64,
-    weeks: &[(String, (DateTime<Utc>, DateTime<Utc>), KeptWeek)],
+    weeks: &[WeekToKeep],
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
     write_transaction(conn, |conn| {
