@@ -119,7 +119,12 @@ pub fn weeks_data(
                         let bounds = w.bounds(tz);
                         let figures = metrics::week_figures_from(&summaries, &routings, bounds, &team.office);
                         let filed = summaries.iter().map(|r| r.filed_at).filter(|at| bounds.0 <= *at && *at < bounds.1);
-                        (*w, store::KeptWeek { figures, arrivals: metrics::arrivals_by_hour_of_week(filed, tz) })
+                        let kept = store::KeptWeek {
+                            figures,
+                            arrivals: metrics::arrivals_by_hour_of_week(filed, tz),
+                            coverage: metrics::coverage_from(&summaries, bounds),
+                        };
+                        (*w, kept)
                     })
                     .collect(),
             )
@@ -137,12 +142,29 @@ pub fn weeks_data(
         }
         kept.extend(computed.into_iter().map(|(w, k)| (w.to_string(), k)));
     }
-    Ok(names
-        .iter()
-        .map(|n| {
-            kept.remove(n).unwrap_or_else(|| store::KeptWeek { figures: Default::default(), arrivals: vec![0; 168] })
-        })
-        .collect())
+    Ok(names.iter().map(|n| kept.remove(n).unwrap_or_default()).collect())
+}
+
+/// The `count` weeks ending with `last`, oldest first.
+pub fn weeks_ending(last: IsoWeek, count: usize) -> Vec<IsoWeek> {
+    let mut weeks = vec![last];
+    while weeks.len() < count {
+        let earlier = weeks[weeks.len() - 1].previous();
+        weeks.push(earlier);
+    }
+    weeks.reverse();
+    weeks
+}
+
+/// The coverage matrix over the concentration window ending with `last`, from the weeks' data.
+pub fn window_coverage(data: &HashMap<IsoWeek, store::KeptWeek>, last: IsoWeek) -> BTreeMap<i64, BTreeMap<i64, usize>> {
+    let mut matrix = BTreeMap::new();
+    for week in weeks_ending(last, CONCENTRATION_WEEKS as usize) {
+        if let Some(kept) = data.get(&week) {
+            metrics::add_coverage(&mut matrix, &kept.coverage);
+        }
+    }
+    matrix
 }
 
 pub fn weekly(
@@ -155,11 +177,14 @@ pub fn weekly(
     let bounds = week.bounds(tz);
     let previous = week.previous();
     let previous_bounds = previous.bounds(tz);
-    let window = week.window(CONCENTRATION_WEEKS, tz);
 
-    // A finished week's figures come from what was kept (see `weeks_data`).
-    let mut data = weeks_data(conn, &[previous, week], team, now)?.into_iter();
-    let (previous_kept, kept) = (data.next().unwrap_or_default(), data.next().unwrap_or_default());
+    // A finished week's figures come from what was kept (see `weeks_data`); the window of the
+    // silo figures ends with this week and includes the previous one.
+    let window_weeks = weeks_ending(week, CONCENTRATION_WEEKS as usize);
+    let data: HashMap<IsoWeek, store::KeptWeek> =
+        window_weeks.iter().copied().zip(weeks_data(conn, &window_weeks, team, now)?).collect();
+    let previous_kept = data.get(&previous).cloned().unwrap_or_default();
+    let kept = data.get(&week).cloned().unwrap_or_default();
     let deflected = knowledge::deflected_between(conn, previous_bounds.0, bounds.1)?;
     let figures = kept.figures.with_deflections(&deflected, bounds);
     let previous_figures = previous_kept.figures.with_deflections(&deflected, previous_bounds);
@@ -205,7 +230,7 @@ pub fn weekly(
         })
         .collect();
 
-    let concentration: Vec<Concentration> = store::coverage(conn, window.0, window.1)?
+    let concentration: Vec<Concentration> = window_coverage(&data, week)
         .into_iter()
         .map(|(category, counts)| Concentration::of(category, counts, rotation_size))
         .collect();

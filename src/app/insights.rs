@@ -3,7 +3,7 @@
 //! arrivals by hour of the week. Computed here from the events, for the page and the API.
 
 use super::{Context, Error};
-use crate::db::{DbConnection, catalog, knowledge, metrics as store, read_transaction, rotation, users};
+use crate::db::{DbConnection, catalog, knowledge, read_transaction, rotation, users};
 use crate::domain::metrics::{Concentration, IsoWeek, WeekFigures};
 use crate::report::CONCENTRATION_WEEKS;
 use chrono::{DateTime, Utc};
@@ -42,20 +42,19 @@ pub fn insights(conn: &mut DbConnection, ctx: &Context, count: usize) -> Result<
     }
     let tz = ctx.team.timezone();
     let last = IsoWeek::containing(ctx.now, tz);
-    let mut weeks = vec![last];
-    while weeks.len() < count {
-        let earlier = weeks[weeks.len() - 1].previous();
-        weeks.push(earlier);
-    }
-    weeks.reverse();
+    let weeks = crate::report::weeks_ending(last, count);
     let (start, end) = (weeks[0].bounds(tz).0, last.bounds(tz).1);
-    let window = last.window(CONCENTRATION_WEEKS, tz);
-    // Finished weeks come from what was kept; only the current one is computed from the requests.
-    let data = crate::report::weeks_data(conn, &weeks, &ctx.team, ctx.now)?;
+    // The weeks shown and the silo window's weeks: finished ones come from what was kept, only
+    // the current one is computed from the requests.
+    let needed = crate::report::weeks_ending(last, count.max(CONCENTRATION_WEEKS as usize));
+    let by_week: HashMap<IsoWeek, crate::db::metrics::KeptWeek> =
+        needed.iter().copied().zip(crate::report::weeks_data(conn, &needed, &ctx.team, ctx.now)?).collect();
+    let data: Vec<crate::db::metrics::KeptWeek> =
+        weeks.iter().map(|w| by_week.get(w).cloned().unwrap_or_default()).collect();
+    let matrix = crate::report::window_coverage(&by_week, last);
     read_transaction(conn, |conn| {
         let deflected: Vec<DateTime<Utc>> = knowledge::deflected_between(conn, start, end)?;
         let rotation_size = rotation::roster(conn, ctx.now)?.size_before(end);
-        let matrix = store::coverage(conn, window.0, window.1)?;
         let categories: BTreeMap<i64, String> =
             catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
         let figures = weeks

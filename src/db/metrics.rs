@@ -289,6 +289,8 @@ pub fn titles_filed(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<U
 pub struct KeptWeek {
     pub figures: crate::domain::metrics::WeekFigures,
     pub arrivals: Vec<usize>,
+    /// Resolved requests closed in the week, by category and closer (the silo figures' input).
+    pub coverage: std::collections::BTreeMap<i64, std::collections::BTreeMap<i64, usize>>,
 }
 
 /// The settings a week's figures depend on (time zone, office hours, holidays), as a short key.

@@ -506,6 +506,33 @@ pub fn coverage(histories: &[History], window: (DateTime<Utc>, DateTime<Utc>)) -
     matrix
 }
 
+/// The coverage matrix from request summaries: resolved requests whose final close falls in
+/// `week`, by category and by whoever closed them (the same definition as `coverage`).
+pub fn coverage_from(
+    summaries: &[RequestSummary],
+    week: (DateTime<Utc>, DateTime<Utc>),
+) -> BTreeMap<i64, BTreeMap<i64, usize>> {
+    let mut matrix: BTreeMap<i64, BTreeMap<i64, usize>> = BTreeMap::new();
+    for s in summaries.iter().filter(|s| s.state == State::Resolved) {
+        if let (Some(at), Some(closer)) = (s.closed_at, s.closed_by)
+            && within(at, week)
+        {
+            *matrix.entry(s.category.0).or_default().entry(closer.0).or_default() += 1;
+        }
+    }
+    matrix
+}
+
+/// Adds one coverage matrix into another.
+pub fn add_coverage(into: &mut BTreeMap<i64, BTreeMap<i64, usize>>, from: &BTreeMap<i64, BTreeMap<i64, usize>>) {
+    for (category, handlers) in from {
+        let row = into.entry(*category).or_default();
+        for (handler, count) in handlers {
+            *row.entry(*handler).or_default() += count;
+        }
+    }
+}
+
 /// Requests filed per hour of the week (Monday 00 = 0 … Sunday 23 = 167), in local time.
 pub fn arrivals_by_hour_of_week(filed: impl Iterator<Item = DateTime<Utc>>, tz: Tz) -> Vec<usize> {
     let mut hours = vec![0; 168];

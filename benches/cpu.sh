@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Server CPU per request (utime+stime of the server process over the requests, from /proc) beside
+# p50/p99 wall time and the load average, for the heavy pages, on one seeded SQLite database.
+# With two binaries it runs them interleaved, page by page, each on its own copy of the same
+# database, so "before" and "after" are measured in one run on the same data.
+#
+# Usage: benches/cpu.sh REQUESTS [BINARY_AFTER [BINARY_BEFORE]]
+#   REQUESTS       how many requests `goalkeeper seed --requests` makes (e.g. 100000)
+#   BINARY_AFTER   default target/release/goalkeeper (built here)
+#   BINARY_BEFORE  an older build to compare with (optional)
+# BENCH_RUNS (default 200) requests per page; BENCH_SEEDED=path reuses a seeded SQLite file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:?how many requests to seed}
+after=${2:-target/release/goalkeeper}
+before=${3:-}
+runs=${BENCH_RUNS:-200}
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+[ "$after" = target/release/goalkeeper ] && cargo build --release --quiet
+export GOALKEEPER_LOG=warn
+hz=$(getconf CLK_TCK)
+
+if [ -n "${BENCH_SEEDED:-}" ]; then
+  cp "$BENCH_SEEDED" "$work/seeded.db"
+else
+  echo "seeding $requests requests…" >&2
+  /usr/bin/time -f "seed: %e s" "$after" seed --requests "$requests" --seed 42 \
+    --database-url "sqlite://$work/seeded.db" >/dev/null
+fi
+
+start() { # name binary port → starts a server on its own copy of the database
+  cp "$work/seeded.db" "$work/$1.db"
+  GOALKEEPER_DATABASE_URL="sqlite://$work/$1.db" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
+  pids+=($!)
+  eval "pid_$1=$!"
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$3/healthz" >/dev/null && break; sleep 0.1; done
+  local jar="$work/$1.jar" token
+  token=$(curl -fs -c "$jar" -b "$jar" "http://127.0.0.1:$3/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+  curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
+    --data-urlencode "email=gina@example.com" --data-urlencode "password=goalkeeper-demo" "http://127.0.0.1:$3/login"
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+measure() { # name port path → one line
+  local pid_var="pid_$1" pid jar="$work/$1.jar" t0 t1
+  pid=${!pid_var}
+  # One request first: the page's first view may compute and keep what later views reuse.
+  curl -s -o /dev/null -b "$jar" "http://127.0.0.1:$2$3"
+  t0=$(cpu_ticks "$pid")
+  for _ in $(seq "$runs"); do
+    curl -s -o /dev/null -b "$jar" -w '%{time_total}\n' "http://127.0.0.1:$2$3"
+  done | sort -n > "$work/times"
+  t1=$(cpu_ticks "$pid")
+  awk -v label="$1 $3" -v cpu=$(( t1 - t0 )) -v hz="$hz" -v runs="$runs" -v loadavg="$(cut -d' ' -f1 /proc/loadavg)" \
+    '{ t[NR] = $1 * 1000 } END {
+      printf "%-48s %9.2f %9.1f %9.1f %6s\n", label, cpu * 1000 / hz / runs, t[int((NR + 1) / 2)], t[int(NR * 0.99 + 0.999)], loadavg }' \
+    "$work/times"
+}
+
+start after "$after" 18301
+[ -n "$before" ] && start before "$before" 18302
+week=$(date -u +%G-W%V)
+last_week=$(date -u -d '7 days ago' +%G-W%V)
+echo "== SQLite, $requests requests, $runs sequential requests per page =="
+printf '%-48s %9s %9s %9s %6s\n' "server page" "CPU ms" "p50 ms" "p99 ms" "load"
+for path in "/insights" "/insights?weeks=52" "/reports/weekly/$week" "/reports/weekly/$last_week.json" "/queue" "/requests/$((requests / 2))"; do
+  [ -n "$before" ] && measure before 18302 "$path"
+  measure after 18301 "$path"
+done
+for name in after ${before:+before}; do
+  pid_var="pid_$name"
+  ps -o rss= -p "${!pid_var}" | awk -v n="$name" '{ printf "%s: server RSS after the run %.0f MiB\n", n, $1 / 1024 }'
+done
