@@ -33,6 +33,22 @@
   }
 
   var rows = Array.prototype.slice.call(document.querySelectorAll("table.queue tbody tr"));
+  // Shift-click ticks every row between the last box ticked and this one.
+  var lastPicked = null;
+  rows.forEach(function (row, index) {
+    var box = row.querySelector("input[name=pick]");
+    if (!box) return;
+    box.addEventListener("click", function (event) {
+      if (event.shiftKey && lastPicked !== null) {
+        var from = Math.min(lastPicked, index), to = Math.max(lastPicked, index);
+        for (var i = from; i <= to; i++) {
+          var other = rows[i].querySelector("input[name=pick]");
+          if (other) other.checked = box.checked;
+        }
+      }
+      lastPicked = index;
+    });
+  });
   var current = -1;
   var select = function (index) {
     if (!rows.length) return;
@@ -51,7 +67,7 @@
       sheet.setAttribute("role", "dialog");
       sheet.setAttribute("aria-label", "Keyboard shortcuts");
       sheet.innerHTML = "<h2>Keyboard shortcuts</h2><dl>" +
-        [["j / k", "next / previous request in the queue"], ["Enter", "open it"], ["t", "take"], ["r", "resolve"],
+        [["j / k", "next / previous request in the queue"], ["Enter", "open it"], ["x (queue)", "tick it for a bulk action; shift-click ticks a range"], ["t", "take"], ["r", "resolve"],
          ["x", "reject"], ["o", "route"], ["c", "consult"], ["w", "ask the requester"], ["d", "close as duplicate"], ["e", "edit title, description, category, service, urgency"], ["n", "internal note (answer a consult)"],
          ["Ctrl+Enter", "send the open form (then the next request opens)"], ["Esc", "close the form"],
          ["/", "search"], ["g q", "go to the queue"], ["?", "this list"]]
@@ -92,6 +108,11 @@
       pendingG = false;
       if (event.key === "q") { window.location.href = "/queue"; event.preventDefault(); }
       return;
+    }
+    // On the queue, x ticks the selected row for a bulk action (on a request it rejects).
+    if (event.key === "x" && current >= 0) {
+      var pick = rows[current].querySelector("input[name=pick]");
+      if (pick) { pick.checked = !pick.checked; event.preventDefault(); return; }
     }
     var keys = { t: "take", r: "resolve", x: "reject", o: "route", c: "consult", w: "wait", d: "duplicate", e: "edit", n: "note" };
     switch (event.key) {

@@ -366,8 +366,13 @@ async fn ten_requests_triaged_by_keyboard_alone_one_page_load_each() {
     expect_path(&client, "/queue").await;
     client.execute("sessionStorage.setItem('gk-loads', '0'); return true;", vec![]).await.expect("reset the counter");
 
-    // j selects the first row, Enter opens it.
+    // j selects the first row; x ticks it for a bulk action (and unticks it); Enter opens it.
     keys(&client, "j").await;
+    let ticked = "return document.querySelector('table.queue tbody tr input[name=pick]').checked;";
+    keys(&client, "x").await;
+    assert_eq!(client.execute(ticked, vec![]).await.expect("ticked").as_bool(), Some(true), "x ticks the row");
+    keys(&client, "x").await;
+    assert_eq!(client.execute(ticked, vec![]).await.expect("ticked").as_bool(), Some(false));
     keys(&client, "\u{E007}").await;
     expect_text(&client, "Triage").await;
     let mut keystrokes = 2;
