@@ -20,6 +20,35 @@ impl Drop for Driver {
     }
 }
 
+impl Driver {
+    /// Starts chromedriver on a free port.
+    fn start(path: &std::path::Path) -> (Driver, u16) {
+        let port = free_port();
+        let child = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver(child);
+        assert!(wait_for_port(port, Duration::from_secs(20)), "chromedriver did not start");
+        (driver, port)
+    }
+}
+
+/// chromedriver, or `None` to skip where it is not installed — a failure where
+/// `GOALKEEPER_REQUIRE_BROWSER=1` (CI).
+fn chromedriver_or_skip() -> Option<std::path::PathBuf> {
+    let found = chromedriver();
+    if found.is_none() {
+        if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
+        }
+        eprintln!("skipping: chromedriver is not installed (apt-get install chromium chromium-driver)");
+    }
+    found
+}
+
 fn chromedriver() -> Option<std::path::PathBuf> {
     ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .iter()
@@ -135,25 +164,10 @@ async fn sign_out(client: &Client) {
 async fn file_take_and_resolve_in_a_real_browser() {
     // Two rustls providers are compiled in (fantoccini's and the app's); name one.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(driver_path) = chromedriver() else {
-        if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
-        }
-        eprintln!("skipping: chromedriver is not installed (apt-get install chromium chromium-driver)");
-        return;
-    };
+    let Some(driver_path) = chromedriver_or_skip() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(&dir.path().join("e2e.db"));
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(driver_path)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
+    let (_driver, driver_port) = Driver::start(&driver_path);
     let client = browser(driver_port, &dir.path().join("profile")).await;
 
     // First run: the setup page creates the admin.
@@ -315,13 +329,7 @@ async fn keys(client: &Client, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_requests_triaged_by_keyboard_alone_one_page_load_each() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(driver_path) = chromedriver() else {
-        if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
-        }
-        eprintln!("skipping: chromedriver is not installed (apt-get install chromium chromium-driver)");
-        return;
-    };
+    let Some(driver_path) = chromedriver_or_skip() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("keys.db");
     support::add_user(&db, "gina@example.com", "Gina Goalkeeper", "engineer", PASSWORD);
@@ -351,16 +359,7 @@ async fn ten_requests_triaged_by_keyboard_alone_one_page_load_each() {
     })
     .await
     .expect("filed ten");
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(driver_path)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
+    let (_driver, driver_port) = Driver::start(&driver_path);
     let client = browser(driver_port, &dir.path().join("profile")).await;
     sign_in(&client, &server, "gina@example.com").await;
     expect_path(&client, "/queue").await;
@@ -456,16 +455,7 @@ async fn every_page_passes_axe_in_light_and_dark_and_chart_labels_stay_readable(
         .expect("seed");
     assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
     let server = Server::start(&db);
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(driver_path)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
+    let (_driver, driver_port) = Driver::start(&driver_path);
     let pages = [
         "/queue",
         "/queue?consulted=me",
@@ -535,13 +525,7 @@ async fn every_page_passes_axe_in_light_and_dark_and_chart_labels_stay_readable(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pasted_screenshot_becomes_a_thumbnail_and_no_markdown_payload_runs() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(driver_path) = chromedriver() else {
-        if std::env::var("GOALKEEPER_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("chromedriver is required here (GOALKEEPER_REQUIRE_BROWSER=1) but was not found");
-        }
-        eprintln!("skipping: chromedriver is not installed (apt-get install chromium chromium-driver)");
-        return;
-    };
+    let Some(driver_path) = chromedriver_or_skip() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("rich.db");
     support::add_user(&db, "rita@example.com", "Rita Requester", "requester", PASSWORD);
@@ -578,16 +562,7 @@ async fn a_pasted_screenshot_becomes_a_thumbnail_and_no_markdown_payload_runs() 
     })
     .await
     .expect("filed");
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(driver_path)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    assert!(wait_for_port(driver_port, Duration::from_secs(20)), "chromedriver did not start");
+    let (_driver, driver_port) = Driver::start(&driver_path);
     let client = browser(driver_port, &dir.path().join("profile")).await;
     sign_in(&client, &server, "rita@example.com").await;
     client.goto(&server.url("/requests/1")).await.expect("request page");

@@ -21,44 +21,34 @@ pub struct Attachment {
     pub deleted: bool,
 }
 
-type MetaRow = (i64, i64, i64, String, String, i64, bool, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>);
-
-fn meta_columns() -> (
-    attachments::id,
-    attachments::request_id,
-    attachments::uploader_id,
-    attachments::file_name,
-    attachments::content_type,
-    attachments::size,
-    attachments::internal,
-    attachments::created_at,
-    attachments::deleted_at,
-) {
-    (
-        attachments::id,
-        attachments::request_id,
-        attachments::uploader_id,
-        attachments::file_name,
-        attachments::content_type,
-        attachments::size,
-        attachments::internal,
-        attachments::created_at,
-        attachments::deleted_at,
-    )
+/// The columns an attachment is described by (everything but its content).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = attachments)]
+struct MetaRow {
+    id: i64,
+    request_id: i64,
+    uploader_id: i64,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    internal: bool,
+    created_at: chrono::NaiveDateTime,
+    deleted_at: Option<chrono::NaiveDateTime>,
 }
 
-fn from_row(row: MetaRow) -> Attachment {
-    let (id, request, uploader, file_name, content_type, size, internal, created_at, deleted_at) = row;
-    Attachment {
-        id,
-        request: RequestId(request),
-        uploader: UserId(uploader),
-        file_name,
-        content_type,
-        size,
-        internal,
-        created_at: utc(created_at),
-        deleted: deleted_at.is_some(),
+impl From<MetaRow> for Attachment {
+    fn from(row: MetaRow) -> Self {
+        Attachment {
+            id: row.id,
+            request: RequestId(row.request_id),
+            uploader: UserId(row.uploader_id),
+            file_name: row.file_name,
+            content_type: row.content_type,
+            size: row.size,
+            internal: row.internal,
+            created_at: utc(row.created_at),
+            deleted: row.deleted_at.is_some(),
+        }
     }
 }
 
@@ -68,14 +58,14 @@ pub fn of_request(conn: &mut DbConnection, request: RequestId) -> QueryResult<Ve
         .filter(attachments::request_id.eq(request.0))
         .filter(attachments::deleted_at.is_null())
         .order(attachments::id)
-        .select(meta_columns())
+        .select(MetaRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(from_row).collect())
+    Ok(rows.into_iter().map(Attachment::from).collect())
 }
 
 pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Attachment>> {
-    let row: Option<MetaRow> = attachments::table.find(id).select(meta_columns()).first(conn).optional()?;
-    Ok(row.map(from_row))
+    let row: Option<MetaRow> = attachments::table.find(id).select(MetaRow::as_select()).first(conn).optional()?;
+    Ok(row.map(Attachment::from))
 }
 
 pub fn content(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<u8>> {
