@@ -8,8 +8,10 @@ use super::{DbConnection, write_transaction};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-/// Rows read and written per round trip.
+/// Rows read per round trip.
 const CHUNK: i64 = 2_000;
+/// Rows written per statement.
+const INSERT_BATCH: usize = 500;
 
 /// Every table, parents before children.
 pub const TABLES: &[&str] = &[
@@ -151,13 +153,30 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(&'static str, i64)>> 
     ])
 }
 
+/// Inserts rows: many per statement on PostgreSQL (one round trip each), one by one on SQLite
+/// (no round trips to save there, and diesel's multi-backend connection has no batch insert).
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Pg(pg) => diesel::insert_into($table).values($rows).execute(pg),
+            other => {
+                let mut inserted = 0;
+                for row in $rows {
+                    inserted += diesel::insert_into($table).values(row).execute(other)?;
+                }
+                Ok(inserted)
+            }
+        }
+    };
+}
+
 /// Reads a table in id order, a chunk at a time, and writes each chunk to the target.
 fn copy_by_id<R>(
     source: &mut DbConnection,
     target: &mut DbConnection,
     load: impl Fn(&mut DbConnection, i64) -> QueryResult<Vec<R>>,
     id: impl Fn(&R) -> i64,
-    insert: impl Fn(&mut DbConnection, &R) -> QueryResult<usize>,
+    insert: impl Fn(&mut DbConnection, &[R]) -> QueryResult<usize>,
 ) -> QueryResult<()> {
     let mut after = i64::MIN;
     loop {
@@ -166,8 +185,9 @@ fn copy_by_id<R>(
             return Ok(());
         };
         after = id(last);
-        for row in &rows {
-            insert(target, row)?;
+        // Many rows per statement, under SQLite's limit of bound parameters (27 columns × 500).
+        for batch in rows.chunks(INSERT_BATCH) {
+            insert(target, batch)?;
         }
     }
 }
@@ -217,7 +237,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| diesel::insert_into(users::table).values(r).execute(c),
+            |c, rows| insert_all!(c, users::table, rows),
         )?;
         let all_settings: Vec<SettingRow> = settings::table.select(SettingRow::as_select()).load(source)?;
         for row in &all_settings {
@@ -239,7 +259,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| diesel::insert_into(login_failures::table).values(r).execute(c),
+            |c, rows| insert_all!(c, login_failures::table, rows),
         )?;
         copy_by_id(
             source,
@@ -253,7 +273,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| diesel::insert_into(services::table).values(r).execute(c),
+            |c, rows| insert_all!(c, services::table, rows),
         )?;
         copy_by_id(
             source,
@@ -267,7 +287,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| diesel::insert_into(categories::table).values(r).execute(c),
+            |c, rows| insert_all!(c, categories::table, rows),
         )?;
         // A duplicate may point at a later request, so links are set once all requests exist.
         copy_by_id(
@@ -282,9 +302,10 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| {
-                let unlinked = RequestRow { duplicate_of: None, ..r.clone() };
-                diesel::insert_into(requests::table).values(&unlinked).execute(c)
+            |c, rows| {
+                let unlinked: Vec<RequestRow> =
+                    rows.iter().map(|r| RequestRow { duplicate_of: None, ..r.clone() }).collect();
+                insert_all!(c, requests::table, &unlinked)
             },
         )?;
         let links: Vec<(i64, Option<i64>)> = requests::table
@@ -306,7 +327,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| diesel::insert_into(events::table).values(r).execute(c),
+            |c, rows| insert_all!(c, events::table, rows),
         )?;
         copy_by_id(
             source,
@@ -320,7 +341,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.request_id,
-            |c, r| diesel::insert_into(idempotency_keys::table).values(r).execute(c),
+            |c, rows| insert_all!(c, idempotency_keys::table, rows),
         )?;
 
         // Small tables, copied whole.
@@ -352,7 +373,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| diesel::insert_into(deflections::table).values(r).execute(c),
+            |c, rows| insert_all!(c, deflections::table, rows),
         )?;
 
         let tokens: Vec<ApiTokenRow> = api_tokens::table.select(ApiTokenRow::as_select()).load(source)?;
@@ -373,7 +394,7 @@ pub fn copy(
                     .load(c)
             },
             |r| r.id,
-            |c, r| diesel::insert_into(attachments::table).values(r).execute(c),
+            |c, rows| insert_all!(c, attachments::table, rows),
         )?;
 
         if let DbConnection::Pg(_) = target {
