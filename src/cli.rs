@@ -429,7 +429,12 @@ fn copy(from: &DatabaseUrl, to: &DatabaseUrl, replace: bool) -> anyhow::Result<(
         Ok(conn)
     };
     let (mut source, mut target) = (open(from)?, open(to)?);
-    let copied = db::copy::copy(&mut source, &mut target, replace)?;
+    let total: i64 = db::copy::counts(&mut source)?.iter().map(|(_, rows)| rows).sum();
+    // Drawn only on a terminal; the small tables copied whole are not counted.
+    let bar =
+        indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(0)).with_style(crate::seed::progress_style("rows"));
+    let copied = db::copy::copy(&mut source, &mut target, replace, &|rows| bar.inc(rows as u64))?;
+    bar.finish_and_clear();
     for (table, rows) in copied {
         println!("{table:>18}  {rows} rows");
     }

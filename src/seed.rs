@@ -237,6 +237,14 @@ struct SeedEvent {
     note: Option<String>,
 }
 
+/// A progress bar's look: what is counted, how far, how fast, how long still.
+pub fn progress_style(what: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(&format!(
+        "{{elapsed_precise}} [{{bar:40}}] {{human_pos}}/{{human_len}} {what} ({{per_sec}}, {{eta}} left)"
+    ))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+}
+
 fn sql_text(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
@@ -375,6 +383,8 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     let mut request_sql = String::new();
     let mut event_sql = String::new();
     let (mut pending_requests, mut pending_events) = (0usize, 0usize);
+    // Drawn only on a terminal (indicatif hides it otherwise, as in tests and CI).
+    let bar = indicatif::ProgressBar::new(total as u64).with_style(progress_style("requests"));
     let mut event_id = 0i64;
     // Public answers so far, by (category, title template): (id, resolved at).
     let mut answers: std::collections::HashMap<(usize, usize), Vec<Answered>> = Default::default();
@@ -737,11 +747,13 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         pending_requests += 1;
         if pending_requests >= 2_000 || pending_events >= 8_000 {
             flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
+            bar.inc(pending_requests as u64);
             pending_requests = 0;
             pending_events = 0;
         }
     }
     flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
+    bar.finish_and_clear();
     if let DbConnection::Pg(_) = conn {
         // New rows continue after the generated ids.
         conn.batch_execute(

@@ -177,6 +177,7 @@ fn copy_by_id<R>(
     load: impl Fn(&mut DbConnection, i64) -> QueryResult<Vec<R>>,
     id: impl Fn(&R) -> i64,
     insert: impl Fn(&mut DbConnection, &[R]) -> QueryResult<usize>,
+    progress: &dyn Fn(usize),
 ) -> QueryResult<()> {
     let mut after = i64::MIN;
     loop {
@@ -188,6 +189,7 @@ fn copy_by_id<R>(
         // Many rows per statement, under SQLite's limit of bound parameters (27 columns × 500).
         for batch in rows.chunks(INSERT_BATCH) {
             insert(target, batch)?;
+            progress(batch.len());
         }
     }
 }
@@ -198,6 +200,7 @@ pub fn copy(
     source: &mut DbConnection,
     target: &mut DbConnection,
     replace: bool,
+    progress: &dyn Fn(usize),
 ) -> Result<Vec<(&'static str, i64)>, CopyError> {
     let expected = counts(source)?;
     write_transaction(target, |target| {
@@ -238,6 +241,7 @@ pub fn copy(
             },
             |r| r.id,
             |c, rows| insert_all!(c, users::table, rows),
+            progress,
         )?;
         let all_settings: Vec<SettingRow> = settings::table.select(SettingRow::as_select()).load(source)?;
         for row in &all_settings {
@@ -260,6 +264,7 @@ pub fn copy(
             },
             |r| r.id,
             |c, rows| insert_all!(c, login_failures::table, rows),
+            progress,
         )?;
         copy_by_id(
             source,
@@ -274,6 +279,7 @@ pub fn copy(
             },
             |r| r.id,
             |c, rows| insert_all!(c, services::table, rows),
+            progress,
         )?;
         copy_by_id(
             source,
@@ -288,6 +294,7 @@ pub fn copy(
             },
             |r| r.id,
             |c, rows| insert_all!(c, categories::table, rows),
+            progress,
         )?;
         // A duplicate may point at a later request, so links are set once all requests exist.
         copy_by_id(
@@ -307,6 +314,7 @@ pub fn copy(
                     rows.iter().map(|r| RequestRow { duplicate_of: None, ..r.clone() }).collect();
                 insert_all!(c, requests::table, &unlinked)
             },
+            progress,
         )?;
         let links: Vec<(i64, Option<i64>)> = requests::table
             .filter(requests::duplicate_of.is_not_null())
@@ -328,6 +336,7 @@ pub fn copy(
             },
             |r| r.id,
             |c, rows| insert_all!(c, events::table, rows),
+            progress,
         )?;
         copy_by_id(
             source,
@@ -342,6 +351,7 @@ pub fn copy(
             },
             |r| r.request_id,
             |c, rows| insert_all!(c, idempotency_keys::table, rows),
+            progress,
         )?;
 
         // Small tables, copied whole.
@@ -374,6 +384,7 @@ pub fn copy(
             },
             |r| r.id,
             |c, rows| insert_all!(c, deflections::table, rows),
+            progress,
         )?;
 
         let tokens: Vec<ApiTokenRow> = api_tokens::table.select(ApiTokenRow::as_select()).load(source)?;
@@ -395,6 +406,7 @@ pub fn copy(
             },
             |r| r.id,
             |c, rows| insert_all!(c, attachments::table, rows),
+            progress,
         )?;
 
         if let DbConnection::Pg(_) = target {
