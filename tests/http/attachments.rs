@@ -213,3 +213,15 @@ backend_test! {
         assert!(document["paths"]["/api/v1/requests/{id}/attachments"]["post"]["requestBody"]["content"]["multipart/form-data"].is_object());
     }
 }
+
+backend_test! {
+    async fn one_upload_larger_than_a_request_may_carry_is_refused_whole(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let id = rita.file("Many dumps").await;
+        // Six files of 9 MiB: each under the file limit, together over the request's 50 MiB.
+        let nine = vec![b'c'; 9 * 1024 * 1024];
+        let six: Vec<(&str, &[u8])> = (0..6).map(|_| ("dump.txt", nine.as_slice())).collect();
+        assert_eq!(upload(&rita, id, &six, false, true).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(app.count("attachments"), 0);
+    }
+}

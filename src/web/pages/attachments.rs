@@ -24,6 +24,8 @@ pub struct UploadForm {
 /// grows past it, and more files than one request may carry.
 pub async fn read_upload(mut multipart: Multipart, limits: &attachments::Limits) -> Result<UploadForm, AppError> {
     let mut form = UploadForm { files: Vec::new(), csrf_token: String::new(), internal: false };
+    // All the files of one upload together are never held beyond what one request may carry.
+    let mut total: u64 = 0;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|e| AppError::BadRequest(format!("The upload was cut short: {e}")))?;
         let (name, file_name) = match field.content_disposition() {
@@ -41,6 +43,10 @@ pub async fn read_upload(mut multipart: Multipart, limits: &attachments::Limits)
                 } else {
                     AppError::BadRequest("A form field is too long.".into())
                 });
+            }
+            total += chunk.len() as u64;
+            if total > limits.per_request {
+                return Err(AppError::TooLarge);
             }
             bytes.extend_from_slice(&chunk);
         }
