@@ -8,7 +8,8 @@
 #   REQUESTS       how many requests `goalkeeper seed --requests` makes (e.g. 100000)
 #   BINARY_AFTER   default target/release/goalkeeper (built here)
 #   BINARY_BEFORE  an older build to compare with (optional)
-# BENCH_RUNS (default 200) requests per page; BENCH_SEEDED=path reuses a seeded SQLite file.
+# BENCH_RUNS (default 200) requests per page; BENCH_SEEDED=path reuses a seeded SQLite file;
+# BENCH_POSTGRES_URL=postgres://… seeds that (empty) database instead, and both servers share it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:?how many requests to seed}
@@ -22,7 +23,11 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$wo
 export GOALKEEPER_LOG=warn
 hz=$(getconf CLK_TCK)
 
-if [ -n "${BENCH_SEEDED:-}" ]; then
+if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+  echo "seeding $requests requests into PostgreSQL…" >&2
+  /usr/bin/time -f "seed: %e s" "$after" seed --requests "$requests" --seed 42 \
+    --database-url "$BENCH_POSTGRES_URL" >/dev/null
+elif [ -n "${BENCH_SEEDED:-}" ]; then
   cp "$BENCH_SEEDED" "$work/seeded.db"
 else
   echo "seeding $requests requests…" >&2
@@ -30,9 +35,10 @@ else
     --database-url "sqlite://$work/seeded.db" >/dev/null
 fi
 
-start() { # name binary port → starts a server on its own copy of the database
-  cp "$work/seeded.db" "$work/$1.db"
-  GOALKEEPER_DATABASE_URL="sqlite://$work/$1.db" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
+start() { # name binary port → starts a server on its own copy of the database (or the shared PostgreSQL one)
+  local url="${BENCH_POSTGRES_URL:-}"
+  if [ -z "$url" ]; then cp "$work/seeded.db" "$work/$1.db"; url="sqlite://$work/$1.db"; fi
+  GOALKEEPER_DATABASE_URL="$url" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
   pids+=($!)
   eval "pid_$1=$!"
   for _ in $(seq 300); do curl -fs "http://127.0.0.1:$3/healthz" >/dev/null && break; sleep 0.1; done
@@ -62,7 +68,9 @@ start after "$after" 18301
 [ -n "$before" ] && start before "$before" 18302
 week=$(date -u +%G-W%V)
 last_week=$(date -u -d '7 days ago' +%G-W%V)
-echo "== SQLite, $requests requests, $runs sequential requests per page =="
+backend=SQLite
+[ -n "${BENCH_POSTGRES_URL:-}" ] && backend=PostgreSQL
+echo "== $backend, $requests requests, $runs sequential requests per page =="
 printf '%-48s %9s %9s %9s %6s\n' "server page" "CPU ms" "p50 ms" "p99 ms" "load"
 for path in "/insights" "/insights?weeks=52" "/reports/weekly/$week" "/reports/weekly/$last_week.json" "/queue" "/requests/$((requests / 2))"; do
   [ -n "$before" ] && measure before 18302 "$path"
