@@ -2,7 +2,8 @@
 //! engineers only), limits on size and count, and a content type sniffed from the bytes.
 
 use super::{Context, Error};
-use crate::db::attachments::{self as store, Attachment, NewFile};
+pub use crate::db::attachments::Attachment;
+use crate::db::attachments::{self as store, NewFile};
 use crate::db::{DbConnection, read_transaction, write_transaction};
 use crate::domain::RequestId;
 

@@ -1,7 +1,8 @@
 //! Saved queue views: an engineer's own named filters.
 
 use super::{Context, Error};
-use crate::db::views::{self, SavedView};
+use crate::db::views;
+pub use crate::db::views::SavedView;
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::ViewName;
 

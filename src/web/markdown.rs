@@ -3,6 +3,7 @@
 //! ammonia's allow-list. Raw HTML is shown as the text it is; links get
 //! `rel="noopener nofollow ugc"`; images load only from our own attachments.
 
+use askama::filters::Safe;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -78,7 +79,7 @@ pub struct Mentionable {
 }
 
 impl Mentionable {
-    pub fn of(user: &crate::db::models::User) -> Self {
+    pub fn of(user: &crate::app::User) -> Self {
         Mentionable {
             handle: crate::domain::notify::handle_of(&user.email),
             name: user.name.clone(),
@@ -87,8 +88,9 @@ impl Mentionable {
     }
 }
 
-/// The source as safe HTML.
-pub fn html(source: impl AsRef<str>) -> String {
+/// The source as safe HTML: ammonia's output, the only value of this type, so the templates
+/// print it without escaping and without a `|safe` of their own.
+pub fn html(source: impl AsRef<str>) -> Safe<String> {
     html_with(source, &[])
 }
 
@@ -130,7 +132,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// The source as safe HTML, with `@mentions` of these people as links.
-pub fn html_with(source: impl AsRef<str>, people: &[Mentionable]) -> String {
+pub fn html_with(source: impl AsRef<str>, people: &[Mentionable]) -> Safe<String> {
     let source = source.as_ref();
     let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
     let mut events: Vec<Event> = Vec::new();
@@ -158,12 +160,14 @@ pub fn html_with(source: impl AsRef<str>, people: &[Mentionable]) -> String {
     }
     let mut rendered = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut rendered, events.into_iter());
-    CLEANER.clean(&rendered).to_string()
+    Safe(CLEANER.clean(&rendered).to_string())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::html;
+    fn html(source: &str) -> String {
+        super::html(source).0
+    }
 
     #[test]
     fn renders_the_usual_constructs() {
@@ -228,7 +232,7 @@ mod tests {
     fn mentions_of_known_people_become_links_outside_code() {
         let gina =
             super::Mentionable { handle: "gina".into(), name: "Gina <G>".into(), email: "gina@example.com".into() };
-        let out = super::html_with("Ask @gina or @nobody, mail ops@gina.com, not `@gina`.", &[gina]);
+        let out = super::html_with("Ask @gina or @nobody, mail ops@gina.com, not `@gina`.", &[gina]).0;
         assert!(out.contains(r#"<a class="mention" href="mailto:gina@example.com" title="Gina &lt;G&gt;" rel="noopener nofollow ugc">@gina</a>"#), "{out}");
         assert_eq!(out.matches("class=\"mention\"").count(), 1, "{out}");
         assert!(out.contains("@nobody") && out.contains("<code>@gina</code>"), "{out}");

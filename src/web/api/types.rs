@@ -141,7 +141,7 @@ pub struct AttachmentOut {
 }
 
 impl AttachmentOut {
-    pub fn new(a: &crate::db::attachments::Attachment) -> Self {
+    pub fn new(a: &crate::app::attachments::Attachment) -> Self {
         AttachmentOut {
             id: a.id,
             request_id: a.request.0,

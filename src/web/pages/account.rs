@@ -60,7 +60,7 @@ pub struct ProfileForm {
 }
 
 impl ProfileForm {
-    fn of(user: &crate::db::models::User) -> Self {
+    fn of(user: &crate::app::User) -> Self {
         ProfileForm {
             name: user.name.clone(),
             email: user.email.clone(),

@@ -114,7 +114,7 @@ const FILENAME_SAFE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
 
 /// The answer that hands out a file: images inline (ours, real images), everything else as a
 /// download; never sniffed by the browser, never run as a page.
-pub fn file_response(attachment: &crate::db::attachments::Attachment, content: Vec<u8>) -> HttpResponse {
+pub fn file_response(attachment: &attachments::Attachment, content: Vec<u8>) -> HttpResponse {
     let disposition = if attachments::is_image(&attachment.content_type) { "inline" } else { "attachment" };
     let encoded = percent_encoding::utf8_percent_encode(&attachment.file_name, FILENAME_SAFE);
     HttpResponse::Ok()

@@ -95,7 +95,7 @@ struct QueuePage {
     handover: Option<(String, String)>,
     all_open: i64,
     tabs: Vec<StateTab>,
-    views: Vec<crate::db::views::SavedView>,
+    views: Vec<crate::app::views::SavedView>,
     /// The saved view this page is, if any.
     current_view: Option<i64>,
     /// The "save this view" form's name and its error, when it came back refused.
