@@ -79,7 +79,7 @@ pub fn attach(
     request: RequestId,
     limits: &Limits,
     uploads: &[Upload],
-) -> Result<Vec<i64>, Error> {
+) -> Result<Vec<Attachment>, Error> {
     if uploads.is_empty() {
         return Err(Error::invalid("required", "file"));
     }
@@ -89,21 +89,34 @@ pub fn attach(
     write_transaction(conn, |conn| {
         super::requests::readable(conn, ctx.actor, request)?;
         let mut used = store::usage(conn, request)?;
-        let mut ids = Vec::with_capacity(uploads.len());
+        let mut stored = Vec::with_capacity(uploads.len());
         for upload in uploads {
             let size = u64::try_from(upload.content.len()).unwrap_or(u64::MAX);
             fits(limits, used, size)?;
-            let content_type = sniff(&upload.content);
+            let (file_name, content_type) = (clean_name(&upload.file_name), sniff(&upload.content));
             let file = NewFile {
-                file_name: &clean_name(&upload.file_name),
+                file_name: &file_name,
                 content_type: &content_type,
                 internal: upload.internal,
                 content: &upload.content,
             };
-            ids.push(store::add(conn, request, ctx.actor, &file, ctx.now)?);
-            used = (used.0 + i64::try_from(size).unwrap_or(i64::MAX), used.1 + 1);
+            let id = store::add(conn, request, ctx.actor, &file, ctx.now)?;
+            let size = i64::try_from(size).unwrap_or(i64::MAX);
+            stored.push(Attachment {
+                id,
+                request,
+                uploader: ctx.actor.id,
+                file_name,
+                content_type,
+                size,
+                internal: upload.internal,
+                // As stored: to the microsecond.
+                created_at: chrono::SubsecRound::trunc_subsecs(ctx.now, 6),
+                deleted: false,
+            });
+            used = (used.0 + size, used.1 + 1);
         }
-        Ok(ids)
+        Ok(stored)
     })
 }
 
@@ -118,15 +131,14 @@ fn readable(conn: &mut DbConnection, ctx: &Context, id: i64) -> Result<Attachmen
     Ok(attachment)
 }
 
-/// The attachments of a request the actor may see.
-pub fn list(conn: &mut DbConnection, ctx: &Context, request: RequestId) -> Result<Vec<Attachment>, Error> {
-    read_transaction(conn, |conn| {
-        super::requests::readable(conn, ctx.actor, request)?;
-        Ok(store::of_request(conn, request)?
-            .into_iter()
-            .filter(|a| !a.internal || ctx.actor.role.is_engineer())
-            .collect())
-    })
+/// The files of a request the actor is already known to be able to read: internal ones only
+/// for engineers.
+pub(crate) fn visible(
+    conn: &mut DbConnection,
+    actor: crate::domain::Actor,
+    request: RequestId,
+) -> diesel::QueryResult<Vec<Attachment>> {
+    Ok(store::of_request(conn, request)?.into_iter().filter(|a| !a.internal || actor.role.is_engineer()).collect())
 }
 
 /// An attachment with its bytes.

@@ -100,6 +100,8 @@ pub struct RequestView {
     pub request: Request,
     pub history: Vec<Event>,
     pub names: Directory,
+    /// The files on it the reader may see.
+    pub attachments: Vec<super::attachments::Attachment>,
 }
 
 /// Reads a request the actor may see (their own, or any for engineers); anything else is
@@ -114,7 +116,8 @@ pub fn read(conn: &mut DbConnection, ctx: &Context, id: RequestId) -> Result<Req
             .chain([Some(request.requester), request.owner])
             .flatten();
         let names = Directory::load(conn, people)?;
-        Ok(RequestView { request, history, names })
+        let attachments = super::attachments::visible(conn, ctx.actor, id)?;
+        Ok(RequestView { request, history, names, attachments })
     })
 }
 
@@ -461,7 +464,7 @@ pub fn workspace(
             helped,
             categories,
             services,
-            attachments: super::attachments::list(conn, ctx, id)?,
+            attachments: super::attachments::visible(conn, ctx.actor, id)?,
             mentionable,
         })
     })

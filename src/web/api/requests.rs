@@ -192,13 +192,11 @@ async fn read_request(
 ) -> Result<HttpResponse, ApiError> {
     let id = request_id(&path)?;
     let ctx = user.context(&state).await?;
-    let files_ctx = ctx.clone();
     let view = run(&state, move |conn| app::requests::read(conn, &ctx, id)).await?;
-    let files = run(&state, move |conn| app::attachments::list(conn, &files_ctx, id)).await?;
     let body = RequestWithHistory {
         request: RequestOut::named(&view.request, &view.names),
         history: view.history.iter().map(|e| EventOut::new(e, &view.names)).collect(),
-        attachments: files.iter().map(AttachmentOut::new).collect(),
+        attachments: view.attachments.iter().map(AttachmentOut::new).collect(),
     };
     Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", view.request.version))).json(body))
 }
@@ -330,19 +328,16 @@ async fn attach_files(
     let limits = state.config.attachments;
     let form = crate::web::pages::attachments::read_upload(multipart, &limits).await?;
     let ctx = user.context(&state).await?;
-    let list_ctx = ctx.clone();
     let stored = state.db(move |conn| Ok(app::attachments::attach(conn, &ctx, id, &limits, &form.files))).await?;
-    let ids = match stored {
-        Ok(ids) => ids,
+    let files = match stored {
+        Ok(files) => files,
         Err(app::Error::Invalid { code: code @ ("too_large" | "request_full"), field, value }) => {
             let message = crate::web::messages::field_sentence(code, field, value.as_ref());
             return Err(ApiError::field(StatusCode::PAYLOAD_TOO_LARGE, code, field, message));
         }
         Err(other) => return Err(other.into()),
     };
-    let files = run(&state, move |conn| app::attachments::list(conn, &list_ctx, id)).await?;
-    let out: Vec<AttachmentOut> = files.iter().filter(|a| ids.contains(&a.id)).map(AttachmentOut::new).collect();
-    Ok(HttpResponse::Created().json(out))
+    Ok(HttpResponse::Created().json(files.iter().map(AttachmentOut::new).collect::<Vec<_>>()))
 }
 
 /// A file, with the content type sniffed at upload; images inline, anything else as a download.
