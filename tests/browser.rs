@@ -287,34 +287,47 @@ async fn file_take_and_resolve_in_a_real_browser() {
     expect_path(&client, "/queue").await;
     // A mark on this very page: a reload would wipe it.
     client.execute("window.stillThisPage = true; return true;", vec![]).await.expect("mark the page");
-    let token_output = Command::new(support::BINARY)
-        .args(["token", "create", "--email", "rita@example.com", "--name", "chat bot", "--scope", "write"])
-        .env("GOALKEEPER_DATABASE_URL", support::database_url(&dir.path().join("e2e.db")))
-        .output()
-        .expect("token create");
-    let token = String::from_utf8_lossy(&token_output.stdout)
-        .split_whitespace()
-        .find(|word| word.starts_with("gk_"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no token in {:?}", String::from_utf8_lossy(&token_output.stderr)));
-    let url = server.url("/api/v1/requests");
-    let filed = tokio::task::spawn_blocking(move || {
-        reqwest::blocking::Client::new()
-            .post(url)
-            .bearer_auth(token)
-            .header("Content-Type", "application/json")
-            .body(r#"{"title": "Printer on fire in room 4", "description": "Smoke.", "category_id": 1}"#)
-            .send()
-            .map(|r| r.status())
-    })
-    .await
-    .expect("join")
-    .expect("filed through the API");
-    assert_eq!(filed.as_u16(), 201);
+    let token = api_token(&dir.path().join("e2e.db"), "rita@example.com");
+    let fire = serde_json::json!({ "title": "Printer on fire in room 4", "description": "Smoke.", "category_id": 1 });
+    file_through_api(&server, &token, vec![fire]).await;
     expect_text(&client, "Printer on fire in room 4").await;
     let same_page = client.execute("return window.stillThisPage === true;", vec![]).await.expect("read the mark");
     assert_eq!(same_page, serde_json::json!(true), "the queue changed without a reload");
     client.close().await.expect("close browser");
+}
+
+/// A write token for `email`, made with the CLI as an admin would.
+fn api_token(db: &std::path::Path, email: &str) -> String {
+    let made = Command::new(support::BINARY)
+        .args(["token", "create", "--email", email, "--name", "chat bot", "--scope", "write"])
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(db))
+        .output()
+        .expect("token create");
+    String::from_utf8_lossy(&made.stdout)
+        .split_whitespace()
+        .find(|word| word.starts_with("gk_"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no token in {:?}", String::from_utf8_lossy(&made.stderr)))
+}
+
+/// Files requests through the API, the way a bot does; each must answer 201.
+async fn file_through_api(server: &Server, token: &str, requests: Vec<serde_json::Value>) {
+    let (url, token) = (server.url("/api/v1/requests"), token.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let http = reqwest::blocking::Client::new();
+        for body in requests {
+            let filed = http
+                .post(&url)
+                .bearer_auth(&token)
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .expect("file");
+            assert_eq!(filed.status().as_u16(), 201);
+        }
+    })
+    .await
+    .expect("filed through the API");
 }
 
 /// Keys for the focused element (or the page when nothing is focused).
@@ -334,31 +347,12 @@ async fn ten_requests_triaged_by_keyboard_alone_one_page_load_each() {
     let db = dir.path().join("keys.db");
     support::add_user(&db, "gina@example.com", "Gina Goalkeeper", "engineer", PASSWORD);
     support::add_user(&db, "rita@example.com", "Rita Requester", "requester", PASSWORD);
-    let token_output = Command::new(support::BINARY)
-        .args(["token", "create", "--email", "rita@example.com", "--name", "bot", "--scope", "write"])
-        .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
-        .output()
-        .expect("token create");
-    let token = String::from_utf8_lossy(&token_output.stdout).trim().to_owned();
+    let token = api_token(&db, "rita@example.com");
     let server = Server::start(&db);
-    let url = server.url("/api/v1/requests");
-    tokio::task::spawn_blocking(move || {
-        let http = reqwest::blocking::Client::new();
-        for n in 1..=10 {
-            let body =
-                format!(r#"{{"title": "Interrupt number {n}", "description": "Please help.", "category_id": 1}}"#);
-            let filed = http
-                .post(&url)
-                .bearer_auth(&token)
-                .header("Content-Type", "application/json")
-                .body(body)
-                .send()
-                .expect("file");
-            assert_eq!(filed.status().as_u16(), 201);
-        }
-    })
-    .await
-    .expect("filed ten");
+    let ten = (1..=10)
+        .map(|n| serde_json::json!({ "title": format!("Interrupt number {n}"), "description": "Please help.", "category_id": 1 }))
+        .collect();
+    file_through_api(&server, &token, ten).await;
     let (_driver, driver_port) = Driver::start(&driver_path);
     let client = browser(driver_port, &dir.path().join("profile")).await;
     sign_in(&client, &server, "gina@example.com").await;
@@ -529,14 +523,8 @@ async fn a_pasted_screenshot_becomes_a_thumbnail_and_no_markdown_payload_runs() 
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("rich.db");
     support::add_user(&db, "rita@example.com", "Rita Requester", "requester", PASSWORD);
-    let token_output = Command::new(support::BINARY)
-        .args(["token", "create", "--email", "rita@example.com", "--name", "bot", "--scope", "write"])
-        .env("GOALKEEPER_DATABASE_URL", support::database_url(&db))
-        .output()
-        .expect("token create");
-    let token = String::from_utf8_lossy(&token_output.stdout).trim().to_owned();
+    let token = api_token(&db, "rita@example.com");
     let server = Server::start(&db);
-    let url = server.url("/api/v1/requests");
     // Every payload tries to set window.__xss; none may.
     let description = [
         "<script>window.__xss = 1</script>",
@@ -549,19 +537,8 @@ async fn a_pasted_screenshot_becomes_a_thumbnail_and_no_markdown_payload_runs() 
         "See **the logs** and [the dashboard](https://grafana.example.com/d/1).",
     ]
     .join("\n\n");
-    tokio::task::spawn_blocking(move || {
-        let body = serde_json::json!({ "title": "Pods crash", "description": description, "category_id": 1 });
-        let filed = reqwest::blocking::Client::new()
-            .post(&url)
-            .bearer_auth(&token)
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .expect("file");
-        assert_eq!(filed.status().as_u16(), 201);
-    })
-    .await
-    .expect("filed");
+    let pods = serde_json::json!({ "title": "Pods crash", "description": description, "category_id": 1 });
+    file_through_api(&server, &token, vec![pods]).await;
     let (_driver, driver_port) = Driver::start(&driver_path);
     let client = browser(driver_port, &dir.path().join("profile")).await;
     sign_in(&client, &server, "rita@example.com").await;

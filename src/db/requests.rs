@@ -236,8 +236,22 @@ pub fn record_side_event(
         .set((requests::version.eq(version), requests::updated_at.eq(naive(now))))
         .execute(conn)?;
     let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
-    let event = NewEventRow {
-        request_id: id.0,
+    record_event(conn, &same_state_event(&request, actor, kind, note, version, goalkeeper, now))
+}
+
+/// The event of a change that leaves the request's state and owner as they were (an edit, a
+/// file attached or removed), at `version`.
+fn same_state_event<'a>(
+    request: &Request,
+    actor: Actor,
+    kind: EventKind,
+    note: &'a str,
+    version: i32,
+    goalkeeper: Option<i64>,
+    now: DateTime<Utc>,
+) -> NewEventRow<'a> {
+    NewEventRow {
+        request_id: request.id.0,
         actor_id: actor.id.0,
         at: naive(now),
         kind: kind.as_str(),
@@ -250,8 +264,7 @@ pub fn record_side_event(
         request_version: version,
         goalkeeper_id: goalkeeper,
         actor_role: actor.role.as_str(),
-    };
-    record_event(conn, &event)
+    }
 }
 
 /// Checks that a category and a service (if any) can be chosen (exist, not archived) and
@@ -336,21 +349,7 @@ pub fn edit(
         if updated == 0 {
             return conflict(conn);
         }
-        let event = NewEventRow {
-            request_id: id.0,
-            actor_id: actor.id.0,
-            at: naive(now),
-            kind: EventKind::Edited.as_str(),
-            from_state: Some(request.state.as_str()),
-            to_state: request.state.as_str(),
-            owner_id: request.owner.map(|o| o.0),
-            target_id: None,
-            related_request_id: None,
-            note: Some(note.as_str()),
-            request_version: new_version,
-            goalkeeper_id: goalkeeper,
-            actor_role: actor.role.as_str(),
-        };
+        let event = same_state_event(&request, actor, EventKind::Edited, &note, new_version, goalkeeper, now);
         record_event(conn, &event)?.ok_or(EditError::NotFound)
     })
 }

@@ -78,26 +78,34 @@ impl Topic {
 /// mention, nor is anything inside inline code.
 pub fn mentioned_handles(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    let mut in_code = false;
-    let mut previous: Option<char> = None;
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '`' {
-            in_code = !in_code;
-        } else if c == '@' && !in_code && !previous.is_some_and(|p| p.is_alphanumeric() || "._-+".contains(p)) {
-            let handle: String =
-                chars[i + 1..].iter().take_while(|h| h.is_alphanumeric() || "._-+".contains(**h)).collect();
-            let handle = handle.trim_end_matches(['.', '-', '_']).to_lowercase();
-            if !handle.is_empty() && !found.contains(&handle) {
+    // Every other stretch between backticks is inline code.
+    for plain in text.split('`').step_by(2) {
+        for (_, handle) in mention_spans(plain) {
+            if !found.contains(&handle) {
                 found.push(handle);
             }
         }
-        previous = Some(c);
-        i += 1;
     }
     found
+}
+
+/// Where `@handle`s stand in a text (byte range of the `@` and the handle as written) and the
+/// handle lower-cased. An `@` glued to a word before it (an e-mail address) is not a mention.
+pub fn mention_spans(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let handle_char = |c: char| c.is_alphanumeric() || "._-+".contains(c);
+    let mut spans = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        if text[..at].chars().next_back().is_some_and(handle_char) {
+            continue;
+        }
+        let after = &text[at + 1..];
+        let written = &after[..after.find(|c: char| !handle_char(c)).unwrap_or(after.len())];
+        let handle = written.trim_end_matches(['.', '-', '_']);
+        if !handle.is_empty() {
+            spans.push((at..at + 1 + handle.len(), handle.to_lowercase()));
+        }
+    }
+    spans
 }
 
 /// The handle of a person: their e-mail address before the `@`, lower-cased.

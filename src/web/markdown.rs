@@ -97,33 +97,20 @@ pub fn html(source: impl AsRef<str>) -> Safe<String> {
 /// Splits a text at the `@handle`s of these people: the mentions become links to write to the
 /// person, with their name as the title.
 fn link_mentions<'a>(text: &str, people: &[Mentionable], out: &mut Vec<Event<'a>>) {
-    let mut rest = text;
-    while let Some(at) = rest.find('@') {
-        let before = &rest[..at];
-        let after = &rest[at + 1..];
-        let handle_len = after.find(|c: char| !(c.is_alphanumeric() || "._-+".contains(c))).unwrap_or(after.len());
-        let handle = after[..handle_len].trim_end_matches(['.', '-', '_']);
-        let glued = before.chars().next_back().is_some_and(|p| p.is_alphanumeric() || "._-+".contains(p));
-        let person = people.iter().find(|p| !glued && !handle.is_empty() && p.handle == handle.to_lowercase());
-        match person {
-            Some(person) => {
-                out.push(Event::Text(before.to_owned().into()));
-                let link = format!(
-                    "<a class=\"mention\" href=\"mailto:{}\" title=\"{}\">@{}</a>",
-                    html_escape(&person.email),
-                    html_escape(&person.name),
-                    html_escape(handle)
-                );
-                out.push(Event::InlineHtml(link.into()));
-                rest = &after[handle.len()..];
-            }
-            None => {
-                out.push(Event::Text(rest[..=at].to_owned().into()));
-                rest = after;
-            }
-        }
+    let mut done = 0;
+    for (span, handle) in crate::domain::notify::mention_spans(text) {
+        let Some(person) = people.iter().find(|p| p.handle == handle) else { continue };
+        out.push(Event::Text(text[done..span.start].to_owned().into()));
+        let link = format!(
+            "<a class=\"mention\" href=\"mailto:{}\" title=\"{}\">{}</a>",
+            html_escape(&person.email),
+            html_escape(&person.name),
+            html_escape(&text[span.clone()])
+        );
+        out.push(Event::InlineHtml(link.into()));
+        done = span.end;
     }
-    out.push(Event::Text(rest.to_owned().into()));
+    out.push(Event::Text(text[done..].to_owned().into()));
 }
 
 /// Escapes text for an attribute or element of the inline HTML a mention becomes.

@@ -154,6 +154,14 @@ async fn profile_page(
     )
 }
 
+/// Whether `given` is the actor's password, checked on the hashing threads with no database
+/// connection held.
+async fn is_current_password(state: &AppState, ctx: &app::Context, given: String) -> Result<bool, AppError> {
+    let lookup = ctx.clone();
+    let stored = state.db(move |conn| Ok(app::auth::password_hash(conn, &lookup)?)).await?;
+    state.hash(move || crate::auth::verify_password(&given, Some(&stored))).await
+}
+
 /// Changes one's name, e-mail and time zone; a new e-mail needs the current password.
 pub async fn update_profile(
     state: web::Data<AppState>,
@@ -163,14 +171,8 @@ pub async fn update_profile(
     let ctx = user.context(&state).await?;
     let mut errors = FieldErrors::default();
     let new_email = !form.email.trim().eq_ignore_ascii_case(&user.user.email);
-    if new_email {
-        let lookup = ctx.clone();
-        let stored = state.db(move |conn| Ok(app::auth::password_hash(conn, &lookup)?)).await?;
-        let given = form.password.clone();
-        if !state.hash(move || crate::auth::verify_password(&given, Some(&stored))).await? {
-            let field = "password";
-            errors.add(field, crate::web::messages::field_sentence("wrong", field, None));
-        }
+    if new_email && !is_current_password(&state, &ctx, form.password.clone()).await? {
+        errors.add("password", crate::web::messages::field_sentence("wrong", "password", None));
     }
     if errors.is_empty() {
         let input = app::admin::ProfileInput {
@@ -278,11 +280,7 @@ pub async fn change_password(
         errors.add("new_password_confirm", "The two passwords differ.");
     }
     let ctx = user.context(&state).await?;
-    let lookup = ctx.clone();
-    let stored = state.db(move |conn| Ok(app::auth::password_hash(conn, &lookup)?)).await?;
-    let current = form.current_password;
-    // Checked on the hashing threads, with no database connection held.
-    if !state.hash(move || crate::auth::verify_password(&current, Some(&stored))).await? {
+    if !is_current_password(&state, &ctx, form.current_password).await? {
         errors.add("current_password", "That is not your current password.");
     }
     let Some(new) = new.filter(|_| errors.is_empty()) else {
