@@ -572,40 +572,54 @@ pub fn next_to_triage(conn: &mut DbConnection, ctx: &Context, after: RequestId) 
     Ok(page.requests.iter().map(|r| r.id).find(|id| *id != after))
 }
 
-/// What an engineer sets on a request (title, description, category, service, urgency).
+/// The fields an edit changes; the others keep their current value.
 #[derive(Debug, Clone, Default)]
-pub struct EditInput {
-    pub title: String,
-    pub description: String,
-    pub category: i64,
-    pub service: Option<i64>,
-    pub urgency: String,
+pub struct EditPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<i64>,
+    /// `Some(None)` clears the service.
+    pub service: Option<Option<i64>>,
+    pub urgency: Option<String>,
 }
 
-/// Corrects a request's fields (engineers), on the version the actor saw; the history gets an
-/// `edited` event saying what changed from what to what.
+/// Corrects a request's fields (engineers; the page's form sends them all, the API's PATCH and
+/// the queue's bulk edit some), on the version the actor saw; the history gets an `edited` event
+/// saying what changed from what to what.
 pub fn edit(
     conn: &mut DbConnection,
     ctx: &Context,
     id: RequestId,
     seen_version: i32,
-    input: &EditInput,
+    given: &EditPatch,
 ) -> Result<Request, Error> {
     if !ctx.actor.role.is_engineer() {
         return Err(Error::Forbidden { code: "engineers_only" });
     }
-    let title = Title::parse(&input.title).map_err(|e| Error::value("title", e))?;
-    let description = Description::parse(&input.description).map_err(|e| Error::value("description", e))?;
-    let urgency = Urgency::parse(&input.urgency).map_err(|e| Error::value("urgency", e))?;
-    let change = store::Edit {
-        title: &title,
-        description: &description,
-        category: CategoryId(input.category),
-        service: input.service.map(ServiceId),
-        urgency,
-    };
+    // What was given is checked before anything is read.
+    let title = given.title.as_deref().map(Title::parse).transpose().map_err(|e| Error::value("title", e))?;
+    let description =
+        given.description.as_deref().map(Description::parse).transpose().map_err(|e| Error::value("description", e))?;
+    let urgency = given.urgency.as_deref().map(Urgency::parse).transpose().map_err(|e| Error::value("urgency", e))?;
     write_transaction(conn, |conn| {
         let before = store::get(conn, id)?.filter(|r| r.facts().visible_to(ctx.actor)).ok_or(Error::NotFound)?;
+        // What was not given stays as it is (stored values were checked when they were written).
+        let title = match title.clone() {
+            Some(title) => title,
+            None => Title::parse(&before.title).map_err(|e| Error::value("title", e))?,
+        };
+        let description = match description.clone() {
+            Some(description) => description,
+            None => Description::parse(&before.description).map_err(|e| Error::value("description", e))?,
+        };
+        let urgency = urgency.unwrap_or(before.urgency);
+        let change = store::Edit {
+            title: &title,
+            description: &description,
+            category: given.category.map_or(before.category, CategoryId),
+            service: given.service.map_or(before.service, |s| s.map(ServiceId)),
+            urgency,
+        };
         let names = Directory::load(conn, [])?;
         let mut lines = Vec::new();
         if before.title != title.as_str() {
@@ -628,7 +642,7 @@ pub fn edit(
             return Err(Error::invalid("unchanged", "title"));
         }
         let note = lines.join("\n");
-        store::edit(conn, id, seen_version, ctx.actor, &change, |_, _| Ok(note), ctx.now).map_err(|e| match e {
+        store::edit(conn, id, seen_version, ctx.actor, &change, &note, ctx.now).map_err(|e| match e {
             store::EditError::NotFound => Error::NotFound,
             store::EditError::Conflict(conflict) => Error::Conflict(conflict),
             store::EditError::Choice(FileError::UnknownCategory) => Error::invalid("unknown", "category_id"),
@@ -689,40 +703,7 @@ pub fn bulk(
     Ok(report)
 }
 
-/// The fields an edit changes; the others keep their current value.
-#[derive(Debug, Clone, Default)]
-pub struct EditPatch {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub category: Option<i64>,
-    /// `Some(None)` clears the service.
-    pub service: Option<Option<i64>>,
-    pub urgency: Option<String>,
-}
-
-/// Edits some fields of a request (the API's PATCH, the queue's bulk edit), on the version the
-/// actor saw, through `edit`.
-pub fn patch(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    id: RequestId,
-    seen_version: i32,
-    change: &EditPatch,
-) -> Result<Request, Error> {
-    let current = read_transaction(conn, |conn| store::get(conn, id))?
-        .filter(|r| r.facts().visible_to(ctx.actor))
-        .ok_or(Error::NotFound)?;
-    let input = EditInput {
-        title: change.title.clone().unwrap_or(current.title),
-        description: change.description.clone().unwrap_or(current.description),
-        category: change.category.unwrap_or(current.category.0),
-        service: change.service.unwrap_or(current.service.map(|s| s.0)),
-        urgency: change.urgency.clone().unwrap_or_else(|| current.urgency.as_str().to_owned()),
-    };
-    edit(conn, ctx, id, seen_version, &input)
-}
-
-/// Sets the same fields on several requests, each through `patch` (its own transaction,
+/// Sets the same fields on several requests, each through `edit` (its own transaction,
 /// `edited` event and version check). A request that already has the values is reported as
 /// refused (`unchanged`), one that changed meanwhile as conflicted.
 pub fn bulk_edit(
@@ -754,7 +735,7 @@ pub fn bulk_edit(
     }
     let mut report = BulkReport::default();
     for pick in picked {
-        match patch(conn, ctx, pick.id, pick.version, change) {
+        match edit(conn, ctx, pick.id, pick.version, change) {
             Ok(_) => report.done.push(pick.id),
             Err(Error::Conflict(_)) => report.conflicted.push(pick.id),
             Err(Error::Invalid { code: "unchanged", .. }) => report.refused.push((pick.id, "unchanged")),

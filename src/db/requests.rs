@@ -310,14 +310,14 @@ pub enum EditError {
 }
 
 /// Changes a request's fields on the version the actor saw, with an `edited` event whose note
-/// (`describe(before)`) says what changed: both in one transaction, or nothing.
+/// says what changed: both in one transaction, or nothing.
 pub fn edit(
     conn: &mut DbConnection,
     id: RequestId,
     seen_version: i32,
     actor: Actor,
     edit: &Edit<'_>,
-    describe: impl FnOnce(&mut DbConnection, &Request) -> QueryResult<String>,
+    note: &str,
     now: DateTime<Utc>,
 ) -> Result<Request, EditError> {
     write_transaction(conn, |conn| {
@@ -329,7 +329,6 @@ pub fn edit(
             return conflict(conn);
         }
         let tier = usable_tier(conn, edit.category, edit.service)?;
-        let note = describe(conn, &request)?;
         let new_version = seen_version + 1;
         let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
         let updated =
@@ -349,7 +348,7 @@ pub fn edit(
         if updated == 0 {
             return conflict(conn);
         }
-        let event = same_state_event(&request, actor, EventKind::Edited, &note, new_version, goalkeeper, now);
+        let event = same_state_event(&request, actor, EventKind::Edited, note, new_version, goalkeeper, now);
         record_event(conn, &event)?.ok_or(EditError::NotFound)
     })
 }

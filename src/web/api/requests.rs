@@ -296,7 +296,7 @@ async fn edit_request(
         urgency: body.urgency,
     };
     let ctx = user.context(&state).await?;
-    let request = run(&state, move |conn| app::requests::patch(conn, &ctx, id, version, &change)).await?;
+    let request = run(&state, move |conn| app::requests::edit(conn, &ctx, id, version, &change)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", request.version)))
         .json(RequestOut::plain(&request)))

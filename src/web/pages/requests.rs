@@ -875,12 +875,12 @@ pub async fn edit(
     let Some(category) = category else {
         return request_page(&state, &user, id, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let input = app::requests::EditInput {
-        title: form.title.clone(),
-        description: form.description.clone(),
-        category,
-        service: parse_id(&form.service),
-        urgency: form.urgency.clone(),
+    let input = app::requests::EditPatch {
+        title: Some(form.title.clone()),
+        description: Some(form.description.clone()),
+        category: Some(category),
+        service: Some(parse_id(&form.service)),
+        urgency: Some(form.urgency.clone()),
     };
     let ctx = user.context(&state).await?;
     match state.db(move |conn| Ok(app::requests::edit(conn, &ctx, id, version, &input))).await? {
