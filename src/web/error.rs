@@ -230,11 +230,16 @@ pub async fn keep_navigation(
     actix_web::Error,
 > {
     let response = next.call(req).await?;
-    let nav = response.request().extensions().get::<SignedInNav>().cloned();
-    let page = match (nav, response.response().error().and_then(|e| e.as_error::<AppError>())) {
-        (Some(nav), Some(error)) if !matches!(error, AppError::SignInRequired { .. }) => Some(error.page(Some(nav))),
-        _ => None,
-    };
+    // Only an error page is rendered again; every other answer passes untouched.
+    let page = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .filter(|error| !matches!(error, AppError::SignInRequired { .. }))
+        .and_then(|error| {
+            let nav = response.request().extensions().get::<SignedInNav>().cloned()?;
+            Some(error.page(Some(nav)))
+        });
     Ok(match page {
         Some(page) => response.into_response(page).map_into_right_body(),
         None => response.map_into_left_body(),

@@ -4,6 +4,7 @@ pub mod api;
 pub mod cookies;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod layout;
 pub mod markdown;
 pub mod messages;

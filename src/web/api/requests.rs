@@ -326,7 +326,7 @@ async fn attach_files(
     user.require_write()?;
     let id = request_id(&path)?;
     let limits = state.config.attachments;
-    let form = crate::web::pages::attachments::read_upload(multipart, &limits).await?;
+    let form = crate::web::files::read_upload(multipart, &limits).await?;
     let ctx = user.context(&state).await?;
     let stored = state.db(move |conn| Ok(app::attachments::attach(conn, &ctx, id, &limits, &form.files))).await?;
     let files = match stored {
@@ -359,7 +359,7 @@ async fn download_attachment(
     let id = request_id(&path)?.0;
     let ctx = user.context(&state).await?;
     let (attachment, content) = run(&state, move |conn| app::attachments::download(conn, &ctx, id)).await?;
-    Ok(crate::web::pages::attachments::file_response(&attachment, content))
+    Ok(crate::web::files::file_response(&attachment, content))
 }
 
 /// Removes a file (its uploader or an engineer); the history records it.
