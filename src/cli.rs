@@ -126,6 +126,10 @@ pub struct ServeArgs {
     /// The most one request's attachments may add up to, in MiB.
     #[arg(long, env = "GOALKEEPER_ATTACHMENT_MAX_REQUEST_MIB", default_value_t = 50)]
     pub attachment_max_request_mib: u64,
+    /// API calls one token may make per minute before it is answered 429 (0: no limit; a
+    /// monitoring system filing alerts may need more).
+    #[arg(long, env = "GOALKEEPER_API_RATE_PER_MINUTE", default_value_t = crate::web::api::RATE_PER_MINUTE)]
+    pub api_rate_per_minute: u32,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -153,6 +157,7 @@ impl Default for ServeArgs {
             metrics_token: None,
             attachment_max_file_mib: 10,
             attachment_max_request_mib: 50,
+            api_rate_per_minute: crate::web::api::RATE_PER_MINUTE,
             mail: MailArgs { smtp_url: None, mail_from: "Goalkeeper <goalkeeper@localhost>".into() },
         }
     }
@@ -473,6 +478,7 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
             per_request: args.attachment_max_request_mib.saturating_mul(1024 * 1024),
             ..Default::default()
         },
+        api_rate_per_minute: args.api_rate_per_minute,
         ..WebConfig::default()
     };
     let transport =

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod catalog;
 pub mod copy;
+pub mod group_commit;
 pub mod knowledge;
 pub mod metrics;
 pub mod models;

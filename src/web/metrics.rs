@@ -37,6 +37,11 @@ impl Default for Metrics {
             );
             metrics::describe_gauge!("goalkeeper_db_pool_connections", "Database connections open in the pool");
             metrics::describe_gauge!("goalkeeper_db_pool_idle_connections", "Open database connections not in use");
+            metrics::describe_counter!(
+                "goalkeeper_db_group_commits_total",
+                "Commits of grouped writes on SQLite (each is one fsync)"
+            );
+            metrics::describe_counter!("goalkeeper_db_group_committed_writes_total", "Writes carried by those commits");
             metrics::describe_gauge!("goalkeeper_open_requests", "Open requests by state and service tier");
             metrics::describe_gauge!(
                 "goalkeeper_overdue_requests",
@@ -103,6 +108,7 @@ pub async fn scrape(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
         .db(move |conn| crate::app::metrics::team_gauges(conn, &ctx).map_err(|e| AppError::Internal(e.into())))
         .await?;
     let pool = state.pool.state();
+    let commits = state.commit_counts();
     state.metrics.with(|| {
         for (state_name, tier, count) in gauges.open {
             metrics::gauge!("goalkeeper_open_requests", "state" => state_name, "tier" => tier).set(count as f64);
@@ -111,6 +117,10 @@ pub async fn scrape(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
         metrics::gauge!("goalkeeper_oldest_untriaged_age_seconds").set(gauges.oldest_untriaged_seconds as f64);
         metrics::gauge!("goalkeeper_db_pool_connections").set(f64::from(pool.connections));
         metrics::gauge!("goalkeeper_db_pool_idle_connections").set(f64::from(pool.idle_connections));
+        if let Some((commits, writes)) = commits {
+            metrics::counter!("goalkeeper_db_group_commits_total").absolute(commits);
+            metrics::counter!("goalkeeper_db_group_committed_writes_total").absolute(writes);
+        }
     });
     let body = state.metrics.recorder.handle().render();
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))

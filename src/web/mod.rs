@@ -55,6 +55,8 @@ pub struct WebConfig {
     pub session_absolute: Duration,
     /// How large attachments may be.
     pub attachments: crate::app::attachments::Limits,
+    /// API calls per token per minute before 429 (0: no limit).
+    pub api_rate_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -68,6 +70,7 @@ impl Default for WebConfig {
             session_idle: Duration::hours(12),
             session_absolute: Duration::days(7),
             attachments: crate::app::attachments::Limits::default(),
+            api_rate_per_minute: api::RATE_PER_MINUTE,
         }
     }
 }
@@ -92,6 +95,10 @@ pub struct AppState {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// What `/metrics` reports.
     pub metrics: Arc<metrics::Metrics>,
+    /// API calls per token this minute, shared by every worker.
+    pub api_limiter: Arc<api::RateLimiter>,
+    /// On SQLite, writes that many clients make at once (filing) share one commit.
+    committer: Option<Arc<crate::db::group_commit::GroupCommit>>,
 }
 
 type HashJob = Box<dyn FnOnce() + Send>;
@@ -138,7 +145,6 @@ const TEAM_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 impl AppState {
     pub fn new(pool: Pool, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         AppState {
-            pool,
             clock,
             config: Arc::new(config),
             team_cache: Arc::default(),
@@ -146,6 +152,9 @@ impl AppState {
             heavy: Arc::new(tokio::sync::Semaphore::new(cores().max(2))),
             draining: Arc::default(),
             metrics: Arc::default(),
+            api_limiter: Arc::default(),
+            committer: group_committer(&pool),
+            pool,
         }
     }
 
@@ -224,9 +233,47 @@ impl AppState {
         answered.await.map_err(|e| AppError::Internal(anyhow::anyhow!("a hashing thread failed: {e}")))
     }
 
+    /// Runs a write that many clients make at once (filing). On SQLite it joins the writes
+    /// waiting at that moment in one transaction, each in its own savepoint, and is answered
+    /// after their shared commit; elsewhere it is [`Self::db`].
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let Some(committer) = &self.committer else { return self.db(work).await };
+        match actix_web::rt::time::timeout(DB_DEADLINE, committer.submit(work)).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(AppError::Internal(anyhow::anyhow!("the group commit thread is gone"))),
+            // The write is dropped unrun if its batch has not started yet.
+            Err(_) => Err(AppError::Unavailable("the database did not answer in time".into())),
+        }
+    }
+
+    /// How many group commits carried how many writes (none off SQLite).
+    pub fn commit_counts(&self) -> Option<(u64, u64)> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.committer.as_ref().map(|c| (c.counts.commits.load(Relaxed), c.counts.writes.load(Relaxed)))
+    }
+
     /// A turn for a heavy read page; held until dropped.
     pub async fn heavy_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
         self.heavy.acquire().await.map_err(|e| AppError::Internal(e.into()))
+    }
+}
+
+/// The group committer, for a SQLite pool (PostgreSQL merges concurrent commits itself).
+fn group_committer(pool: &Pool) -> Option<Arc<crate::db::group_commit::GroupCommit>> {
+    let sqlite = pool.get().is_ok_and(|conn| matches!(*conn, DbConnection::Sqlite(_)));
+    if !sqlite {
+        return None;
+    }
+    match crate::db::group_commit::GroupCommit::start(pool.clone()) {
+        Ok(committer) => Some(Arc::new(committer)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the group commit thread; writes commit one by one");
+            None
+        }
     }
 }
 

@@ -359,3 +359,54 @@ backend_test! {
         assert_eq!(error_code(&own), "not_yours");
     }
 }
+
+backend_test! {
+    async fn an_alert_storm_files_every_request_once_and_durably(app) {
+        let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+        let monitoring = app.token(gina, Role::Engineer, "write");
+        let bodies: Vec<String> = (0..40)
+            .map(|n| {
+                // One bad alert among them: it fails alone, the others are kept.
+                let category = if n == 17 { 999 } else { 1 };
+                json!({"title": format!("Disk full on db-{n}"), "description": "From monitoring.", "category_id": category}).to_string()
+            })
+            .collect();
+        let calls = bodies.iter().map(|b| app.api("POST", "/api/v1/requests", &monitoring, Some(b), &[]));
+        let answers = futures_util::future::join_all(calls).await;
+        let mut ids = Vec::new();
+        for (n, answer) in answers.iter().enumerate() {
+            if n == 17 {
+                assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+                assert_eq!(body(answer)["error"]["field"], "category_id");
+            } else {
+                assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+                ids.push(body(answer)["id"].as_i64().expect("id"));
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 39, "every accepted alert has its own request");
+        assert_eq!(app.count("requests"), 39);
+        assert_eq!(app.count("events"), 39, "one filed event each, none for the refused one");
+        for id in [ids[0], ids[38]] {
+            let read = app.api("GET", &format!("/api/v1/requests/{id}"), &monitoring, None, &[]).await;
+            assert_eq!(read.status, StatusCode::OK);
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_api_limit_per_token_is_a_setting() {
+    let config = goalkeeper::web::WebConfig { api_rate_per_minute: 3, ..Default::default() };
+    let app = crate::helpers::TestApp::sqlite_with(config).await;
+    let gina = app.create_user("gina@example.com", "Gina", Role::Engineer);
+    let (first, second) = (app.token(gina, Role::Engineer, "read"), app.token(gina, Role::Engineer, "read"));
+    for _ in 0..3 {
+        assert_eq!(app.api("GET", "/api/v1/me", &first, None, &[]).await.status, StatusCode::OK);
+    }
+    let refused = app.api("GET", "/api/v1/me", &first, None, &[]).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(&refused), "rate_limited");
+    assert!(refused.header("retry-after").parse::<u64>().is_ok_and(|s| (1..=60).contains(&s)));
+    assert_eq!(app.api("GET", "/api/v1/me", &second, None, &[]).await.status, StatusCode::OK, "each token has its own");
+}

@@ -172,16 +172,19 @@ impl ApiUser {
     }
 }
 
-/// Requests per token per minute before 429.
+/// Requests per token per minute before 429, unless the server is told otherwise.
 pub const RATE_PER_MINUTE: u32 = 600;
 
-/// Counts each token's requests in the current minute.
+/// Counts each token's requests in the current minute, for every worker of the server.
 #[derive(Default)]
 pub struct RateLimiter(Mutex<HashMap<i64, (i64, u32)>>);
 
 impl RateLimiter {
-    /// Seconds to wait, when the token used up its minute.
-    fn check(&self, token: i64, now: chrono::DateTime<chrono::Utc>) -> Option<u64> {
+    /// Seconds to wait, when the token used up its `limit` for this minute (0: no limit).
+    pub fn check(&self, token: i64, now: chrono::DateTime<chrono::Utc>, limit: u32) -> Option<u64> {
+        if limit == 0 {
+            return None;
+        }
         let minute = now.timestamp().div_euclid(60);
         let mut counts = self.0.lock().ok()?;
         if counts.len() > 10_000 {
@@ -191,8 +194,8 @@ impl RateLimiter {
         if entry.0 != minute {
             *entry = (minute, 0);
         }
-        entry.1 += 1;
-        (entry.1 > RATE_PER_MINUTE).then(|| u64::try_from(60 - now.timestamp().rem_euclid(60)).unwrap_or(60))
+        entry.1 = entry.1.saturating_add(1);
+        (entry.1 > limit).then(|| u64::try_from(60 - now.timestamp().rem_euclid(60)).unwrap_or(60))
     }
 }
 
@@ -202,7 +205,6 @@ impl FromRequest for ApiUser {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
         let token = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -223,9 +225,7 @@ impl FromRequest for ApiUser {
                 })
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
-            if let Some(limiter) = limiter
-                && let Some(wait) = limiter.check(bearer.token_id, now)
-            {
+            if let Some(wait) = state.api_limiter.check(bearer.token_id, now, state.config.api_rate_per_minute) {
                 return Err(ApiError {
                     retry_after: Some(wait),
                     ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests for this token")
@@ -309,7 +309,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(json_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
-        .app_data(web::Data::new(RateLimiter::default()))
         .route("/openapi.json", web::get().to(openapi_json))
         .configure(requests::routes)
         .configure(team::routes)

@@ -252,7 +252,7 @@ pub async fn create(
     let ctx = user.context(&state).await?;
     let tz = ctx.reading_zone();
     let filed = state
-        .db(move |conn| {
+        .write(move |conn| {
             let filed = crate::app::requests::file(conn, &ctx, &input);
             Ok(match filed {
                 Ok((request, created)) => {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Filing through the API under load: wrk posts new requests with 1 and 8 connections (then 32)
+# for a few seconds each and prints filings/s, p50/p99 wall, the server's CPU ms per filing
+# (utime+stime from /proc) and the load average. Every filing is durable when it is answered
+# (SQLite: WAL, synchronous=FULL). With two binaries they run interleaved, each on its own copy
+# of one seeded database.
+#
+# Usage: benches/filing.sh REQUESTS [BINARY_AFTER [BINARY_BEFORE]]
+# BENCH_SECONDS (default 8) per run; BENCH_SEEDED=path reuses a seeded SQLite file;
+# BENCH_POSTGRES_URL=postgres://… runs against that (seeded here, shared) database instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:?how many requests to seed}
+after=${2:-target/release/goalkeeper}
+before=${3:-}
+seconds=${BENCH_SECONDS:-8}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+[ "$after" = target/release/goalkeeper ] && cargo build --release --quiet
+export GOALKEEPER_LOG=warn
+# Monitoring files alerts in bursts: the per-token limit is lifted for the measurement.
+export GOALKEEPER_API_RATE_PER_MINUTE=0
+hz=$(getconf CLK_TCK)
+
+if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+  "$after" seed --requests "$requests" --seed 42 --database-url "$BENCH_POSTGRES_URL" >/dev/null
+elif [ -n "${BENCH_SEEDED:-}" ]; then
+  cp "$BENCH_SEEDED" "$work/seeded.db"
+else
+  "$after" seed --requests "$requests" --seed 42 --database-url "sqlite://$work/seeded.db" >/dev/null
+fi
+
+cat > "$work/file.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+local n = 0
+request = function()
+  n = n + 1
+  local body = '{"title":"Disk almost full on db-' .. n .. '","description":"Alert from monitoring: /var at 93 %.","category_id":1}'
+  return wrk.format(nil, "/api/v1/requests", nil, body)
+end
+LUA
+
+start() { # name binary port
+  local url="${BENCH_POSTGRES_URL:-}"
+  if [ -z "$url" ]; then cp "$work/seeded.db" "$work/$1.db"; url="sqlite://$work/$1.db"; fi
+  eval "token_$1=$("$2" token create --email alex.backend0@example.com --name "bench $1" --database-url "$url" 2>/dev/null)"
+  GOALKEEPER_DATABASE_URL="$url" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
+  pids+=($!)
+  eval "pid_$1=$!"
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$3/healthz" >/dev/null && break; sleep 0.1; done
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+to_ms() { awk '{ v = $1; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.1f", v }'; }
+measure() { # name port connections
+  local pid_var="pid_$1" token_var="token_$1" pid t0 t1 out="$work/wrk.out" threads=2
+  pid=${!pid_var}
+  [ "$3" -lt 2 ] && threads=1
+  t0=$(cpu_ticks "$pid")
+  BENCH_TOKEN=${!token_var} wrk -t"$threads" -c"$3" -d"${seconds}s" --latency -s "$work/file.lua" "http://127.0.0.1:$2" > "$out"
+  t1=$(cpu_ticks "$pid")
+  local done_n rate p50 p99 errors
+  done_n=$(awk '/requests in/ { print $1 }' "$out")
+  rate=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$out")
+  p50=$(awk '$1 == "50%" { print $2 }' "$out" | to_ms)
+  p99=$(awk '$1 == "99%" { print $2 }' "$out" | to_ms)
+  errors=$(awk '/Non-2xx/ { print $5 }' "$out")
+  printf '%-10s %5s %10s %9.2f %8s %8s %6s %s\n' "$1" "$3" "$rate" "$(echo "($t1 - $t0) * 1000 / $hz / $done_n" | bc -l)" \
+    "$p50" "$p99" "$(cut -d' ' -f1 /proc/loadavg)" "${errors:+($errors failed)}"
+}
+
+start after "$after" 18321
+[ -n "$before" ] && start before "$before" 18322
+backend=SQLite
+[ -n "${BENCH_POSTGRES_URL:-}" ] && backend=PostgreSQL
+echo "== $backend, $requests requests seeded, filing through the API for ${seconds}s per run =="
+printf '%-10s %5s %10s %9s %8s %8s %6s\n' build clients "filings/s" "CPU ms" "p50 ms" "p99 ms" load
+for clients in 1 8 32; do
+  [ -n "$before" ] && measure before 18322 "$clients"
+  measure after 18321 "$clients"
+done
+for name in after ${before:+before}; do
+  pid_var="pid_$name"
+  ps -o rss= -p "${!pid_var}" | awk -v n="$name" '{ printf "%s: server RSS after the run %.0f MiB\n", n, $1 / 1024 }'
+done
