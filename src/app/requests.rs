@@ -430,8 +430,7 @@ pub fn workspace(
             let any = crate::db::search::Match::Any;
             let hits = crate::db::search::search(conn, &request.title, any, everything, Some(from_id), 10)?;
             let ids: Vec<i64> = hits.iter().map(|h| h.id).filter(|found| *found != id.0).collect();
-            let mut found = store::by_ids(conn, &ids)?;
-            found.sort_by_key(|r| ids.iter().position(|i| *i == r.id.0));
+            let found = store::by_ids(conn, &ids)?;
             similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
         }
         // Likely duplicates name their requesters too, never "user #48".
@@ -498,7 +497,7 @@ pub fn queue_workspace(
         let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
         let last_events = store::last_events(conn, &ids)?.into_iter().map(|e| (e.request.0, e)).collect();
         let mut counts: Vec<(State, i64)> = State::OPEN.iter().map(|s| (*s, 0)).collect();
-        for (state, _, count) in store::open_counts(conn)? {
+        for (state, count) in store::open_counts_by_state(conn)? {
             if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
                 slot.1 += count;
             }

@@ -102,10 +102,27 @@ pub fn connect(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
                  PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| ConnectionError::BadConnection(format!("setting SQLite pragmas on {path}: {e}")))?;
-            Ok(DbConnection::Sqlite(conn))
+            Ok(traced(DbConnection::Sqlite(conn)))
         }
-        DatabaseUrl::Postgres(raw) => Ok(DbConnection::Pg(PgConnection::establish(&with_pg_limits(raw))?)),
+        DatabaseUrl::Postgres(raw) => Ok(traced(DbConnection::Pg(PgConnection::establish(&with_pg_limits(raw))?))),
     }
+}
+
+/// With `GOALKEEPER_LOG=goalkeeper::sql=debug`, every statement is logged with its duration,
+/// to find the query that makes a page slow.
+fn traced(mut conn: DbConnection) -> DbConnection {
+    if tracing::enabled!(target: "goalkeeper::sql", tracing::Level::DEBUG) {
+        let mut started = std::time::Instant::now();
+        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| match event {
+            diesel::connection::InstrumentationEvent::StartQuery { .. } => started = std::time::Instant::now(),
+            diesel::connection::InstrumentationEvent::FinishQuery { query, .. } => {
+                let micros = started.elapsed().as_micros();
+                tracing::debug!(target: "goalkeeper::sql", micros, "{query}");
+            }
+            _ => {}
+        });
+    }
+    conn
 }
 
 /// A PostgreSQL URL with the limits that keep a sick server from holding requests: a connect

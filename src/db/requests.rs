@@ -129,12 +129,6 @@ pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request
     row.map(Request::try_from).transpose()
 }
 
-pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Request>> {
-    let rows: Vec<RequestRow> =
-        requests::table.filter(requests::id.eq_any(ids)).select(RequestRow::as_select()).load(conn)?;
-    rows.into_iter().map(Request::try_from).collect()
-}
-
 /// The first request filed at or after `since` (ids grow with time).
 pub fn first_id_since(conn: &mut DbConnection, since: DateTime<Utc>) -> QueryResult<Option<i64>> {
     requests::table.filter(requests::created_at.ge(naive(since))).select(diesel::dsl::min(requests::id)).first(conn)
@@ -553,7 +547,9 @@ pub fn queue(
     per_page: i64,
 ) -> QueryResult<(Vec<Request>, i64)> {
     let total: i64 = filtered(filter).count().get_result(conn)?;
-    let rows: Vec<RequestRow> = filtered(filter)
+    // The page's ids first: the order is read from the queue index alone, so only the small
+    // keys of the open requests are sorted (not every open row with its description).
+    let ids: Vec<i64> = filtered(filter)
         .order((
             requests::tier_rank.asc(),
             requests::urgency_rank.asc(),
@@ -562,10 +558,17 @@ pub fn queue(
         ))
         .limit(per_page)
         .offset(page.saturating_sub(1).saturating_mul(per_page))
-        .select(RequestRow::as_select())
+        .select(requests::id)
         .load(conn)?;
-    let requests = rows.into_iter().map(Request::try_from).collect::<QueryResult<_>>()?;
-    Ok((requests, total))
+    Ok((by_ids(conn, &ids)?, total))
+}
+
+/// These requests, in the order of `ids`.
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Request>> {
+    let rows: Vec<RequestRow> =
+        requests::table.filter(requests::id.eq_any(ids)).select(RequestRow::as_select()).load(conn)?;
+    let mut found: std::collections::HashMap<i64, RequestRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+    ids.iter().filter_map(|id| found.remove(id)).map(Request::try_from).collect()
 }
 
 /// One request still open, as the weekly report lists it.
@@ -626,6 +629,19 @@ pub fn open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(State, Option<Se
         .map(|(state, service, count)| {
             Ok((State::parse(&state).map_err(|_| super::corrupt("state", &state))?, service.map(ServiceId), count))
         })
+        .collect()
+}
+
+/// Open requests counted by state (read from an index alone).
+pub fn open_counts_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(State, i64)>> {
+    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(String, i64)> = requests::table
+        .filter(requests::state.eq_any(open))
+        .group_by(requests::state)
+        .select((requests::state, diesel::dsl::count_star()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(state, count)| Ok((State::parse(&state).map_err(|_| super::corrupt("state", &state))?, count)))
         .collect()
 }
 
