@@ -492,9 +492,11 @@ fn serve(url: &DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         let mut server = actix_web::HttpServer::new(move || web::app(state.clone(), key.clone()))
             .disable_signals()
             .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
-        if let Some(workers) = args.workers {
-            server = server.workers(workers);
-        }
+        let workers = args.workers.unwrap_or_else(web::cores).max(1);
+        // Blocking work waits for a pooled connection anyway: more threads than connections
+        // would only each keep a stack and allocator state.
+        let blocking_per_worker = usize::try_from(pool_size).unwrap_or(8).div_ceil(workers).max(2);
+        server = server.workers(workers).worker_max_blocking_threads(blocking_per_worker);
         let server = server.bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
         tracing::info!(bind = %args.bind, database = %db::redact(&display_url(url)), "Goalkeeper is serving");
         let server = server.run();

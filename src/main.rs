@@ -4,12 +4,15 @@ use std::process::ExitCode;
 
 /// glibc raises its mmap threshold after each large block is freed, so the next 19 MiB argon2
 /// block comes from a heap arena and stays in the process (50 sign-ins grew it to 250 MB). A
-/// fixed threshold keeps large blocks mapped and returns them to the system when freed.
+/// fixed threshold keeps large blocks mapped and returns them to the system when freed. glibc
+/// also gives threads arenas of their own, up to eight per core, each keeping what it once
+/// held: two arenas shared by every thread keep the memory flat under many clients.
 fn keep_large_allocations_returnable() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning; called first thing, before any thread.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 

@@ -188,6 +188,9 @@ pub fn open(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
     drop(first);
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
+        // A SQLite file does not go away under an open connection; a PostgreSQL connection
+        // can, so only those are checked with a round trip before each use.
+        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .connection_timeout(CHECKOUT_TIMEOUT)
         .build(ConnectionManager { url: url.clone() })
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
