@@ -8,7 +8,7 @@
 #   REQUESTS       how many requests `goalkeeper seed --requests` makes (e.g. 100000)
 #   BINARY_AFTER   default target/release/goalkeeper (built here)
 #   BINARY_BEFORE  an older build to compare with (optional)
-# BENCH_RUNS (default 200) requests per page; BENCH_SEEDED=path reuses a seeded SQLite file;
+# BENCH_RUNS (default 200) requests per page; BENCH_PAGES="/queue /search?q=x" measures only those; BENCH_SEEDED=path reuses a seeded SQLite file;
 # BENCH_POSTGRES_URL=postgres://… seeds that (empty) database instead, and both servers share it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +72,10 @@ backend=SQLite
 [ -n "${BENCH_POSTGRES_URL:-}" ] && backend=PostgreSQL
 echo "== $backend, $requests requests, $runs sequential requests per page =="
 printf '%-48s %9s %9s %9s %6s\n' "server page" "CPU ms" "p50 ms" "p99 ms" "load"
-for path in "/insights" "/insights?weeks=52" "/reports/weekly/$week" "/reports/weekly/$last_week.json" "/queue" "/requests/$((requests / 2))"; do
+pages=("/insights" "/insights?weeks=52" "/reports/weekly/$week" "/reports/weekly/$last_week.json" "/queue"
+  "/requests/$((requests / 2))" "/search?q=vpn+timeout" "/answers/suggest?q=vpn+drops")
+[ -n "${BENCH_PAGES:-}" ] && read -r -a pages <<< "$BENCH_PAGES"
+for path in "${pages[@]}"; do
   [ -n "$before" ] && measure before 18302 "$path"
   measure after 18301 "$path"
 done

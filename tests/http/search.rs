@@ -61,3 +61,29 @@ backend_test! {
         assert!(!rita.get(&format!("/requests/{copy}?similar=1")).await.body.contains("Possibly the same as"), "requesters are not offered this");
     }
 }
+
+backend_test! {
+    async fn the_last_word_is_a_prefix_only_when_whole_words_find_too_few(app) {
+        let (gina_browser, gina) = app.signed_in(Role::Engineer, "Gina").await;
+        let token = app.token(gina, Role::Engineer, "write");
+        let bodies: Vec<String> = (0..200)
+            .map(|n| serde_json::json!({"title": format!("Data export {n} failed"), "description": "Nightly job.", "category_id": 1}).to_string())
+            .collect();
+        let filings = bodies.iter().map(|b| app.api("POST", "/api/v1/requests", &token, Some(b), &[]));
+        for answer in futures_util::future::join_all(filings).await {
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        }
+        let locked = gina_browser.file_with(&[("title", "Database locked"), ("description", "Writes hang.")]).await;
+        let link = format!("/requests/{locked}\"");
+
+        // "data" as a whole word fills the candidates: reading it as a prefix too would merge
+        // the matches of every word starting with it across the whole history.
+        let whole = gina_browser.get("/search?q=data").await;
+        assert_eq!(whole.status, StatusCode::OK);
+        assert!(whole.body.contains("<mark>Data</mark>"), "{}", whole.body);
+        assert!(!whole.body.contains(&link), "a prefix-only match is not needed");
+        // A word still being typed finds nothing whole, so it is read as a prefix.
+        let typing = gina_browser.get("/search?q=datab").await;
+        assert!(typing.body.contains(&link), "{}", typing.body);
+    }
+}

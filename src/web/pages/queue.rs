@@ -130,15 +130,15 @@ async fn queue_page(
     let page = page_number(query.page.as_deref());
     let ctx = user.context(state).await?;
     let (team, now) = (ctx.team.clone(), ctx.now);
-    let handover_ctx = ctx.clone();
-    let handover = state
-        .db(move |conn| Ok(crate::app::reports::handover_for(conn, &handover_ctx)?))
-        .await?
-        .map(|h| (h.week.to_string(), h.by));
-    let loaded = state
-        .db(move |conn| Ok(crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)))
-        .await?
-        .map_err(AppError::from)?;
+    // One trip to the database threads for the whole page.
+    let (handover, loaded) = state
+        .db(move |conn| {
+            let handover = crate::app::reports::handover_for(conn, &ctx)?;
+            Ok((handover, crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)))
+        })
+        .await?;
+    let handover = handover.map(|h| (h.week.to_string(), h.by));
+    let loaded = loaded.map_err(AppError::from)?;
     let crate::app::requests::QueueWorkspace {
         page: found,
         categories,
