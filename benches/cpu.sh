@@ -9,7 +9,8 @@
 #   BINARY_AFTER   default target/release/goalkeeper (built here)
 #   BINARY_BEFORE  an older build to compare with (optional)
 # BENCH_RUNS (default 200) requests per page; BENCH_PAGES="/queue /search?q=x" measures only those; BENCH_SEEDED=path reuses a seeded SQLite file;
-# BENCH_POSTGRES_URL=postgres://… seeds that (empty) database instead, and both servers share it.
+# BENCH_POSTGRES_URL=postgres://… seeds that (empty) database instead, and both servers share it
+# (BENCH_POSTGRES_SEEDED=1: it holds a seeded history already, e.g. one moved there by `copy`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:?how many requests to seed}
@@ -23,7 +24,9 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$wo
 export GOALKEEPER_LOG=warn
 hz=$(getconf CLK_TCK)
 
-if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+if [ -n "${BENCH_POSTGRES_URL:-}" ] && [ -n "${BENCH_POSTGRES_SEEDED:-}" ]; then
+  echo "using the requests already in $BENCH_POSTGRES_URL" >&2
+elif [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   echo "seeding $requests requests into PostgreSQL…" >&2
   /usr/bin/time -f "seed: %e s" "$after" seed --requests "$requests" --seed 42 \
     --database-url "$BENCH_POSTGRES_URL" >/dev/null

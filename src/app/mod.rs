@@ -25,6 +25,7 @@ use crate::db::requests::Conflict;
 
 // What the adapters (pages, API, CLI) see of the records and the connection: through here,
 // never `db` itself.
+pub use crate::db::group_commit::GroupCommit;
 pub use crate::db::models::{Category, Event, Request, Service, User};
 pub use crate::db::requests::{OwnerFilter, QueueFilter};
 pub use crate::db::tokens::Scope;

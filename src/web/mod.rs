@@ -98,7 +98,7 @@ pub struct AppState {
     /// API calls per token this minute, shared by every worker.
     pub api_limiter: Arc<api::RateLimiter>,
     /// On SQLite, writes that many clients make at once (filing) share one commit.
-    committer: Option<Arc<crate::db::group_commit::GroupCommit>>,
+    committer: Option<Arc<crate::app::GroupCommit>>,
 }
 
 type HashJob = Box<dyn FnOnce() + Send>;
@@ -263,12 +263,12 @@ impl AppState {
 }
 
 /// The group committer, for a SQLite pool (PostgreSQL merges concurrent commits itself).
-fn group_committer(pool: &Pool) -> Option<Arc<crate::db::group_commit::GroupCommit>> {
+fn group_committer(pool: &Pool) -> Option<Arc<crate::app::GroupCommit>> {
     let sqlite = pool.get().is_ok_and(|conn| matches!(*conn, DbConnection::Sqlite(_)));
     if !sqlite {
         return None;
     }
-    match crate::db::group_commit::GroupCommit::start(pool.clone()) {
+    match crate::app::GroupCommit::start(pool.clone()) {
         Ok(committer) => Some(Arc::new(committer)),
         Err(e) => {
             tracing::error!(error = %e, "cannot start the group commit thread; writes commit one by one");
