@@ -17,12 +17,8 @@ requests=${1:?how many requests to seed}
 after=${2:-target/release/goalkeeper}
 before=${3:-}
 runs=${BENCH_RUNS:-200}
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-[ "$after" = target/release/goalkeeper ] && cargo build --release --quiet
-export GOALKEEPER_LOG=warn
-hz=$(getconf CLK_TCK)
+. benches/common.sh
+build_if_ours "$after"
 
 if [ -n "${BENCH_POSTGRES_URL:-}" ] && [ -n "${BENCH_POSTGRES_SEEDED:-}" ]; then
   echo "using the requests already in $BENCH_POSTGRES_URL" >&2
@@ -30,12 +26,8 @@ elif [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   echo "seeding $requests requests into PostgreSQL…" >&2
   /usr/bin/time -f "seed: %e s" "$after" seed --requests "$requests" --seed 42 \
     --database-url "$BENCH_POSTGRES_URL" >/dev/null
-elif [ -n "${BENCH_SEEDED:-}" ]; then
-  cp "$BENCH_SEEDED" "$work/seeded.db"
 else
-  echo "seeding $requests requests…" >&2
-  /usr/bin/time -f "seed: %e s" "$after" seed --requests "$requests" --seed 42 \
-    --database-url "sqlite://$work/seeded.db" >/dev/null
+  seed_sqlite "$after" "$requests"
 fi
 
 start() { # name binary port → starts a server on its own copy of the database (or the shared PostgreSQL one)
@@ -44,13 +36,9 @@ start() { # name binary port → starts a server on its own copy of the database
   GOALKEEPER_DATABASE_URL="$url" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
   pids+=($!)
   eval "pid_$1=$!"
-  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$3/healthz" >/dev/null && break; sleep 0.1; done
-  local jar="$work/$1.jar" token
-  token=$(curl -fs -c "$jar" -b "$jar" "http://127.0.0.1:$3/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
-  curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
-    --data-urlencode "email=gina@example.com" --data-urlencode "password=goalkeeper-demo" "http://127.0.0.1:$3/login"
+  wait_up "$3"
+  sign_in "$3" "$work/$1.jar"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 measure() { # name port path → one line
   local pid_var="pid_$1" pid jar="$work/$1.jar" t0 t1
   pid=${!pid_var}

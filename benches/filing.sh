@@ -15,21 +15,14 @@ after=${2:-target/release/goalkeeper}
 before=${3:-}
 seconds=${BENCH_SECONDS:-8}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-[ "$after" = target/release/goalkeeper ] && cargo build --release --quiet
-export GOALKEEPER_LOG=warn
+. benches/common.sh
+build_if_ours "$after"
 # Monitoring files alerts in bursts: the per-token limit is lifted for the measurement.
 export GOALKEEPER_API_RATE_PER_MINUTE=0
-hz=$(getconf CLK_TCK)
-
 if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   "$after" seed --requests "$requests" --seed 42 --database-url "$BENCH_POSTGRES_URL" >/dev/null
-elif [ -n "${BENCH_SEEDED:-}" ]; then
-  cp "$BENCH_SEEDED" "$work/seeded.db"
 else
-  "$after" seed --requests "$requests" --seed 42 --database-url "sqlite://$work/seeded.db" >/dev/null
+  seed_sqlite "$after" "$requests"
 fi
 
 cat > "$work/file.lua" <<'LUA'
@@ -51,10 +44,8 @@ start() { # name binary port
   GOALKEEPER_DATABASE_URL="$url" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
   pids+=($!)
   eval "pid_$1=$!"
-  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$3/healthz" >/dev/null && break; sleep 0.1; done
+  wait_up "$3"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-to_ms() { awk '{ v = $1; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.1f", v }'; }
 measure() { # name port connections
   local pid_var="pid_$1" token_var="token_$1" pid t0 t1 out="$work/wrk.out" threads=2
   pid=${!pid_var}
@@ -63,11 +54,7 @@ measure() { # name port connections
   BENCH_TOKEN=${!token_var} wrk -t"$threads" -c"$3" -d"${seconds}s" --latency -s "$work/file.lua" "http://127.0.0.1:$2" > "$out"
   t1=$(cpu_ticks "$pid")
   local done_n rate p50 p99 errors
-  done_n=$(awk '/requests in/ { print $1 }' "$out")
-  rate=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$out")
-  p50=$(awk '$1 == "50%" { print $2 }' "$out" | to_ms)
-  p99=$(awk '$1 == "99%" { print $2 }' "$out" | to_ms)
-  errors=$(awk '/Non-2xx/ { print $5 }' "$out")
+  read -r done_n rate p50 p99 errors <<< "$(wrk_figures "$out")"
   printf '%-10s %5s %10s %9.2f %8s %8s %6s %s\n' "$1" "$3" "$rate" "$(echo "($t1 - $t0) * 1000 / $hz / $done_n" | bc -l)" \
     "$p50" "$p99" "$(cut -d' ' -f1 /proc/loadavg)" "${errors:+($errors failed)}"
 }

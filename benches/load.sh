@@ -14,32 +14,19 @@ after=${2:-target/release/goalkeeper}
 before=${3:-}
 seconds=${BENCH_SECONDS:-8}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-[ "$after" = target/release/goalkeeper ] && cargo build --release --quiet
-export GOALKEEPER_LOG=warn
-hz=$(getconf CLK_TCK)
-if [ -n "${BENCH_SEEDED:-}" ]; then
-  cp "$BENCH_SEEDED" "$work/seeded.db"
-else
-  "$after" seed --requests "$requests" --seed 42 --database-url "sqlite://$work/seeded.db" >/dev/null
-fi
+. benches/common.sh
+build_if_ours "$after"
+seed_sqlite "$after" "$requests"
 
 start() { # name binary port
   cp "$work/seeded.db" "$work/$1.db"
   GOALKEEPER_DATABASE_URL="sqlite://$work/$1.db" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
   pids+=($!)
   eval "pid_$1=$!"
-  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$3/healthz" >/dev/null && break; sleep 0.1; done
-  local jar="$work/$1.jar" token
-  token=$(curl -fs -c "$jar" -b "$jar" "http://127.0.0.1:$3/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
-  curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
-    --data-urlencode "email=gina@example.com" --data-urlencode "password=goalkeeper-demo" "http://127.0.0.1:$3/login"
-  eval "cookie_$1=$(awk '$6 ~ /goalkeeper_session/ { print $6 "=" $7 }' "$jar")"
+  wait_up "$3"
+  sign_in "$3" "$work/$1.jar"
+  eval "cookie_$1=$(awk '$6 ~ /goalkeeper_session/ { print $6 "=" $7 }' "$work/$1.jar")"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-to_ms() { awk '{ v = $1; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.1f", v }'; }
 memory() { # pid → "RSS PSS" in MiB
   awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } END { printf "%6.0f %6.0f", r / 1024, p / 1024 }' "/proc/$1/smaps_rollup"
 }
@@ -51,11 +38,7 @@ measure() { # name port path connections
   wrk -t"$threads" -c"$4" -d"${seconds}s" --latency -H "Cookie: ${!cookie_var}" "http://127.0.0.1:$2$3" > "$out"
   t1=$(cpu_ticks "$pid")
   local n rate p50 p99 cpu_s errors
-  n=$(awk '/requests in/ { print $1 }' "$out")
-  rate=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$out")
-  p50=$(awk '$1 == "50%" { print $2 }' "$out" | to_ms)
-  p99=$(awk '$1 == "99%" { print $2 }' "$out" | to_ms)
-  errors=$(awk '/Non-2xx/ { print $5 }' "$out")
+  read -r n rate p50 p99 errors <<< "$(wrk_figures "$out")"
   cpu_s=$(echo "($t1 - $t0) / $hz" | bc -l)
   printf '%-7s %-18s %4s %8s %9.0f %8.2f %8s %8s %s %6s %s\n' "$1" "$3" "$4" "$rate" \
     "$(echo "$n / $cpu_s" | bc -l)" "$(echo "$cpu_s * 1000 / $n" | bc -l)" "$p50" "$p99" "$(memory "$pid")" \

@@ -21,12 +21,8 @@ if [ ! -x "$rt_server" ] || [ ! -f "$rt_template" ]; then
   echo "Request Tracker 5 is missing: apt-get install request-tracker5 rt5-db-sqlite rt5-standalone" >&2
   exit 1
 fi
-work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-[ "$goalkeeper" = target/release/goalkeeper ] && cargo build --release --quiet
-export GOALKEEPER_LOG=warn
-hz=$(getconf CLK_TCK)
+. benches/common.sh
+build_if_ours "$goalkeeper"
 gk_port=18351 rt_port=18352
 
 # --- Request Tracker: its Debian database copied, configured for a loopback port, seeded. ---
@@ -72,18 +68,15 @@ GOALKEEPER_DATABASE_URL="sqlite://$work/gk.db" "$goalkeeper" serve --bind "127.0
 pids+=($!)
 gk_pid=$!
 
-for _ in $(seq 600); do
-  curl -fs -o /dev/null "http://127.0.0.1:$gk_port/healthz" && curl -fs -o /dev/null "http://127.0.0.1:$rt_port/" && break
-  sleep 0.1
-done
+wait_up "$gk_port"
+for _ in $(seq 600); do curl -fs -o /dev/null "http://127.0.0.1:$rt_port/" && break; sleep 0.1; done
 gk_jar="$work/gk.jar" rt_jar="$work/rt.jar"
-csrf=$(curl -fs -c "$gk_jar" -b "$gk_jar" "http://127.0.0.1:$gk_port/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
-curl -fs -o /dev/null -c "$gk_jar" -b "$gk_jar" --data-urlencode "csrf_token=$csrf" \
-  --data-urlencode "email=gina@example.com" --data-urlencode "password=goalkeeper-demo" "http://127.0.0.1:$gk_port/login"
+sign_in "$gk_port" "$gk_jar"
 gk_csrf=$(curl -fs -b "$gk_jar" "http://127.0.0.1:$gk_port/requests/new" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
 curl -fs -o /dev/null -c "$rt_jar" -b "$rt_jar" --data "user=root&pass=bench-password" "http://127.0.0.1:$rt_port/NoAuth/Login.html"
 
-# CPU of a server and all its processes (Request Tracker's workers are children).
+# CPU of a server and all its processes (Request Tracker's workers are children); replaces the
+# one-process reading of common.sh.
 cpu_ticks() {
   local total=0 p
   for p in $1 $(pgrep -P "$1" || true); do
@@ -133,11 +126,12 @@ measure() {
 page() { # port jar path → one timing line per call
   echo "curl -s -o /dev/null -w '%{time_total} %{http_code}\\n' -b $2 'http://127.0.0.1:$1$3' #"
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f×", a / b; else printf "–" }'; }
 row() { # label rt_result gk_result
   read -r rc rr r50 r99 <<< "$2"
   read -r gc gr g50 g99 <<< "$3"
   printf '%-26s %9s %8s %8s %8s | %9s %8s %8s %8s | %7s %7s %5s\n' "$1" "$rc" "$rr" "$r50" "$r99" "$gc" "$gr" "$g50" "$g99" \
-    "$(echo "$rc / $gc" | bc -l | awk '{ printf "%.0f×", $1 }')" "$(echo "$r50 / $g50" | bc -l | awk '{ printf "%.0f×", $1 }')" \
+    "$(ratio "$rc" "$gc")" "$(ratio "$r50" "$g50")" \
     "$(cut -d' ' -f1 /proc/loadavg)"
 }
 

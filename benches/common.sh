@@ -1,0 +1,46 @@
+# Shared by the benchmark scripts (sourced, not run): a work folder and the servers started,
+# both cleaned up at exit; waiting for a server, signing in, reading CPU time and wrk's times.
+
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+export GOALKEEPER_LOG=warn
+hz=$(getconf CLK_TCK)
+
+# Builds the release binary when it is the one measured.
+build_if_ours() { [ "$1" != target/release/goalkeeper ] || cargo build --release --quiet; }
+
+# Seeds REQUESTS into $work/seeded.db with BINARY, or copies BENCH_SEEDED.
+seed_sqlite() { # binary requests
+  if [ -n "${BENCH_SEEDED:-}" ]; then
+    cp "$BENCH_SEEDED" "$work/seeded.db"
+  else
+    echo "seeding $2 requests…" >&2
+    /usr/bin/time -f "seed: %e s" "$1" seed --requests "$2" --seed 42 --database-url "sqlite://$work/seeded.db" >/dev/null
+  fi
+}
+
+wait_up() { # port
+  for _ in $(seq 300); do curl -fs -o /dev/null "http://127.0.0.1:$1/healthz" && return 0; sleep 0.1; done
+  echo "no server answered on port $1" >&2
+  return 1
+}
+
+sign_in() { # port cookie-jar [email]
+  local token
+  token=$(curl -fs -c "$2" -b "$2" "http://127.0.0.1:$1/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+  curl -fs -o /dev/null -c "$2" -b "$2" --data-urlencode "csrf_token=$token" \
+    --data-urlencode "email=${3:-gina@example.com}" --data-urlencode "password=goalkeeper-demo" "http://127.0.0.1:$1/login"
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds.
+to_ms() { awk '{ v = $1; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.1f", v }'; }
+
+# The figures of one wrk run: requests, requests/s, p50 ms, p99 ms, non-2xx answers.
+wrk_figures() { # wrk output file
+  printf '%s %s %s %s %s\n' "$(awk '/requests in/ { print $1 }' "$1")" "$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$1")" \
+    "$(awk '$1 == "50%" { print $2 }' "$1" | to_ms)" "$(awk '$1 == "99%" { print $2 }' "$1" | to_ms)" \
+    "$(awk '/Non-2xx/ { print $5 }' "$1")"
+}
