@@ -20,6 +20,36 @@ seed_sqlite() { # binary requests
   fi
 }
 
+require_wrk() { command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }; }
+
+# The database a server named NAME uses: its own copy of the seeded SQLite file, or the shared
+# PostgreSQL database of BENCH_POSTGRES_URL.
+database_for() { # name
+  if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+    echo "$BENCH_POSTGRES_URL"
+  else
+    cp "$work/seeded.db" "$work/$1.db"
+    echo "sqlite://$work/$1.db"
+  fi
+}
+
+# Starts BINARY serving URL on PORT and waits for it; its pid goes to pid_NAME.
+serve() { # name binary port url
+  GOALKEEPER_DATABASE_URL="$4" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
+  pids+=($!)
+  eval "pid_$1=$!"
+  wait_up "$3"
+}
+
+# "after: server RSS after the run … MiB" for each server started.
+report_rss() { # names…
+  local name pid_var
+  for name in "$@"; do
+    pid_var="pid_$name"
+    ps -o rss= -p "${!pid_var}" | awk -v n="$name" '{ printf "%s: server RSS after the run %.0f MiB\n", n, $1 / 1024 }'
+  done
+}
+
 wait_up() { # port
   for _ in $(seq 300); do curl -fs -o /dev/null "http://127.0.0.1:$1/healthz" && return 0; sleep 0.1; done
   echo "no server answered on port $1" >&2

@@ -30,13 +30,8 @@ else
   seed_sqlite "$after" "$requests"
 fi
 
-start() { # name binary port → starts a server on its own copy of the database (or the shared PostgreSQL one)
-  local url="${BENCH_POSTGRES_URL:-}"
-  if [ -z "$url" ]; then cp "$work/seeded.db" "$work/$1.db"; url="sqlite://$work/$1.db"; fi
-  GOALKEEPER_DATABASE_URL="$url" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
-  pids+=($!)
-  eval "pid_$1=$!"
-  wait_up "$3"
+start() { # name binary port → a signed-in server on its own copy of the database (or the shared PostgreSQL one)
+  serve "$1" "$2" "$3" "$(database_for "$1")"
   sign_in "$3" "$work/$1.jar"
 }
 measure() { # name port path → one line
@@ -70,7 +65,4 @@ for path in "${pages[@]}"; do
   [ -n "$before" ] && measure before 18302 "$path"
   measure after 18301 "$path"
 done
-for name in after ${before:+before}; do
-  pid_var="pid_$name"
-  ps -o rss= -p "${!pid_var}" | awk -v n="$name" '{ printf "%s: server RSS after the run %.0f MiB\n", n, $1 / 1024 }'
-done
+report_rss after ${before:+before}

@@ -14,8 +14,8 @@ requests=${1:?how many requests to seed}
 after=${2:-target/release/goalkeeper}
 before=${3:-}
 seconds=${BENCH_SECONDS:-8}
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 . benches/common.sh
+require_wrk
 build_if_ours "$after"
 # Monitoring files alerts in bursts: the per-token limit is lifted for the measurement.
 export GOALKEEPER_API_RATE_PER_MINUTE=0
@@ -37,14 +37,11 @@ request = function()
 end
 LUA
 
-start() { # name binary port
-  local url="${BENCH_POSTGRES_URL:-}"
-  if [ -z "$url" ]; then cp "$work/seeded.db" "$work/$1.db"; url="sqlite://$work/$1.db"; fi
+start() { # name binary port → a server and an API token for it (token_NAME)
+  local url
+  url=$(database_for "$1")
   eval "token_$1=$("$2" token create --email alex.backend0@example.com --name "bench $1" --database-url "$url" 2>/dev/null)"
-  GOALKEEPER_DATABASE_URL="$url" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
-  pids+=($!)
-  eval "pid_$1=$!"
-  wait_up "$3"
+  serve "$1" "$2" "$3" "$url"
 }
 measure() { # name port connections
   local pid_var="pid_$1" token_var="token_$1" pid t0 t1 out="$work/wrk.out" threads=2
@@ -69,7 +66,4 @@ for clients in 1 8 32; do
   [ -n "$before" ] && measure before 18322 "$clients"
   measure after 18321 "$clients"
 done
-for name in after ${before:+before}; do
-  pid_var="pid_$name"
-  ps -o rss= -p "${!pid_var}" | awk -v n="$name" '{ printf "%s: server RSS after the run %.0f MiB\n", n, $1 / 1024 }'
-done
+report_rss after ${before:+before}

@@ -13,17 +13,13 @@ requests=${1:?how many requests to seed}
 after=${2:-target/release/goalkeeper}
 before=${3:-}
 seconds=${BENCH_SECONDS:-8}
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 . benches/common.sh
+require_wrk
 build_if_ours "$after"
 seed_sqlite "$after" "$requests"
 
-start() { # name binary port
-  cp "$work/seeded.db" "$work/$1.db"
-  GOALKEEPER_DATABASE_URL="sqlite://$work/$1.db" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
-  pids+=($!)
-  eval "pid_$1=$!"
-  wait_up "$3"
+start() { # name binary port → a signed-in server on its own copy; its cookie in cookie_NAME
+  serve "$1" "$2" "$3" "$(database_for "$1")"
   sign_in "$3" "$work/$1.jar"
   eval "cookie_$1=$(awk '$6 ~ /goalkeeper_session/ { print $6 "=" $7 }' "$work/$1.jar")"
 }

@@ -64,11 +64,9 @@ rt_pid=$!
 # --- Goalkeeper: seeded with the same number of requests. ---
 echo "seeding Goalkeeper with $requests requests…" >&2
 "$goalkeeper" seed --requests "$requests" --seed 42 --database-url "sqlite://$work/gk.db" >/dev/null
-GOALKEEPER_DATABASE_URL="sqlite://$work/gk.db" "$goalkeeper" serve --bind "127.0.0.1:$gk_port" >/dev/null 2>&1 &
-pids+=($!)
-gk_pid=$!
+serve gk "$goalkeeper" "$gk_port" "sqlite://$work/gk.db"
+gk_pid=$pid_gk
 
-wait_up "$gk_port"
 for _ in $(seq 600); do curl -fs -o /dev/null "http://127.0.0.1:$rt_port/" && break; sleep 0.1; done
 gk_jar="$work/gk.jar" rt_jar="$work/rt.jar"
 sign_in "$gk_port" "$gk_jar"

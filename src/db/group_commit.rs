@@ -10,7 +10,6 @@
 
 use super::{DbConnection, Pool, write_transaction};
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::result::{DatabaseErrorKind, Error as DbError};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -154,17 +153,8 @@ fn commit_batch(pool: &Pool, mut batch: Vec<Box<dyn Pending>>) {
     });
     if panicked {
         // The transaction manager may have been left mid-savepoint: the pool drops this
-        // connection instead of handing it out again.
-        match &mut *conn {
-            DbConnection::Sqlite(inner) => {
-                let _ = AnsiTransactionManager::rollback_transaction(inner);
-                AnsiTransactionManager::transaction_manager_status_mut(inner).set_in_error();
-            }
-            DbConnection::Pg(inner) => {
-                let _ = AnsiTransactionManager::rollback_transaction(inner);
-                AnsiTransactionManager::transaction_manager_status_mut(inner).set_in_error();
-            }
-        }
+        // connection instead of handing it out again, and closing it discards the batch.
+        super::transaction_status(&mut conn).set_in_error();
         let error =
             DbError::DatabaseError(DatabaseErrorKind::Unknown, Box::new("a write in this batch failed".to_owned()));
         return batch.into_iter().for_each(|write| write.answer(Err(&error)));

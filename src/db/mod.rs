@@ -172,11 +172,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        let status = match conn {
-            DbConnection::Sqlite(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
-            DbConnection::Pg(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
-        };
-        matches!(status, TransactionManagerStatus::InError)
+        matches!(transaction_status(conn), TransactionManagerStatus::InError)
     }
 }
 
@@ -213,6 +209,15 @@ pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(applied)
 }
 
+/// The connection's transaction state as diesel tracks it; a connection marked in error is
+/// dropped by the pool instead of being handed out again.
+pub fn transaction_status(conn: &mut DbConnection) -> &mut TransactionManagerStatus {
+    match conn {
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
+        DbConnection::Pg(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner),
+    }
+}
+
 /// Runs `work` in one transaction that takes the write lock up front. On SQLite that is
 /// `BEGIN IMMEDIATE`: a deferred transaction that upgrades to writing can fail at once with
 /// SQLITE_BUSY instead of waiting for the busy timeout.
@@ -222,13 +227,7 @@ where
     E: From<diesel::result::Error>,
 {
     // Inside another transaction the lock is already held: a savepoint is all that is needed.
-    let depth = match conn {
-        DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
-        }
-        DbConnection::Pg(inner) => AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth(),
-    };
-    if matches!(depth, Ok(Some(_))) {
+    if matches!(transaction_status(conn).transaction_depth(), Ok(Some(_))) {
         return conn.transaction(work);
     }
     match conn {

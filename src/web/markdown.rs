@@ -88,8 +88,9 @@ impl Mentionable {
     }
 }
 
-/// The source as safe HTML: ammonia's output, the only value of this type, so the templates
-/// print it without escaping and without a `|safe` of their own.
+/// The source rendered and then cleaned by ammonia's allow-list (raw HTML in the source was
+/// already turned into text). `Safe` is built here and nowhere else, always from the cleaner's
+/// output, which is why templates may insert it as it is.
 pub fn html(source: impl AsRef<str>) -> Safe<String> {
     html_with(source, &[])
 }
