@@ -272,6 +272,48 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     assert_eq!(store::get(&mut pg, ids[0]).expect("get").expect("request").duplicate_of, Some(ids[29]));
     let next = person(&mut pg, "new@example.com", Role::Requester);
     assert_eq!(next, UserId(3), "sequences continue after the copied ids");
+    // The load took the target's indexes, foreign keys and triggers off; all are back, and
+    // the copied search text equals the source's.
+    let catalog_counts = |pg: &mut db::DbConnection| -> Vec<i64> {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        [
+            "SELECT count(*) AS n FROM pg_indexes WHERE schemaname = current_schema()",
+            "SELECT count(*) AS n FROM pg_constraint WHERE contype = 'f'",
+            "SELECT count(*) AS n FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'O'",
+            "SELECT count(*) AS n FROM pg_trigger WHERE tgenabled = 'D'",
+        ]
+        .iter()
+        .map(|sql| diesel::sql_query(*sql).get_result::<Count>(pg).expect("catalog").n)
+        .collect()
+    };
+    let fresh = PgDatabase::create().expect("a second database");
+    let migrated = db::open(&DatabaseUrl::Postgres(fresh.url.clone()), 1).expect("migrate");
+    let expected = catalog_counts(&mut migrated.get().expect("connection"));
+    assert_eq!(catalog_counts(&mut pg), expected, "indexes, foreign keys, enabled and disabled triggers");
+    let texts = |conn: &mut db::DbConnection| -> Vec<(i64, String, String, String, String)> {
+        use diesel::prelude::*;
+        use goalkeeper::db::schema::request_text as t;
+        t::table.order(t::id).select((t::id, t::title, t::notes, t::resolution, t::tags)).load(conn).expect("texts")
+    };
+    assert_eq!(texts(&mut pg), texts(&mut sqlite));
+    // Written after the copy, a resolution is found by the triggers' search text.
+    let warp = Note::parse("Recalibrated the warp coil.").expect("note");
+    store::apply(&mut pg, ids[3], 1, engineer, Action::Resolve { note: warp }, now).expect("resolve on the target");
+    let found = goalkeeper::db::search::search(
+        &mut pg,
+        "warp coil",
+        goalkeeper::db::search::Match::All,
+        goalkeeper::db::search::Scope::Everything,
+        None,
+        5,
+    )
+    .expect("search");
+    assert_eq!(found.iter().map(|h| h.id).collect::<Vec<_>>(), vec![ids[3].0]);
 
     let refused = run(&["copy", "--from", &sqlite_url, "--to", &database.url]);
     assert!(!refused.status.success());

@@ -19,6 +19,7 @@ pub fn naive(at: DateTime<Utc>) -> NaiveDateTime {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct UserRow {
     pub id: i64,
     pub email: String,
@@ -74,6 +75,7 @@ pub struct NewUserRow<'a> {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = services)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ServiceRow {
     pub id: i64,
     pub name: String,
@@ -108,6 +110,7 @@ impl TryFrom<ServiceRow> for Service {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CategoryRow {
     pub id: i64,
     pub name: String,
@@ -132,6 +135,7 @@ impl From<CategoryRow> for Category {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RequestRow {
     pub id: i64,
     pub title: String,
@@ -255,6 +259,7 @@ pub struct NewRequestRow<'a> {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: i64,
     pub request_id: i64,
@@ -337,6 +342,7 @@ pub struct NewEventRow<'a> {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = deflections)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct DeflectionRow {
     pub id: i64,
     pub requester_id: i64,

@@ -14,6 +14,7 @@ const TEAM_SETTINGS: &str = "team";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rotation_versions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct VersionRow {
     pub id: i64,
     pub effective_from: chrono::NaiveDateTime,
@@ -64,6 +65,7 @@ impl TryFrom<VersionRow> for VersionRecord {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rotation_overrides)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct OverrideRow {
     pub id: i64,
     pub engineer_id: i64,
