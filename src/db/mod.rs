@@ -200,8 +200,11 @@ pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
         DbConnection::Pg(inner) => {
             // Instances starting together take turns; the later ones find nothing to do.
             inner.batch_execute(&format!("SELECT pg_advisory_lock({})", lock::MIGRATIONS))?;
+            // A migration rewrites whole tables, which on a large history takes longer than the
+            // statement timeout meant for requests; the connection's own limit returns after.
+            inner.batch_execute("SET statement_timeout = 0")?;
             let applied = inner.run_pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len());
-            inner.batch_execute(&format!("SELECT pg_advisory_unlock({})", lock::MIGRATIONS))?;
+            inner.batch_execute(&format!("RESET statement_timeout; SELECT pg_advisory_unlock({})", lock::MIGRATIONS))?;
             applied
         }
     }
