@@ -320,17 +320,19 @@ fn matching_candidates(
         DbConnection::Pg(inner) => {
             let document = if scope == Scope::Answers { "answer_document" } else { "document" };
             let query = tsquery(words, mode, prefix);
-            let mut found = recent_matches_pg(inner, &query, document, filter, from_id)?;
-            // The good answers that match come from partial GIN indexes over them alone.
+            let mut found = recent_matches_pg(inner, &query, document, scope, from_id)?;
+            // The good answers that match come from partial GIN indexes over them alone; the
+            // scope's filter reads `requests` for the newest of them only.
             let good: Vec<Candidate> = diesel::sql_query(format!(
-                "SELECT t.id, true AS good, false AS recent FROM request_text t JOIN requests r ON r.id = t.id, \
-                   to_tsquery('english', $1) q \
-                 WHERE t.tags = 'goodanswer' AND t.{document} @@ q AND t.id >= $2 AND {filter} \
-                 ORDER BY t.id DESC LIMIT $3"
+                "SELECT m.id, true AS good, false AS recent FROM \
+                   (SELECT t.id FROM request_text t, to_tsquery('english', $1) q \
+                    WHERE t.tags = 'goodanswer' AND t.{document} @@ q AND t.id >= $2 ORDER BY t.id DESC LIMIT $4) m \
+                 JOIN requests r ON r.id = m.id WHERE {filter} ORDER BY m.id DESC LIMIT $3"
             ))
             .bind::<Text, _>(&query)
             .bind::<BigInt, _>(from_id)
             .bind::<BigInt, _>(GOOD_CANDIDATES)
+            .bind::<BigInt, _>(GOOD_CANDIDATES * 4)
             .load(inner)?;
             found.extend(good);
             Ok(found)
@@ -365,9 +367,18 @@ fn recent_matches_pg(
     conn: &mut diesel::PgConnection,
     query: &str,
     document: &str,
-    filter: &str,
+    scope: Scope,
     from_id: i64,
 ) -> QueryResult<Vec<Candidate>> {
+    // Only answers need the request's state; the text row knows whether it is a good answer.
+    let (columns, rows_from) = if scope == Scope::Answers {
+        (
+            "(r.state = 'resolved' AND NOT r.private) AS in_scope, r.good_answer_at IS NOT NULL AS good",
+            "request_text t JOIN requests r ON r.id = t.id",
+        )
+    } else {
+        ("TRUE AS in_scope, t.tags = 'goodanswer' AS good", "request_text t")
+    };
     let newest: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).first(conn)?;
     let Some(newest) = newest else {
         return Ok(Vec::new());
@@ -384,8 +395,7 @@ fn recent_matches_pg(
             format!("t.{document} @@ q")
         };
         let rows: Vec<PgMatch> = diesel::sql_query(format!(
-            "SELECT t.id, ({filter}) AS in_scope, r.good_answer_at IS NOT NULL AS good \
-             FROM request_text t JOIN requests r ON r.id = t.id, to_tsquery('english', $1) q \
+            "SELECT t.id, {columns} FROM {rows_from}, to_tsquery('english', $1) q \
              WHERE {matches} AND t.id >= $2 AND t.id < $3 ORDER BY t.id DESC LIMIT $4"
         ))
         .bind::<Text, _>(query)
