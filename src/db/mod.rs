@@ -204,7 +204,8 @@ pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
             // statement timeout meant for requests; the connection's own limit returns after.
             inner.batch_execute("SET statement_timeout = 0")?;
             let applied = inner.run_pending_migrations(POSTGRES_MIGRATIONS).map(|m| m.len());
-            inner.batch_execute(&format!("RESET statement_timeout; SELECT pg_advisory_unlock({})", lock::MIGRATIONS))?;
+            inner
+                .batch_execute(&format!("RESET statement_timeout; SELECT pg_advisory_unlock({})", lock::MIGRATIONS))?;
             applied
         }
     }
