@@ -438,3 +438,31 @@ fn a_frozen_database_answers_503_within_the_deadline_and_the_app_recovers() {
     }
     assert_eq!(status, 200, "the app recovers once the database thaws");
 }
+
+#[test]
+fn search_walks_a_long_history_newest_first_in_bands() {
+    use diesel::prelude::*;
+    use goalkeeper::db::search::{Match, Scope, search};
+    let Some(database) = PgDatabase::create() else {
+        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL");
+        return;
+    };
+    let pool = db::open(&DatabaseUrl::Postgres(database.url.clone()), 1).expect("open");
+    let mut pg = pool.get().expect("connection");
+    // 50,000 texts: the newest band (8,192 ids) is matched row by row, the next two through the
+    // index. "Quasar" is in one text of each band, "printer" in every tenth text.
+    diesel::sql_query(
+        "INSERT INTO request_text (id, title, description) \
+         SELECT g, 'Request ' || g || CASE WHEN g % 10 = 0 THEN ' printer' ELSE '' END, \
+                CASE WHEN g IN (3, 20000, 49000) THEN 'the quasar alarm again' ELSE 'nothing to see' END \
+         FROM generate_series(1, 50000) g",
+    )
+    .execute(&mut pg)
+    .expect("texts");
+    let ids = |pg: &mut db::DbConnection, query: &str, from: Option<i64>| -> Vec<i64> {
+        search(pg, query, Match::All, Scope::Everything, from, 5).expect("search").iter().map(|h| h.id).collect()
+    };
+    assert_eq!(ids(&mut pg, "quasar", None), vec![49000, 20000, 3], "every band is reached");
+    assert_eq!(ids(&mut pg, "quasar alarm", Some(10_000)), vec![49000, 20000], "not before from_id");
+    assert_eq!(ids(&mut pg, "printer", None), vec![50000, 49990, 49980, 49970, 49960], "the newest first");
+}
