@@ -345,7 +345,7 @@ const PG_NEWEST_SCANNED: i64 = 8_192;
 /// The first band of older ids looked through with the index; each next band is four times wider.
 const PG_FIRST_BAND: i64 = 32_768;
 
-/// A match of the newest-first walk: whether it is in scope (`filter`) and a good answer.
+/// A match of the newest-first walk: whether it is in the search's scope, and a good answer.
 #[derive(Debug, QueryableByName)]
 struct PgMatch {
     #[diesel(sql_type = BigInt)]
