@@ -8,10 +8,8 @@ use super::{DbConnection, write_transaction};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-/// Rows read per round trip.
+/// Rows read, and written, per round trip.
 const CHUNK: i64 = 2_000;
-/// Rows written per statement.
-const INSERT_BATCH: usize = 500;
 
 /// Every table, parents before children.
 pub const TABLES: &[&str] = &[
@@ -274,12 +272,40 @@ fn copy_by_id<R>(
             return Ok(());
         };
         after = id(last);
-        // Many rows per statement, under SQLite's limit of bound parameters (27 columns × 500).
-        for batch in rows.chunks(INSERT_BATCH) {
-            insert(target, batch)?;
-            progress(batch.len());
-        }
+        insert(target, &rows)?;
+        progress(rows.len());
     }
+}
+
+/// Copies a table in the order of its `key` column, `limit` rows a round trip.
+macro_rules! copy_table {
+    ($source:expr, $target:expr, $table:ident, $key:ident, $row:ty, $limit:expr, $progress:expr) => {
+        copy_by_id(
+            $source,
+            $target,
+            |c, after| {
+                $table::table
+                    .filter($table::$key.gt(after))
+                    .order($table::$key)
+                    .limit($limit)
+                    .select(<$row>::as_select())
+                    .load(c)
+            },
+            |r: &$row| r.$key,
+            |c, rows| insert_all!(c, $table::table, rows),
+            $progress,
+        )
+    };
+}
+
+/// Copies a small table whole, in one read.
+macro_rules! copy_whole {
+    ($source:expr, $target:expr, $table:ident, $row:ty) => {{
+        let rows: Vec<$row> = $table::table.select(<$row>::as_select()).load($source)?;
+        if !rows.is_empty() {
+            insert_all!(&mut *$target, $table::table, &rows)?;
+        }
+    }};
 }
 
 /// Copies everything from `source` into `target` in one transaction on the target, then
@@ -320,74 +346,12 @@ pub fn copy(
             DbConnection::Sqlite(_) => None,
         };
 
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                users::table
-                    .filter(users::id.gt(after))
-                    .order(users::id)
-                    .limit(CHUNK)
-                    .select(UserRow::as_select())
-                    .load(c)
-            },
-            |r| r.id,
-            |c, rows| insert_all!(c, users::table, rows),
-            progress,
-        )?;
-        let all_settings: Vec<SettingRow> = settings::table.select(SettingRow::as_select()).load(source)?;
-        for row in &all_settings {
-            diesel::insert_into(settings::table).values(row).execute(target)?;
-        }
-        let all_sessions: Vec<SessionRow> = sessions::table.select(SessionRow::as_select()).load(source)?;
-        for row in &all_sessions {
-            diesel::insert_into(sessions::table).values(row).execute(target)?;
-        }
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                login_failures::table
-                    .filter(login_failures::id.gt(after))
-                    .order(login_failures::id)
-                    .limit(CHUNK)
-                    .select(LoginFailureRow::as_select())
-                    .load(c)
-            },
-            |r| r.id,
-            |c, rows| insert_all!(c, login_failures::table, rows),
-            progress,
-        )?;
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                services::table
-                    .filter(services::id.gt(after))
-                    .order(services::id)
-                    .limit(CHUNK)
-                    .select(ServiceRow::as_select())
-                    .load(c)
-            },
-            |r| r.id,
-            |c, rows| insert_all!(c, services::table, rows),
-            progress,
-        )?;
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                categories::table
-                    .filter(categories::id.gt(after))
-                    .order(categories::id)
-                    .limit(CHUNK)
-                    .select(CategoryRow::as_select())
-                    .load(c)
-            },
-            |r| r.id,
-            |c, rows| insert_all!(c, categories::table, rows),
-            progress,
-        )?;
+        copy_table!(source, target, users, id, UserRow, CHUNK, progress)?;
+        copy_whole!(source, target, settings, SettingRow);
+        copy_whole!(source, target, sessions, SessionRow);
+        copy_table!(source, target, login_failures, id, LoginFailureRow, CHUNK, progress)?;
+        copy_table!(source, target, services, id, ServiceRow, CHUNK, progress)?;
+        copy_table!(source, target, categories, id, CategoryRow, CHUNK, progress)?;
         // A duplicate may point at a later request, so links are set once all requests exist.
         copy_by_id(
             source,
@@ -415,110 +379,25 @@ pub fn copy(
         for (id, original) in links {
             diesel::update(requests::table.find(id)).set(requests::duplicate_of.eq(original)).execute(target)?;
         }
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                events::table
-                    .filter(events::id.gt(after))
-                    .order(events::id)
-                    .limit(CHUNK)
-                    .select(EventRow::as_select())
-                    .load(c)
-            },
-            |r| r.id,
-            |c, rows| insert_all!(c, events::table, rows),
-            progress,
-        )?;
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                idempotency_keys::table
-                    .filter(idempotency_keys::request_id.gt(after))
-                    .order(idempotency_keys::request_id)
-                    .limit(CHUNK)
-                    .select(IdempotencyRow::as_select())
-                    .load(c)
-            },
-            |r| r.request_id,
-            |c, rows| insert_all!(c, idempotency_keys::table, rows),
-            progress,
-        )?;
+        copy_table!(source, target, events, id, EventRow, CHUNK, progress)?;
+        copy_table!(source, target, idempotency_keys, request_id, IdempotencyRow, CHUNK, progress)?;
 
         // Small tables, copied whole.
-        let versions: Vec<VersionRow> = rotation_versions::table.select(VersionRow::as_select()).load(source)?;
-        for row in &versions {
-            diesel::insert_into(rotation_versions::table).values(row).execute(target)?;
-        }
-        let overrides: Vec<OverrideRow> = rotation_overrides::table.select(OverrideRow::as_select()).load(source)?;
-        for row in &overrides {
-            diesel::insert_into(rotation_overrides::table).values(row).execute(target)?;
-        }
-        let notes: Vec<HandoverNoteRow> = handover_notes::table.select(HandoverNoteRow::as_select()).load(source)?;
-        for row in &notes {
-            diesel::insert_into(handover_notes::table).values(row).execute(target)?;
-        }
-        let advice: Vec<RoutingAdviceRow> = routing_advice::table.select(RoutingAdviceRow::as_select()).load(source)?;
-        for row in &advice {
-            diesel::insert_into(routing_advice::table).values(row).execute(target)?;
-        }
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                deflections::table
-                    .filter(deflections::id.gt(after))
-                    .order(deflections::id)
-                    .limit(CHUNK)
-                    .select(DeflectionRow::as_select())
-                    .load(c)
-            },
-            |r| r.id,
-            |c, rows| insert_all!(c, deflections::table, rows),
-            progress,
-        )?;
+        copy_whole!(source, target, rotation_versions, VersionRow);
+        copy_whole!(source, target, rotation_overrides, OverrideRow);
+        copy_whole!(source, target, handover_notes, HandoverNoteRow);
+        copy_whole!(source, target, routing_advice, RoutingAdviceRow);
+        copy_table!(source, target, deflections, id, DeflectionRow, CHUNK, progress)?;
 
-        let tokens: Vec<ApiTokenRow> = api_tokens::table.select(ApiTokenRow::as_select()).load(source)?;
-        for row in &tokens {
-            diesel::insert_into(api_tokens::table).values(row).execute(target)?;
-        }
+        copy_whole!(source, target, api_tokens, ApiTokenRow);
 
         // Files one at a time: each may be megabytes.
-        copy_by_id(
-            source,
-            target,
-            |c, after| {
-                attachments::table
-                    .filter(attachments::id.gt(after))
-                    .order(attachments::id)
-                    .limit(1)
-                    .select(AttachmentRow::as_select())
-                    .load(c)
-            },
-            |r| r.id,
-            |c, rows| insert_all!(c, attachments::table, rows),
-            progress,
-        )?;
+        copy_table!(source, target, attachments, id, AttachmentRow, 1, progress)?;
 
         if let Some(load) = bulk_load {
             // The search text as the source holds it; its triggers were off for the load.
-            copy_by_id(
-                source,
-                target,
-                |c, after| {
-                    request_text::table
-                        .filter(request_text::id.gt(after))
-                        .order(request_text::id)
-                        .limit(CHUNK)
-                        .select(RequestTextRow::as_select())
-                        .load(c)
-                },
-                |r| r.id,
-                |c, rows| insert_all!(c, request_text::table, rows),
-                // Not one of the counted tables: the bar's total is theirs.
-                &|_| {},
-            )?;
+            // Not one of the counted tables: the bar's total is theirs.
+            copy_table!(source, target, request_text, id, RequestTextRow, CHUNK, &|_| {})?;
             finish_bulk_load(target, &load)?;
         }
         if let DbConnection::Pg(_) = target {
