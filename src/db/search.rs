@@ -137,6 +137,9 @@ fn tsquery(words: &[String], mode: Match, prefix: bool) -> String {
     }
 }
 
+/// The requests an answer search looks at, over `requests r`: resolved and not private.
+const ANSWERS_ONLY: &str = "r.state = 'resolved' AND NOT r.private";
+
 /// How many good answers are candidates besides the most recent matches: a good answer stays
 /// findable however old it is.
 const GOOD_CANDIDATES: i64 = 50;
@@ -291,7 +294,7 @@ fn matching_candidates(
     scope: Scope,
     from_id: i64,
 ) -> QueryResult<Vec<Candidate>> {
-    let filter = if scope == Scope::Answers { "r.state = 'resolved' AND NOT r.private" } else { "TRUE" };
+    let filter = if scope == Scope::Answers { ANSWERS_ONLY } else { "TRUE" };
     match conn {
         DbConnection::Sqlite(inner) => {
             // FTS5 reads the matches newest first and stops at the limit.
@@ -373,11 +376,11 @@ fn recent_matches_pg(
     // Only answers need the request's state; the text row knows whether it is a good answer.
     let (columns, rows_from) = if scope == Scope::Answers {
         (
-            "(r.state = 'resolved' AND NOT r.private) AS in_scope, r.good_answer_at IS NOT NULL AS good",
+            format!("({ANSWERS_ONLY}) AS in_scope, r.good_answer_at IS NOT NULL AS good"),
             "request_text t JOIN requests r ON r.id = t.id",
         )
     } else {
-        ("TRUE AS in_scope, t.tags = 'goodanswer' AS good", "request_text t")
+        ("TRUE AS in_scope, t.tags = 'goodanswer' AS good".to_owned(), "request_text t")
     };
     let newest: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).first(conn)?;
     let Some(newest) = newest else {
