@@ -2,6 +2,7 @@
 //! PostgreSQL (several instances), chosen by the URL scheme.
 
 pub mod attachments;
+pub mod bulk;
 pub mod catalog;
 pub mod copy;
 pub mod group_commit;
