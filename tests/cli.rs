@@ -263,3 +263,74 @@ fn a_reply_by_email_resumes_the_request_and_strangers_are_refused() {
     let last = history.last().expect("events");
     assert_eq!((last.actor, last.note.as_deref()), (rita.id, Some("WireGuard 1.0 on Debian.")));
 }
+
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SchemaObject {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    sql: Option<String>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Found {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The seed builds indexes and the full-text index after loading (`db::bulk`): the database it
+/// leaves has every index and trigger a migrated one has, and search keeps up with new writes.
+#[test]
+fn a_seeded_database_has_the_migrated_schema_and_a_live_full_text_index() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel_migrations::MigrationHarness;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seeded_path = dir.path().join("seeded.db");
+    let seeded = Command::new(BINARY)
+        .args(["seed", "--requests", "500"])
+        .env("GOALKEEPER_DATABASE_URL", support::database_url(&seeded_path))
+        .output()
+        .expect("seed");
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let fresh_path = dir.path().join("fresh.db");
+    let mut fresh = SqliteConnection::establish(&fresh_path.to_string_lossy()).expect("fresh");
+    fresh.run_pending_migrations(goalkeeper::db::SQLITE_MIGRATIONS).expect("migrate");
+    let mut conn = SqliteConnection::establish(&seeded_path.to_string_lossy()).expect("seeded");
+    let schema = |conn: &mut SqliteConnection| -> Vec<SchemaObject> {
+        diesel::sql_query(
+            "SELECT type AS kind, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name",
+        )
+        .load(conn)
+        .expect("schema")
+    };
+    assert_eq!(schema(&mut conn), schema(&mut fresh));
+
+    let search = |conn: &mut SqliteConnection, word: &str| -> Vec<i64> {
+        diesel::sql_query(format!(
+            "SELECT rowid AS id FROM request_fts WHERE request_fts MATCH '{word}' ORDER BY rowid"
+        ))
+        .load::<Found>(conn)
+        .expect("search")
+        .into_iter()
+        .map(|f| f.id)
+        .collect()
+    };
+    // Every stored text with a requester's thanks in its notes is found by it, and only those.
+    let thanked: Vec<i64> =
+        diesel::sql_query("SELECT id FROM request_text WHERE notes LIKE '%Thanks, works now!%' ORDER BY id")
+            .load::<Found>(&mut conn)
+            .expect("texts")
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+    assert!(!thanked.is_empty());
+    assert_eq!(search(&mut conn, "thanks"), thanked);
+    conn.batch_execute("INSERT INTO request_fts (request_fts) VALUES ('integrity-check')")
+        .expect("index matches the text");
+    // The full-text index's triggers are back: a note written now is found.
+    conn.batch_execute("UPDATE request_text SET notes = notes || ' zebracorn' WHERE id = 7").expect("write");
+    assert_eq!(search(&mut conn, "zebracorn"), vec![7]);
+}
