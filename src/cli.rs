@@ -415,7 +415,7 @@ fn report(url: &DatabaseUrl, week: Option<&str>, format: &str, timezone: &str) -
             .ok_or_else(|| anyhow::anyhow!("--week: {raw:?} is not a week like 2026-W48"))?,
         None => crate::domain::metrics::IsoWeek::containing(now, team.timezone()),
     };
-    let report = crate::report::weekly(&mut conn, week, &team, now)?;
+    let report = crate::report::weekly(&mut conn, &Default::default(), week, &team, now)?;
     match format {
         "json" => println!("{}", serde_json::to_string_pretty(&report)?),
         _ => print!("{}", report.to_markdown()),

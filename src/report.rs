@@ -1,6 +1,7 @@
 //! The weekly handover report: what the outgoing goalkeeper hands to the next one. One builder,
 //! three renderings (page, Markdown, JSON), all from the same figures.
 
+use crate::db::memo::HistoryMemo;
 use crate::db::{DbConnection, catalog, knowledge, metrics as store, requests as request_store, rotation, users};
 use crate::domain::UserId;
 use crate::domain::metrics::{self, Concentration, IsoWeek, Rate, WeekFigures};
@@ -89,12 +90,38 @@ pub struct WeeklyReport {
     pub generated_at: DateTime<Utc>,
 }
 
-/// Builds the report of `week` as of `now`.
+/// The figures (before deflections), arrivals and coverage of `weeks`, computed from the
+/// request summaries and routing events of their span, in one snapshot.
+fn compute_weeks(conn: &mut DbConnection, weeks: &[IsoWeek], team: &TeamSettings) -> QueryResult<Vec<store::KeptWeek>> {
+    let tz = team.timezone();
+    let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else { return Ok(Vec::new()) };
+    let (from, to) = (first.bounds(tz).0, last.bounds(tz).1);
+    crate::db::read_transaction(conn, |conn| {
+        let summaries: Vec<metrics::RequestSummary> =
+            store::summaries(conn, from, to)?.into_iter().map(|(s, _)| s).collect();
+        let routings = store::routings(conn, from, to)?;
+        Ok(weeks
+            .iter()
+            .map(|w| {
+                let bounds = w.bounds(tz);
+                let filed = summaries.iter().map(|r| r.filed_at).filter(|at| bounds.0 <= *at && *at < bounds.1);
+                store::KeptWeek {
+                    figures: metrics::week_figures_from(&summaries, &routings, bounds, &team.office),
+                    arrivals: metrics::arrivals_by_hour_of_week(filed, tz),
+                    coverage: metrics::coverage_from(&summaries, bounds),
+                }
+            })
+            .collect())
+    })
+}
+
 /// The figures (before deflections) and arrivals of these weeks, in order: finished weeks from
 /// what was kept, the others computed from the request summaries, and finished ones kept for the
-/// next reader. Runs its own short transactions.
+/// next reader. Weeks still running are computed again only once an event was written (`memo`).
+/// Runs its own short transactions.
 pub fn weeks_data(
     conn: &mut DbConnection,
+    memo: &HistoryMemo,
     weeks: &[IsoWeek],
     team: &TeamSettings,
     now: DateTime<Utc>,
@@ -104,43 +131,24 @@ pub fn weeks_data(
     let names: Vec<String> = weeks.iter().map(IsoWeek::to_string).collect();
     let (generation, mut kept) = crate::db::read_transaction(conn, |conn| store::kept_weeks(conn, &key, &names))?;
     let finished = |w: &IsoWeek| w.bounds(tz).1 <= now;
-    let missing: Vec<IsoWeek> =
-        weeks.iter().copied().filter(|w| !(finished(w) && kept.contains_key(&w.to_string()))).collect();
-    if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
-        let (from, to) = (first.bounds(tz).0, last.bounds(tz).1);
-        let computed: Vec<(IsoWeek, store::KeptWeek)> = crate::db::read_transaction(conn, |conn| {
-            let summaries: Vec<metrics::RequestSummary> =
-                store::summaries(conn, from, to)?.into_iter().map(|(s, _)| s).collect();
-            let routings = store::routings(conn, from, to)?;
-            Ok::<_, diesel::result::Error>(
-                missing
-                    .iter()
-                    .map(|w| {
-                        let bounds = w.bounds(tz);
-                        let figures = metrics::week_figures_from(&summaries, &routings, bounds, &team.office);
-                        let filed = summaries.iter().map(|r| r.filed_at).filter(|at| bounds.0 <= *at && *at < bounds.1);
-                        let kept = store::KeptWeek {
-                            figures,
-                            arrivals: metrics::arrivals_by_hour_of_week(filed, tz),
-                            coverage: metrics::coverage_from(&summaries, bounds),
-                        };
-                        (*w, kept)
-                    })
-                    .collect(),
-            )
-        })?;
-        let to_keep: Vec<store::WeekToKeep> = computed
-            .iter()
-            .filter(|(w, _)| finished(w))
-            .map(|(w, k)| (w.to_string(), w.bounds(tz), k.clone()))
-            .collect();
+    let (to_compute, running): (Vec<IsoWeek>, Vec<IsoWeek>) =
+        weeks.iter().copied().filter(|w| !(finished(w) && kept.contains_key(&w.to_string()))).partition(finished);
+    if !to_compute.is_empty() {
+        let computed: Vec<(IsoWeek, store::KeptWeek)> =
+            to_compute.iter().copied().zip(compute_weeks(conn, &to_compute, team)?).collect();
+        let to_keep: Vec<store::WeekToKeep> =
+            computed.iter().map(|(w, k)| (w.to_string(), w.bounds(tz), k.clone())).collect();
         // Keeping is an optimisation: a database that refuses writes still answers the read.
-        if !to_keep.is_empty()
-            && let Err(e) = store::keep_weeks(conn, &key, generation, &to_keep, now)
-        {
+        if let Err(e) = store::keep_weeks(conn, &key, generation, &to_keep, now) {
             tracing::warn!(error = %e, "could not keep week figures");
         }
         kept.extend(computed.into_iter().map(|(w, k)| (w.to_string(), k)));
+    }
+    for week in running {
+        let figures = memo.get_or_compute(conn, &format!("week {week} {key}"), |conn| {
+            Ok(compute_weeks(conn, &[week], team)?.pop().unwrap_or_default())
+        })?;
+        kept.insert(week.to_string(), (*figures).clone());
     }
     Ok(names.iter().map(|n| kept.remove(n).unwrap_or_default()).collect())
 }
@@ -167,8 +175,10 @@ pub fn window_coverage(data: &HashMap<IsoWeek, store::KeptWeek>, last: IsoWeek) 
     matrix
 }
 
+/// Builds the report of `week` as of `now`.
 pub fn weekly(
     conn: &mut DbConnection,
+    memo: &HistoryMemo,
     week: IsoWeek,
     team: &TeamSettings,
     now: DateTime<Utc>,
@@ -182,7 +192,7 @@ pub fn weekly(
     // silo figures ends with this week and includes the previous one.
     let window_weeks = weeks_ending(week, CONCENTRATION_WEEKS as usize);
     let data: HashMap<IsoWeek, store::KeptWeek> =
-        window_weeks.iter().copied().zip(weeks_data(conn, &window_weeks, team, now)?).collect();
+        window_weeks.iter().copied().zip(weeks_data(conn, memo, &window_weeks, team, now)?).collect();
     let previous_kept = data.get(&previous).cloned().unwrap_or_default();
     let kept = data.get(&week).cloned().unwrap_or_default();
     let deflected = knowledge::deflected_between(conn, previous_bounds.0, bounds.1)?;
@@ -246,17 +256,22 @@ pub fn weekly(
         })
         .collect();
 
-    let titles = store::titles_filed(conn, bounds.0, bounds.1)?;
-    let titles = titles.iter().map(String::as_str);
-    let recurring_topics =
-        metrics::recurring_topics(titles, 2).into_iter().map(|(word, requests)| Topic { word, requests }).collect();
+    let recurring_topics = memo
+        .get_or_compute(conn, &format!("topics {week} {}", tz.name()), |conn| {
+            let titles = store::titles_filed(conn, bounds.0, bounds.1)?;
+            Ok(metrics::recurring_topics(titles.iter().map(String::as_str), 2))
+        })?
+        .iter()
+        .map(|(word, requests)| Topic { word: word.clone(), requests: *requests })
+        .collect();
 
     // Every open request, oldest first.
-    let open_requests: Vec<OpenRequest> = request_store::open_now(conn)?
-        .into_iter()
+    let open_requests: Vec<OpenRequest> = memo
+        .get_or_compute(conn, "open requests", request_store::open_now)?
+        .iter()
         .map(|r| OpenRequest {
             id: r.id.0,
-            title: r.title,
+            title: r.title.clone(),
             state: r.state.as_str().to_owned(),
             owner: r.owner.map(|o| name(o.0)),
             age_seconds: (now - r.filed_at).num_seconds(),

@@ -117,8 +117,9 @@ fn play(conn: &mut DbConnection, world: &mut World, steps: &[Step]) {
     }
 }
 
-/// Checks the property on everything written so far.
-fn check(conn: &mut DbConnection, world: &World, team: &TeamSettings) {
+/// Checks the property on everything written so far. One `memo` serves every check, as one
+/// server's does: what it kept must never outlive the history it was computed from.
+fn check(conn: &mut DbConnection, world: &World, team: &TeamSettings, memo: &db::memo::HistoryMemo) {
     let ids: BTreeSet<i64> = world.requests.iter().map(|r| r.0).collect();
     let far = (Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap());
     let mut stored: Vec<RequestSummary> =
@@ -147,7 +148,7 @@ fn check(conn: &mut DbConnection, world: &World, team: &TeamSettings) {
     let last = IsoWeek::containing(world.now, tz);
     let mut week = first;
     while week <= last {
-        let report = goalkeeper::report::weekly(conn, week, team, world.now).expect("report");
+        let report = goalkeeper::report::weekly(conn, memo, week, team, world.now).expect("report");
         let bounds = week.bounds(tz);
         let expected = metrics::week_figures(&from_csv, bounds, &team.office).with_deflections(&[], bounds);
         assert_eq!(report.figures, expected, "figures of {week}");
@@ -197,11 +198,12 @@ fn run(url: DatabaseUrl) {
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let conn = std::cell::RefCell::new(conn);
     let world = std::cell::RefCell::new(world);
+    let memo = db::memo::HistoryMemo::default();
     runner
         .run(&proptest::collection::vec(step(), 1..40), |steps| {
             let (mut conn, mut world) = (conn.borrow_mut(), world.borrow_mut());
             play(&mut conn, &mut world, &steps);
-            check(&mut conn, &world, &team);
+            check(&mut conn, &world, &team, &memo);
             Ok(())
         })
         .expect("the property holds");

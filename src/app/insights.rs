@@ -48,7 +48,7 @@ pub fn insights(conn: &mut DbConnection, ctx: &Context, count: usize) -> Result<
     // the current one is computed from the requests.
     let needed = crate::report::weeks_ending(last, count.max(CONCENTRATION_WEEKS as usize));
     let by_week: HashMap<IsoWeek, crate::db::metrics::KeptWeek> =
-        needed.iter().copied().zip(crate::report::weeks_data(conn, &needed, &ctx.team, ctx.now)?).collect();
+        needed.iter().copied().zip(crate::report::weeks_data(conn, &ctx.memo, &needed, &ctx.team, ctx.now)?).collect();
     let data: Vec<crate::db::metrics::KeptWeek> =
         weeks.iter().map(|w| by_week.get(w).cloned().unwrap_or_default()).collect();
     let matrix = crate::report::window_coverage(&by_week, last);

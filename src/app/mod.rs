@@ -43,11 +43,13 @@ pub struct Context {
     /// The zone the actor reads times in, when they chose one; weeks and office hours stay the
     /// team's.
     pub personal_zone: Option<chrono_tz::Tz>,
+    /// Figures reused until the next event is written; a server shares one among its requests.
+    pub memo: crate::db::memo::HistoryMemo,
 }
 
 impl Context {
     pub fn new(id: UserId, role: Role, now: DateTime<Utc>, team: TeamSettings) -> Self {
-        Context { actor: Actor { id, role }, now, team, personal_zone: None }
+        Context { actor: Actor { id, role }, now, team, personal_zone: None, memo: Default::default() }
     }
 
     /// The zone to show times in: the actor's own, or the team's.

@@ -13,7 +13,7 @@ fn engineers_only(ctx: &Context) -> Result<(), Error> {
 /// The report of `week` as of now.
 pub fn weekly(conn: &mut DbConnection, ctx: &Context, week: IsoWeek) -> Result<WeeklyReport, Error> {
     engineers_only(ctx)?;
-    Ok(report::weekly(conn, week, &ctx.team, ctx.now)?)
+    Ok(report::weekly(conn, &ctx.memo, week, &ctx.team, ctx.now)?)
 }
 
 /// Saves the handover notes of `week`: its goalkeeper (who kept goal longest) or an admin.

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod copy;
 pub mod group_commit;
 pub mod knowledge;
+pub mod memo;
 pub mod metrics;
 pub mod models;
 pub mod notify;

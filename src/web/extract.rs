@@ -55,6 +55,7 @@ impl CurrentUser {
     pub async fn context(&self, state: &AppState) -> Result<crate::app::Context, AppError> {
         let mut ctx = crate::app::Context::new(self.user.id, self.user.role, state.now(), state.team().await?);
         ctx.personal_zone = self.user.time_zone;
+        ctx.memo = state.memo.clone();
         Ok(ctx)
     }
 

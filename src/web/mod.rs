@@ -99,6 +99,8 @@ pub struct AppState {
     pub api_limiter: Arc<api::RateLimiter>,
     /// On SQLite, writes that many clients make at once (filing) share one commit.
     committer: Option<Arc<crate::app::GroupCommit>>,
+    /// Report figures reused until the next event is written.
+    pub memo: crate::db::memo::HistoryMemo,
 }
 
 type HashJob = Box<dyn FnOnce() + Send>;
@@ -154,6 +156,7 @@ impl AppState {
             metrics: Arc::default(),
             api_limiter: Arc::default(),
             committer: group_committer(&pool),
+            memo: Default::default(),
             pool,
         }
     }

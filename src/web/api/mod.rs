@@ -168,7 +168,9 @@ impl ApiUser {
     }
 
     pub async fn context(&self, state: &AppState) -> Result<Context, ApiError> {
-        Ok(Context::new(self.id, self.role, state.now(), state.team().await?))
+        let mut ctx = Context::new(self.id, self.role, state.now(), state.team().await?);
+        ctx.memo = state.memo.clone();
+        Ok(ctx)
     }
 }
 
