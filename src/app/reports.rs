@@ -43,6 +43,15 @@ const HANDOVER_REMINDER: chrono::Duration = chrono::Duration::days(2);
 
 pub fn handover_for(conn: &mut DbConnection, ctx: &Context) -> Result<Option<Handover>, Error> {
     let roster = crate::db::rotation::roster(conn, ctx.now)?;
+    handover_in(conn, ctx, &roster)
+}
+
+/// The same, with the rota already read.
+pub fn handover_in(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    roster: &crate::domain::rotation::Roster,
+) -> Result<Option<Handover>, Error> {
     let Some(shift) = roster.scheduled_shift(ctx.now).filter(|s| s.engineer == ctx.actor.id) else {
         return Ok(None);
     };

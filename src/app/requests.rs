@@ -91,8 +91,11 @@ pub fn visible_history(events: Vec<Event>, engineer: bool) -> Vec<Event> {
 /// original of a request of theirs that was closed as its duplicate (unless it is private).
 pub(crate) fn readable(conn: &mut DbConnection, actor: Actor, id: RequestId) -> Result<Request, Error> {
     let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
+    if request.facts().visible_to(actor) {
+        return Ok(request);
+    }
     let following = !request.private && store::filed_duplicate_of(conn, actor.id, id)?;
-    if request.facts().visible_to(actor) || following { Ok(request) } else { Err(Error::NotFound) }
+    if following { Ok(request) } else { Err(Error::NotFound) }
 }
 
 /// A request with the history its reader may see, and the names both mention.
@@ -344,6 +347,22 @@ pub fn queue(
     page: i64,
     per_page: i64,
 ) -> Result<QueuePage, Error> {
+    read_transaction(conn, |conn| {
+        let catalog = super::names::Catalog::load(conn)?;
+        queue_with(conn, ctx, filter, page, per_page, &catalog, None)
+    })
+}
+
+/// The same, with the catalog already read.
+fn queue_with(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    filter: &QueueFilter,
+    page: i64,
+    per_page: i64,
+    catalog: &super::names::Catalog,
+    open_counts: Option<&[(State, i64)]>,
+) -> Result<QueuePage, Error> {
     if !ctx.actor.role.is_engineer() {
         return Err(Error::Forbidden { code: "engineers_only" });
     }
@@ -357,8 +376,9 @@ pub fn queue(
             questions = store::awaiting_answer(conn, engineer)?;
             filter.ids = Some(questions.iter().map(|q| q.request.0).collect());
         }
-        let (requests, total) = store::queue(conn, &filter, page, per_page)?;
-        let names = Directory::for_requests(conn, &requests)?;
+        let known_total = open_counts.and_then(|counts| filter.size_from(counts));
+        let (requests, total) = store::queue(conn, &filter, page, per_page, known_total)?;
+        let names = Directory::for_requests_with(conn, &requests, catalog)?;
         Ok(QueuePage { requests, total, names, questions })
     })
 }
@@ -434,9 +454,11 @@ pub fn workspace(
             similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
         }
         // Likely duplicates name their requesters too, never "user #48".
-        let names = Directory::load(
+        let catalog = super::names::Catalog::load(conn)?;
+        let names = Directory::with_catalog(
             conn,
             people.into_iter().chain(similar.iter().flat_map(|r: &Request| [Some(r.requester), r.owner]).flatten()),
+            &catalog,
         )?;
         let duplicates = store::duplicates_of(conn, id)?;
         // Only answers help anyone: no query for the other requests.
@@ -445,11 +467,7 @@ pub fn workspace(
         } else {
             0
         };
-        let (categories, services) = if engineer {
-            (crate::db::catalog::categories(conn)?, crate::db::catalog::services(conn)?)
-        } else {
-            Default::default()
-        };
+        let (categories, services) = if engineer { (catalog.categories, catalog.services) } else { Default::default() };
         Ok(Workspace {
             request,
             history,
@@ -475,7 +493,7 @@ pub struct QueueWorkspace {
     /// Open requests in each open state (the tabs).
     pub counts: Vec<(State, i64)>,
     /// The newest event of each request on the page, by request id.
-    pub last_events: std::collections::HashMap<i64, Event>,
+    pub last_changes: std::collections::HashMap<i64, store::LastChange>,
     pub categories: Vec<crate::db::models::Category>,
     pub services: Vec<crate::db::models::Service>,
     pub engineers: Vec<crate::db::models::User>,
@@ -493,21 +511,22 @@ pub fn queue_workspace(
     per_page: i64,
 ) -> Result<QueueWorkspace, Error> {
     read_transaction(conn, |conn| {
-        let page = queue(conn, ctx, filter, page, per_page)?;
-        let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
-        let last_events = store::last_events(conn, &ids)?.into_iter().map(|e| (e.request.0, e)).collect();
+        let catalog = super::names::Catalog::load(conn)?;
         let mut counts: Vec<(State, i64)> = State::OPEN.iter().map(|s| (*s, 0)).collect();
         for (state, count) in store::open_counts_by_state(conn)? {
             if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
                 slot.1 += count;
             }
         }
+        let page = queue_with(conn, ctx, filter, page, per_page, &catalog, Some(&counts))?;
+        let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
+        let last_changes = store::last_changes(conn, &ids)?.into_iter().map(|e| (e.request.0, e)).collect();
         Ok(QueueWorkspace {
             page,
             counts,
-            last_events,
-            categories: crate::db::catalog::categories(conn)?,
-            services: crate::db::catalog::services(conn)?,
+            last_changes,
+            categories: catalog.categories,
+            services: catalog.services,
             engineers: users::engineers(conn)?,
             roster: crate::db::rotation::roster(conn, ctx.now)?,
             views: super::views::list(conn, ctx)?,

@@ -33,7 +33,7 @@ pub struct UserRow {
 }
 
 /// A person who can sign in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: UserId,
     pub email: String,

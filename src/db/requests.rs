@@ -502,15 +502,46 @@ pub struct QueueFilter {
     pub ids: Option<Vec<i64>>,
 }
 
+impl QueueFilter {
+    /// How many requests match, from the open requests counted per state, when nothing but
+    /// open states narrows the filter (the queue's tabs have those counts already).
+    pub fn size_from(&self, open_counts: &[(State, i64)]) -> Option<i64> {
+        let only_states = self.category.is_none()
+            && self.service.is_none()
+            && matches!(self.owner, OwnerFilter::Anyone)
+            && self.requester.is_none()
+            && self.routed_to.is_none()
+            && self.consulted.is_none()
+            && self.ids.is_none();
+        let states = if self.states.is_empty() { State::OPEN } else { &self.states };
+        (only_states && states.iter().all(|s| !s.is_final()))
+            .then(|| open_counts.iter().filter(|(state, _)| states.contains(state)).map(|(_, count)| count).sum())
+    }
+}
+
 type BoxedRequests<'a> = requests::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
 
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// `state` is one of `states`, written as equalities joined by OR rather than `eq_any`: diesel
+/// prepares an `IN` list anew for every SQLite query, while a fixed shape is prepared once and
+/// kept. SQLite turns the equalities back into an `IN` that uses the same indexes.
+pub(crate) fn state_in(
+    states: &[State],
+) -> Box<dyn BoxableExpression<requests::table, Backend, SqlType = diesel::sql_types::Bool>> {
+    let mut states = states.iter();
+    let Some(first) = states.next() else { return Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")) };
+    let mut condition: Box<dyn BoxableExpression<requests::table, Backend, SqlType = diesel::sql_types::Bool>> =
+        Box::new(requests::state.eq(first.as_str()));
+    for state in states {
+        condition = Box::new(condition.or(requests::state.eq(state.as_str())));
+    }
+    condition
+}
+
 fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
-    let states: Vec<&'static str> = if filter.states.is_empty() {
-        State::OPEN.iter().map(|s| s.as_str()).collect()
-    } else {
-        filter.states.iter().map(|s| s.as_str()).collect()
-    };
-    let mut query = requests::table.into_boxed().filter(requests::state.eq_any(states));
+    let states = if filter.states.is_empty() { State::OPEN } else { &filter.states };
+    let mut query = requests::table.into_boxed().filter(state_in(states));
     if let Some(category) = filter.category {
         query = query.filter(requests::category_id.eq(category.0));
     }
@@ -545,8 +576,12 @@ pub fn queue(
     filter: &QueueFilter,
     page: i64,
     per_page: i64,
+    known_total: Option<i64>,
 ) -> QueryResult<(Vec<Request>, i64)> {
-    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let total: i64 = match known_total {
+        Some(total) => total,
+        None => filtered(filter).count().get_result(conn)?,
+    };
     // The page's ids first: the order is read from the queue index alone, so only the small
     // keys of the open requests are sorted (not every open row with its description).
     let ids: Vec<i64> = filtered(filter)
@@ -634,9 +669,8 @@ pub fn open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(State, Option<Se
 
 /// Open requests counted by state (read from an index alone).
 pub fn open_counts_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(State, i64)>> {
-    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
     let rows: Vec<(String, i64)> = requests::table
-        .filter(requests::state.eq_any(open))
+        .filter(state_in(State::OPEN))
         .group_by(requests::state)
         .select((requests::state, diesel::dsl::count_star()))
         .load(conn)?;
@@ -675,20 +709,38 @@ pub fn filed_by(
     Ok((requests, total))
 }
 
-/// The newest event of each of these requests.
-pub fn last_events(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Event>> {
+/// The newest event of a request, as the queue shows it: who did what, and when.
+pub struct LastChange {
+    pub request: RequestId,
+    pub actor: UserId,
+    pub kind: EventKind,
+    pub at: DateTime<Utc>,
+}
+
+/// The newest event of each of these requests, in one statement.
+pub fn last_changes(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<LastChange>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let newest: Vec<Option<i64>> = events::table
-        .filter(events::request_id.eq_any(ids))
-        .group_by(events::request_id)
-        .select(diesel::dsl::max(events::id))
+    let by_request = diesel::alias!(events as by_request);
+    let newest = by_request
+        .filter(by_request.field(events::request_id).eq_any(ids))
+        .group_by(by_request.field(events::request_id))
+        .select(diesel::dsl::max(by_request.field(events::id)));
+    let rows: Vec<(i64, i64, String, chrono::NaiveDateTime)> = events::table
+        .filter(events::id.nullable().eq_any(newest))
+        .select((events::request_id, events::actor_id, events::kind, events::at))
         .load(conn)?;
-    let newest: Vec<i64> = newest.into_iter().flatten().collect();
-    let rows: Vec<EventRow> =
-        events::table.filter(events::id.eq_any(&newest)).select(EventRow::as_select()).load(conn)?;
-    rows.into_iter().map(Event::try_from).collect()
+    rows.into_iter()
+        .map(|(request, actor, kind, at)| {
+            Ok(LastChange {
+                request: RequestId(request),
+                actor: UserId(actor),
+                kind: EventKind::parse(&kind).map_err(|_| super::corrupt("event kind", &kind))?,
+                at: super::models::utc(at),
+            })
+        })
+        .collect()
 }
 
 /// Open requests on which `engineer` was consulted and has not written since (a note or a

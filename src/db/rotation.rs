@@ -108,7 +108,7 @@ pub fn roster(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Roster
     let still_engineers: HashSet<i64> = users::table
         .filter(users::id.eq_any(&in_rotation))
         .filter(users::disabled.eq(false))
-        .filter(users::role.eq_any([Role::Engineer.as_str(), Role::Admin.as_str()]))
+        .filter(users::role.eq(Role::Engineer.as_str()).or(users::role.eq(Role::Admin.as_str())))
         .select(users::id)
         .load::<i64>(conn)?
         .into_iter()

@@ -3,7 +3,7 @@
 use super::AppState;
 use super::cookies::CookieChannel;
 use super::error::AppError;
-use super::session_store::USER_ID_KEY;
+use super::session_store::{LOADED_USER_KEY, LoadedUser, USER_ID_KEY};
 use super::view::{Flash, Layout, NavUser};
 use crate::app::{self, User};
 use crate::auth::{random_token, secrets_match};
@@ -104,7 +104,13 @@ impl FromRequest for CurrentUser {
                 Ok(Some(id)) => UserId(id),
                 _ => return Err(sign_in()),
             };
-            let user = state.db(move |conn| Ok(app::auth::signed_in_user(conn, user_id)?)).await?;
+            // Read with the session, in its trip to the database; else (a session started in
+            // this request) now.
+            let loaded = session.get::<LoadedUser>(LOADED_USER_KEY).ok().flatten().filter(|l| l.user.id == user_id);
+            let user = match loaded {
+                Some(LoadedUser { user, unread }) => Some((user, unread)),
+                None => state.db(move |conn| Ok(app::auth::signed_in_user(conn, user_id)?)).await?,
+            };
             match user {
                 Some((user, unread)) if !user.disabled => {
                     let csrf = csrf_token(&session)?;

@@ -15,6 +15,19 @@ type SessionState = HashMap<String, String>;
 /// The session key of the signed-in user inside the session state.
 pub const USER_ID_KEY: &str = "uid";
 
+/// The signed-in person as the session's load read them, in the same trip to the database, so
+/// the `CurrentUser` extractor needs no trip of its own. Only in memory for one request: saving
+/// a session drops it.
+pub const LOADED_USER_KEY: &str = "uid.loaded";
+
+/// What [`LOADED_USER_KEY`] holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct LoadedUser {
+    pub user: app::User,
+    /// Unread items in the person's inbox.
+    pub unread: i64,
+}
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     pool: Pool,
@@ -56,13 +69,29 @@ impl SessionStore for DbSessionStore {
         let key = session_key.as_ref().to_owned();
         let (idle, absolute) = (self.idle, self.absolute);
         let record = self
-            .run(move |conn, now| session::load(conn, &key, now, idle, absolute))
+            .run(move |conn, now| {
+                let Some(state) = session::load(conn, &key, now, idle, absolute)? else { return Ok(None) };
+                // A state that does not read is refused below, with the loading error.
+                let user = match serde_json::from_str::<SessionState>(&state).ok().as_ref().and_then(user_id) {
+                    Some(id) => app::auth::signed_in_user(conn, crate::domain::UserId(id))?,
+                    None => None,
+                };
+                Ok(Some((state, user)))
+            })
             .await
             .map_err(LoadError::Other)?;
-        record.map(|state| serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
+        let Some((state, user)) = record else { return Ok(None) };
+        let mut state: SessionState = serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        if let Some((user, unread)) = user {
+            let loaded = serde_json::to_string(&LoadedUser { user, unread })
+                .map_err(|e| LoadError::Deserialization(e.into()))?;
+            state.insert(LOADED_USER_KEY.to_owned(), loaded);
+        }
+        Ok(Some(state))
     }
 
-    async fn save(&self, session_state: SessionState, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+    async fn save(&self, mut session_state: SessionState, _ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        session_state.remove(LOADED_USER_KEY);
         let state = serde_json::to_string(&session_state).map_err(|e| SaveError::Serialization(e.into()))?;
         let user = user_id(&session_state);
         let key = random_token(64);
@@ -77,9 +106,10 @@ impl SessionStore for DbSessionStore {
     async fn update(
         &self,
         session_key: SessionKey,
-        session_state: SessionState,
+        mut session_state: SessionState,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        session_state.remove(LOADED_USER_KEY);
         let state = serde_json::to_string(&session_state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let user = user_id(&session_state);
         let key = session_key.as_ref().to_owned();

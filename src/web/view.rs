@@ -17,11 +17,16 @@ pub struct When {
     pub iso: String,
 }
 
+/// "Tue 1 Dec 2026, 09:30 CET", read once: a list page shows a hundred or more.
+static EXACT_TIME: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> = std::sync::LazyLock::new(|| {
+    chrono::format::StrftimeItems::new("%a %-d %b %Y, %H:%M %Z").parse_to_owned().unwrap_or_default()
+});
+
 impl When {
     pub fn new(at: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> Self {
         When {
             relative: relative(at, now),
-            exact: at.with_timezone(&tz).format("%a %-d %b %Y, %H:%M %Z").to_string(),
+            exact: at.with_timezone(&tz).format_with_items(EXACT_TIME.iter()).to_string(),
             iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }
@@ -123,5 +128,15 @@ mod tests {
         assert_eq!((pager.pages, pager.prev.clone(), pager.next.clone()), (3, None, Some("?page=2".into())));
         let empty = Pager::new(1, 50, 0, |p| format!("?page={p}"));
         assert_eq!((empty.pages, empty.next), (1, None));
+    }
+
+    #[test]
+    fn exact_times_read_in_the_zone_given() {
+        use chrono::TimeZone;
+        let at = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 8, 30, 0).single().expect("a time");
+        let when = When::new(at, at + chrono::Duration::hours(3), chrono_tz::Europe::Stockholm);
+        assert_eq!(when.exact, "Tue 1 Dec 2026, 09:30 CET");
+        assert_eq!(when.relative, "3 h ago");
+        assert_eq!(when.iso, "2026-12-01T08:30:00Z");
     }
 }

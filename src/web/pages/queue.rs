@@ -133,8 +133,12 @@ async fn queue_page(
     // One trip to the database threads for the whole page.
     let (handover, loaded) = state
         .db(move |conn| {
-            let handover = crate::app::reports::handover_for(conn, &ctx)?;
-            Ok((handover, crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)))
+            let loaded = crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE);
+            let handover = match &loaded {
+                Ok(workspace) => crate::app::reports::handover_in(conn, &ctx, &workspace.roster)?,
+                Err(_) => None,
+            };
+            Ok((handover, loaded))
         })
         .await?;
     let handover = handover.map(|h| (h.week.to_string(), h.by));
@@ -146,7 +150,7 @@ async fn queue_page(
         engineers,
         roster,
         counts,
-        last_events,
+        last_changes,
         views,
     } = loaded;
     let (requests, total, names, questions) = (found.requests, found.total, found.names, found.questions);
@@ -175,7 +179,7 @@ async fn queue_page(
                 line.left =
                     (!line.overdue).then(|| format!("{} left", crate::report::duration_text(Some(left.num_seconds()))));
             }
-            if let Some(last) = last_events.get(&r.id.0) {
+            if let Some(last) = last_changes.get(&r.id.0) {
                 line.replied = last.actor == r.requester
                     && matches!(last.kind, EventKind::Commented | EventKind::Resumed | EventKind::Reopened);
                 line.changed = Some(When::new(last.at, now, tz));
