@@ -217,6 +217,7 @@ fn postgres_migrations_go_up_down_up_and_match_the_schema() {
         expected.insert("request_text_answer".into());
         expected.insert("request_text_good".into());
         expected.insert("request_text_good_answer".into());
+        expected.insert("request_text_good_answer_ids".into());
         assert_eq!(indexes, expected);
     }));
     conn.batch_execute(&format!("SET search_path TO public; DROP SCHEMA {schema} CASCADE")).expect("clean up");

@@ -1,0 +1,1 @@
+DROP INDEX request_text_good_answer_ids;
