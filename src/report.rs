@@ -97,8 +97,7 @@ fn compute_weeks(conn: &mut DbConnection, weeks: &[IsoWeek], team: &TeamSettings
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else { return Ok(Vec::new()) };
     let (from, to) = (first.bounds(tz).0, last.bounds(tz).1);
     crate::db::read_transaction(conn, |conn| {
-        let summaries: Vec<metrics::RequestSummary> =
-            store::summaries(conn, from, to)?.into_iter().map(|(s, _)| s).collect();
+        let summaries = store::summaries(conn, from, to)?;
         let routings = store::routings(conn, from, to)?;
         Ok(weeks
             .iter()

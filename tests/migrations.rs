@@ -273,11 +273,7 @@ fn the_migration_repairs_a_damaged_history(mut conn: goalkeeper::db::DbConnectio
     }
     goalkeeper::db::migrate(&mut conn).expect("migrate to the end");
     let far = (chrono::DateTime::UNIX_EPOCH, chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(365 * 100));
-    let stored: Vec<_> = goalkeeper::db::metrics::summaries(&mut conn, far.0, far.1)
-        .expect("summaries")
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
+    let stored = goalkeeper::db::metrics::summaries(&mut conn, far.0, far.1).expect("summaries");
     let ids = [1, 2].into_iter().collect();
     let by_definition: Vec<_> =
         goalkeeper::db::metrics::histories(&mut conn, &ids).expect("histories").iter().map(History::summary).collect();

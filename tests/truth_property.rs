@@ -122,8 +122,7 @@ fn play(conn: &mut DbConnection, world: &mut World, steps: &[Step]) {
 fn check(conn: &mut DbConnection, world: &World, team: &TeamSettings, memo: &db::memo::HistoryMemo) {
     let ids: BTreeSet<i64> = world.requests.iter().map(|r| r.0).collect();
     let far = (Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap());
-    let mut stored: Vec<RequestSummary> =
-        db::metrics::summaries(conn, far.0, far.1).expect("summaries").into_iter().map(|(s, _)| s).collect();
+    let mut stored: Vec<RequestSummary> = db::metrics::summaries(conn, far.0, far.1).expect("summaries");
     stored.sort_by_key(|s| s.id);
     let by_definition: Vec<RequestSummary> =
         db::metrics::histories(conn, &ids).expect("histories").iter().map(History::summary).collect();

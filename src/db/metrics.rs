@@ -103,13 +103,12 @@ pub fn coverage(
     Ok(matrix)
 }
 
-/// The summaries (and titles) of every request filed, closed or first triaged in `[from, to)`:
+/// The summaries of every request filed, closed or first triaged in `[from, to)`:
 /// one row each, from the columns kept in step with the history.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = requests)]
 struct SummaryRow {
     id: i64,
-    title: String,
     category_id: i64,
     filed_tier: Option<String>,
     state: String,
@@ -125,11 +124,7 @@ struct SummaryRow {
     reopened: bool,
 }
 
-pub fn summaries(
-    conn: &mut DbConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> QueryResult<Vec<(RequestSummary, String)>> {
+pub fn summaries(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<RequestSummary>> {
     let (from, to) = (naive(from), naive(to));
     // Only the columns the summary needs: descriptions are long and many rows are read.
     let rows: Vec<SummaryRow> = requests::table
@@ -146,7 +141,7 @@ pub fn summaries(
         .map(|r| {
             let tier = r.filed_tier.as_deref().map(|t| Tier::parse(t).map_err(|_| corrupt("tier", t))).transpose()?;
             let state = State::parse(&r.state).map_err(|_| corrupt("state", &r.state))?;
-            let summary = RequestSummary {
+            Ok(RequestSummary {
                 id: RequestId(r.id),
                 category: CategoryId(r.category_id),
                 tier,
@@ -161,8 +156,7 @@ pub fn summaries(
                 duplicate_of: r.duplicate_of.map(RequestId),
                 routed: r.routed,
                 reopened: r.reopened,
-            };
-            Ok((summary, r.title))
+            })
         })
         .collect()
 }

@@ -67,23 +67,27 @@ backend_test! {
         let (gina_browser, gina) = app.signed_in(Role::Engineer, "Gina").await;
         let token = app.token(gina, Role::Engineer, "write");
         let bodies: Vec<String> = (0..200)
-            .map(|n| serde_json::json!({"title": format!("Data export {n} failed"), "description": "Nightly job.", "category_id": 1}).to_string())
+            .map(|n| serde_json::json!({"title": format!("Router {n} failed"), "description": "Nightly job.", "category_id": 1}).to_string())
             .collect();
         let filings = bodies.iter().map(|b| app.api("POST", "/api/v1/requests", &token, Some(b), &[]));
         for answer in futures_util::future::join_all(filings).await {
             assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
         }
-        let locked = gina_browser.file_with(&[("title", "Database locked"), ("description", "Writes hang.")]).await;
-        let link = format!("/requests/{locked}\"");
+        let board = gina_browser.file_with(&[("title", "Routerboard reboots"), ("description", "Every hour.")]).await;
+        let link = format!("/requests/{board}\"");
 
-        // "data" as a whole word fills the candidates: reading it as a prefix too would merge
-        // the matches of every word starting with it across the whole history.
-        let whole = gina_browser.get("/search?q=data").await;
+        // "router" as a whole word fills the candidates: reading it as a prefix too would merge
+        // the matches of every word starting with it across the whole history. (SQLite reads
+        // words of up to four letters as prefixes at once: it keeps indexes for those.)
+        let whole = gina_browser.get("/search?q=router").await;
         assert_eq!(whole.status, StatusCode::OK);
-        assert!(whole.body.contains("<mark>Data</mark>"), "{}", whole.body);
+        assert!(whole.body.contains("<mark>Router</mark>"), "{}", whole.body);
         assert!(!whole.body.contains(&link), "a prefix-only match is not needed");
         // A word still being typed finds nothing whole, so it is read as a prefix.
-        let typing = gina_browser.get("/search?q=datab").await;
+        let typing = gina_browser.get("/search?q=routerb").await;
         assert!(typing.body.contains(&link), "{}", typing.body);
+        // A short one too, however the backend gets there.
+        let short = gina_browser.get("/search?q=rou").await;
+        assert!(short.body.contains("<mark>Rou"), "{}", short.body);
     }
 }
