@@ -82,6 +82,8 @@ impl SessionStore for DbSessionStore {
             .map_err(LoadError::Other)?;
         let Some((state, user)) = record else { return Ok(None) };
         let mut state: SessionState = serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        // Only ever what this load read (saving drops the key, so a stored state never has it).
+        state.remove(LOADED_USER_KEY);
         if let Some((user, unread)) = user {
             let loaded = serde_json::to_string(&LoadedUser { user, unread })
                 .map_err(|e| LoadError::Deserialization(e.into()))?;

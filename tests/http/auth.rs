@@ -328,6 +328,14 @@ backend_test! {
             .await;
         assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
         assert_eq!(rita.get("/account").await.status, StatusCode::OK, "this browser stays signed in");
+        // The new session was saved in a request that had read the person with its session:
+        // only the session's own keys are stored, never that copy.
+        let states: Vec<String> = {
+            use diesel::prelude::*;
+            let mut conn = app.pool.get().expect("connection");
+            goalkeeper::db::schema::sessions::table.select(goalkeeper::db::schema::sessions::state).load(&mut *conn).expect("sessions")
+        };
+        assert!(!states.is_empty() && states.iter().all(|s| s.contains("uid") && !s.contains("uid.loaded")), "{states:?}");
         assert_eq!(elsewhere.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "the other session ended");
         let old = app.browser();
         assert_eq!(old.login("rita@example.com", crate::helpers::PASSWORD).await.status, StatusCode::UNAUTHORIZED);
