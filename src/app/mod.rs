@@ -26,6 +26,7 @@ use crate::db::requests::Conflict;
 // What the adapters (pages, API, CLI) see of the records and the connection: through here,
 // never `db` itself.
 pub use crate::db::group_commit::GroupCommit;
+pub use crate::db::memo::HistoryMemo;
 pub use crate::db::models::{Category, Event, Request, Service, User};
 pub use crate::db::requests::{OwnerFilter, QueueFilter};
 pub use crate::db::tokens::Scope;
@@ -44,7 +45,7 @@ pub struct Context {
     /// team's.
     pub personal_zone: Option<chrono_tz::Tz>,
     /// Figures reused until the next event is written; a server shares one among its requests.
-    pub memo: crate::db::memo::HistoryMemo,
+    pub memo: HistoryMemo,
 }
 
 impl Context {

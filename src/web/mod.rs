@@ -100,7 +100,7 @@ pub struct AppState {
     /// On SQLite, writes that many clients make at once (filing) share one commit.
     committer: Option<Arc<crate::app::GroupCommit>>,
     /// Report figures reused until the next event is written.
-    pub memo: crate::db::memo::HistoryMemo,
+    pub memo: crate::app::HistoryMemo,
 }
 
 type HashJob = Box<dyn FnOnce() + Send>;
