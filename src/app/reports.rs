@@ -41,13 +41,8 @@ pub struct Handover {
 /// How long after taking over the queue points at the outgoing goalkeeper's notes.
 const HANDOVER_REMINDER: chrono::Duration = chrono::Duration::days(2);
 
-pub fn handover_for(conn: &mut DbConnection, ctx: &Context) -> Result<Option<Handover>, Error> {
-    let roster = crate::db::rotation::roster(conn, ctx.now)?;
-    handover_in(conn, ctx, &roster)
-}
-
-/// The same, with the rota already read.
-pub fn handover_in(
+/// The handover notes to point `ctx`'s actor at, from the rota already read.
+pub fn handover_for(
     conn: &mut DbConnection,
     ctx: &Context,
     roster: &crate::domain::rotation::Roster,
@@ -64,6 +59,6 @@ pub fn handover_in(
     if by == ctx.actor.id {
         return Ok(None);
     }
-    let by = super::names::Directory::load(conn, [by])?.user(Some(by));
+    let by = crate::db::users::by_id(conn, by)?.map_or_else(|| format!("user #{by}"), |u| u.name);
     Ok(Some(Handover { week, by }))
 }

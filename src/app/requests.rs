@@ -498,6 +498,8 @@ pub struct QueueWorkspace {
     pub services: Vec<crate::db::models::Service>,
     pub engineers: Vec<crate::db::models::User>,
     pub roster: crate::domain::rotation::Roster,
+    /// The outgoing goalkeeper's notes to read first, in the actor's first days on duty.
+    pub handover: Option<super::reports::Handover>,
     /// The actor's saved views.
     pub views: Vec<crate::db::views::SavedView>,
 }
@@ -521,6 +523,7 @@ pub fn queue_workspace(
         let page = queue_with(conn, ctx, filter, page, per_page, &catalog, Some(&counts))?;
         let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
         let last_changes = store::last_changes(conn, &ids)?.into_iter().map(|e| (e.request.0, e)).collect();
+        let roster = crate::db::rotation::roster(conn, ctx.now)?;
         Ok(QueueWorkspace {
             page,
             counts,
@@ -528,7 +531,8 @@ pub fn queue_workspace(
             categories: catalog.categories,
             services: catalog.services,
             engineers: users::engineers(conn)?,
-            roster: crate::db::rotation::roster(conn, ctx.now)?,
+            handover: super::reports::handover_for(conn, ctx, &roster)?,
+            roster,
             views: super::views::list(conn, ctx)?,
         })
     })

@@ -131,18 +131,8 @@ async fn queue_page(
     let ctx = user.context(state).await?;
     let (team, now) = (ctx.team.clone(), ctx.now);
     // One trip to the database threads for the whole page.
-    let (handover, loaded) = state
-        .db(move |conn| {
-            let loaded = crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE);
-            let handover = match &loaded {
-                Ok(workspace) => crate::app::reports::handover_in(conn, &ctx, &workspace.roster)?,
-                Err(_) => None,
-            };
-            Ok((handover, loaded))
-        })
-        .await?;
-    let handover = handover.map(|h| (h.week.to_string(), h.by));
-    let loaded = loaded.map_err(AppError::from)?;
+    let loaded =
+        state.db(move |conn| Ok(crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)?)).await?;
     let crate::app::requests::QueueWorkspace {
         page: found,
         categories,
@@ -151,8 +141,10 @@ async fn queue_page(
         roster,
         counts,
         last_changes,
+        handover,
         views,
     } = loaded;
+    let handover = handover.map(|h| (h.week.to_string(), h.by));
     let (requests, total, names, questions) = (found.requests, found.total, found.names, found.questions);
     let pager = Pager::new(page, PER_PAGE, total, |p| query.link(p));
     if page > pager.pages {
