@@ -70,9 +70,10 @@ impl SessionStore for DbSessionStore {
         let (idle, absolute) = (self.idle, self.absolute);
         let record = self
             .run(move |conn, now| {
-                let Some(state) = session::load(conn, &key, now, idle, absolute)? else { return Ok(None) };
+                let Some(stored) = session::load(conn, &key, now, idle, absolute)? else { return Ok(None) };
                 // A state that does not read is refused below, with the loading error.
-                let user = match serde_json::from_str::<SessionState>(&state).ok().as_ref().and_then(user_id) {
+                let state = serde_json::from_str::<SessionState>(&stored);
+                let user = match state.as_ref().ok().and_then(user_id) {
                     Some(id) => app::auth::signed_in_user(conn, crate::domain::UserId(id))?,
                     None => None,
                 };
@@ -81,7 +82,7 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(LoadError::Other)?;
         let Some((state, user)) = record else { return Ok(None) };
-        let mut state: SessionState = serde_json::from_str(&state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        let mut state = state.map_err(|e| LoadError::Deserialization(e.into()))?;
         // Only ever what this load read (saving drops the key, so a stored state never has it).
         state.remove(LOADED_USER_KEY);
         if let Some((user, unread)) = user {
