@@ -381,7 +381,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
 
     // On SQLite the indexes are built once the rows are in (see `db::bulk`).
     let bulk_load = match conn {
-        DbConnection::Sqlite(_) => Some(db::bulk::start(conn)?),
+        DbConnection::Sqlite(_) => Some(db::bulk::start_sqlite(conn)?),
         DbConnection::Pg(_) => None,
     };
     let span_seconds = (now - start).num_seconds();
@@ -760,7 +760,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
     bar.finish_and_clear();
     if let Some(load) = bulk_load {
-        db::bulk::finish(conn, &load)?;
+        db::bulk::finish_sqlite(conn, &load)?;
     }
     if let DbConnection::Pg(_) = conn {
         // New rows continue after the generated ids.

@@ -1,18 +1,29 @@
-//! Loading many rows into a fresh SQLite database quickly (`goalkeeper seed`).
+//! Loading many rows quickly: what keeps derived data in step row by row comes off for the
+//! load and is built once, over all rows, at its end. The indexes and constraints to take off are
+//! read from the database's own catalog, so new ones are covered without code changes.
 //!
-//! Row by row, SQLite keeps every secondary index and the full-text index in step with each
-//! insert; the search text of a request is rewritten (and its index entries deleted and written
-//! again) once per note. For a load, the secondary indexes of the large tables and the
-//! full-text index's triggers come off, and at the end the indexes are built once from sorted
+//! SQLite (`goalkeeper seed`): row by row, SQLite keeps every secondary index and the full-text
+//! index in step with each insert; the search text of a request is rewritten (and its index
+//! entries deleted and written again) once per note. The secondary indexes of the large tables
+//! and the full-text index's triggers come off; at the end the indexes are built once from sorted
 //! data and the full-text index is rebuilt from the stored text in one pass. The search text
 //! itself stays maintained by its own triggers, so it is exactly what day-to-day writes make.
+//!
+//! PostgreSQL (`goalkeeper copy`): secondary indexes, foreign keys and the row triggers of the
+//! large tables come off inside the copy's transaction; the search text is copied as it is.
 
 use super::DbConnection;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-/// The tables whose secondary indexes are built after the load.
-const INDEXED_TABLES: &[&str] = &["requests", "events", "deflections", "request_text"];
+/// The large tables: their secondary indexes (and on PostgreSQL their foreign keys and row
+/// triggers) are made once after a load instead of kept in step row by row.
+const LARGE_TABLES: &[&str] = &["requests", "events", "request_text", "deflections"];
+
+/// `LARGE_TABLES` as an SQL list of text literals.
+fn large_tables_sql() -> String {
+    LARGE_TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ")
+}
 
 /// A schema object as SQLite stores it: its name and the SQL that makes it.
 #[derive(Debug, QueryableByName)]
@@ -43,10 +54,10 @@ fn quoted(name: &str) -> String {
 
 /// Takes the secondary indexes of the large tables and the full-text index's triggers off, and
 /// gives this connection a page cache that holds the tables being filled (256 MiB).
-pub fn start(conn: &mut DbConnection) -> QueryResult<SqliteBulkLoad> {
+pub fn start_sqlite(conn: &mut DbConnection) -> QueryResult<SqliteBulkLoad> {
     let CacheSize { cache_size } = diesel::sql_query("PRAGMA cache_size").get_result(conn)?;
     conn.batch_execute("PRAGMA cache_size = -262144")?;
-    let tables = INDEXED_TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
+    let tables = large_tables_sql();
     // Automatic indexes (primary keys, UNIQUE) have no SQL and stay.
     let indexes: Vec<SchemaObject> = diesel::sql_query(format!(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
@@ -72,7 +83,7 @@ pub fn start(conn: &mut DbConnection) -> QueryResult<SqliteBulkLoad> {
 
 /// Builds the indexes, fills the full-text index from the search text, and puts its triggers
 /// back, in one transaction.
-pub fn finish(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryResult<()> {
+pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryResult<()> {
     super::write_transaction(conn, |conn| -> QueryResult<()> {
         for object in &load.indexes {
             conn.batch_execute(&object.sql)?;
@@ -84,4 +95,66 @@ pub fn finish(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryResult<()>
         Ok(())
     })?;
     conn.batch_execute(&format!("PRAGMA cache_size = {}", load.cache_size))
+}
+
+/// An index or a constraint of a PostgreSQL table, with the SQL that makes it again.
+#[derive(Debug, QueryableByName)]
+struct Definition {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    definition: String,
+}
+
+/// What a load took away from a PostgreSQL target, to put back at its end.
+pub struct PostgresBulkLoad {
+    indexes: Vec<Definition>,
+    foreign_keys: Vec<Definition>,
+}
+
+/// Takes the secondary indexes, foreign keys and user triggers off `LARGE_TABLES`, inside the
+/// caller's transaction (a failed copy rolls all of it back): the search-text triggers rewrote a
+/// request's text (and its GIN entries) once per note, and every foreign key ran a lookup per
+/// row.
+pub fn start_postgres(target: &mut DbConnection) -> QueryResult<PostgresBulkLoad> {
+    // Only the index builds at the end use this much; `LOCAL` ends it with the transaction.
+    target.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")?;
+    let tables = large_tables_sql();
+    let foreign_keys: Vec<Definition> = diesel::sql_query(format!(
+        "SELECT conrelid::regclass::text AS table_name, quote_ident(conname) AS name, \
+         pg_get_constraintdef(oid) AS definition FROM pg_constraint \
+         WHERE contype = 'f' AND conrelid = ANY(ARRAY[{tables}]::regclass[]) ORDER BY 1, 2"
+    ))
+    .load(target)?;
+    // Indexes behind a constraint (primary keys, unique constraints) stay: keys are referenced.
+    let indexes: Vec<Definition> = diesel::sql_query(format!(
+        "SELECT i.indrelid::regclass::text AS table_name, i.indexrelid::regclass::text AS name, \
+         pg_get_indexdef(i.indexrelid) AS definition \
+         FROM pg_index i WHERE i.indrelid = ANY(ARRAY[{tables}]::regclass[]) \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1, 2"
+    ))
+    .load(target)?;
+    for key in &foreign_keys {
+        target.batch_execute(&format!("ALTER TABLE {} DROP CONSTRAINT {}", key.table_name, key.name))?;
+    }
+    for index in &indexes {
+        target.batch_execute(&format!("DROP INDEX {}", index.name))?;
+    }
+    target.batch_execute("ALTER TABLE requests DISABLE TRIGGER USER; ALTER TABLE events DISABLE TRIGGER USER")?;
+    Ok(PostgresBulkLoad { indexes, foreign_keys })
+}
+
+/// Builds the indexes again, checks the foreign keys over every row at once, and turns the
+/// triggers back on.
+pub fn finish_postgres(target: &mut DbConnection, load: &PostgresBulkLoad) -> QueryResult<()> {
+    for index in &load.indexes {
+        target.batch_execute(&index.definition)?;
+    }
+    for key in &load.foreign_keys {
+        target
+            .batch_execute(&format!("ALTER TABLE {} ADD CONSTRAINT {} {}", key.table_name, key.name, key.definition))?;
+    }
+    target.batch_execute("ALTER TABLE requests ENABLE TRIGGER USER; ALTER TABLE events ENABLE TRIGGER USER")
 }

@@ -137,72 +137,6 @@ struct RequestTextRow {
     tags: String,
 }
 
-/// An index or a constraint of a PostgreSQL table, with the SQL that makes it again.
-#[derive(Debug, QueryableByName)]
-struct Definition {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    table_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    definition: String,
-}
-
-/// What a bulk load took away from a PostgreSQL target, to put back at its end.
-struct BulkLoad {
-    indexes: Vec<Definition>,
-    foreign_keys: Vec<Definition>,
-}
-
-/// The large tables of a PostgreSQL target, loaded without their row triggers, foreign keys and
-/// secondary indexes: the search-text triggers rewrote a request's text (and its GIN entries)
-/// once per note, every foreign key ran a lookup per row, and building an index or checking a
-/// key once over all rows is far cheaper than doing it row by row.
-const BULK_TABLES: &[&str] = &["requests", "events", "request_text", "deflections"];
-
-/// Takes the secondary indexes, foreign keys and triggers off `BULK_TABLES`, inside the copy's
-/// transaction (a failed copy rolls all of it back).
-fn start_bulk_load(target: &mut DbConnection) -> QueryResult<BulkLoad> {
-    // Only the index builds at the end use this much; `LOCAL` ends it with the transaction.
-    target.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")?;
-    let tables = BULK_TABLES.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
-    let foreign_keys: Vec<Definition> = diesel::sql_query(format!(
-        "SELECT conrelid::regclass::text AS table_name, quote_ident(conname) AS name, \
-         pg_get_constraintdef(oid) AS definition FROM pg_constraint \
-         WHERE contype = 'f' AND conrelid = ANY(ARRAY[{tables}]::regclass[]) ORDER BY 1, 2"
-    ))
-    .load(target)?;
-    // Indexes behind a constraint (primary keys, unique constraints) stay: keys are referenced.
-    let indexes: Vec<Definition> = diesel::sql_query(format!(
-        "SELECT i.indrelid::regclass::text AS table_name, i.indexrelid::regclass::text AS name, \
-         pg_get_indexdef(i.indexrelid) AS definition \
-         FROM pg_index i WHERE i.indrelid = ANY(ARRAY[{tables}]::regclass[]) \
-         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1, 2"
-    ))
-    .load(target)?;
-    for key in &foreign_keys {
-        target.batch_execute(&format!("ALTER TABLE {} DROP CONSTRAINT {}", key.table_name, key.name))?;
-    }
-    for index in &indexes {
-        target.batch_execute(&format!("DROP INDEX {}", index.name))?;
-    }
-    target.batch_execute("ALTER TABLE requests DISABLE TRIGGER USER; ALTER TABLE events DISABLE TRIGGER USER")?;
-    Ok(BulkLoad { indexes, foreign_keys })
-}
-
-/// Builds the indexes again, checks the foreign keys over every row at once, and turns the
-/// triggers back on.
-fn finish_bulk_load(target: &mut DbConnection, load: &BulkLoad) -> QueryResult<()> {
-    for index in &load.indexes {
-        target.batch_execute(&index.definition)?;
-    }
-    for key in &load.foreign_keys {
-        target
-            .batch_execute(&format!("ALTER TABLE {} ADD CONSTRAINT {} {}", key.table_name, key.name, key.definition))?;
-    }
-    target.batch_execute("ALTER TABLE requests ENABLE TRIGGER USER; ALTER TABLE events ENABLE TRIGGER USER")
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
     #[error("the target already holds people or requests; pass --replace to empty it first")]
@@ -342,7 +276,7 @@ pub fn copy(
         diesel::delete(login_failures::table).execute(target)?;
         diesel::delete(services::table).execute(target)?;
         let bulk_load = match target {
-            DbConnection::Pg(_) => Some(start_bulk_load(target)?),
+            DbConnection::Pg(_) => Some(super::bulk::start_postgres(target)?),
             DbConnection::Sqlite(_) => None,
         };
 
@@ -398,7 +332,7 @@ pub fn copy(
             // The search text as the source holds it; its triggers were off for the load.
             // Not one of the counted tables: the bar's total is theirs.
             copy_table!(source, target, request_text, id, RequestTextRow, CHUNK, &|_| {})?;
-            finish_bulk_load(target, &load)?;
+            super::bulk::finish_postgres(target, &load)?;
         }
         if let DbConnection::Pg(_) = target {
             // New rows continue after the copied ids.
