@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod copy;
 pub mod group_commit;
+pub mod id_list;
 pub mod knowledge;
 pub mod memo;
 pub mod metrics;

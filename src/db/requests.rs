@@ -601,7 +601,7 @@ pub fn queue(
 /// These requests, in the order of `ids`.
 pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Request>> {
     let rows: Vec<RequestRow> =
-        requests::table.filter(requests::id.eq_any(ids)).select(RequestRow::as_select()).load(conn)?;
+        requests::table.filter(super::id_list::id_in(requests::id, ids)).select(RequestRow::as_select()).load(conn)?;
     let mut found: std::collections::HashMap<i64, RequestRow> = rows.into_iter().map(|r| (r.id, r)).collect();
     ids.iter().filter_map(|id| found.remove(id)).map(Request::try_from).collect()
 }
@@ -710,6 +710,7 @@ pub fn filed_by(
 }
 
 /// The newest event of a request, as the queue shows it: who did what, and when.
+#[derive(Debug, Clone)]
 pub struct LastChange {
     pub request: RequestId,
     pub actor: UserId,
@@ -724,7 +725,7 @@ pub fn last_changes(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Las
     }
     let by_request = diesel::alias!(events as by_request);
     let newest = by_request
-        .filter(by_request.field(events::request_id).eq_any(ids))
+        .filter(super::id_list::id_in(by_request.field(events::request_id), ids))
         .group_by(by_request.field(events::request_id))
         .select(diesel::dsl::max(by_request.field(events::id)));
     let rows: Vec<(i64, i64, String, chrono::NaiveDateTime)> = events::table

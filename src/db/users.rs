@@ -86,7 +86,8 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<UserRow> = users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)?;
+    let rows: Vec<UserRow> =
+        users::table.filter(super::id_list::id_in(users::id, ids)).select(UserRow::as_select()).load(conn)?;
     rows.into_iter().map(User::try_from).collect()
 }
 
