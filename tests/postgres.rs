@@ -466,3 +466,121 @@ fn search_walks_a_long_history_newest_first_in_bands() {
     assert_eq!(ids(&mut pg, "quasar alarm", Some(10_000)), vec![49000, 20000], "not before from_id");
     assert_eq!(ids(&mut pg, "printer", None), vec![50000, 49990, 49980, 49970, 49960], "the newest first");
 }
+
+#[test]
+fn the_history_memo_is_never_reused_after_a_commit_even_one_out_of_id_order() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use goalkeeper::db::{memo::HistoryMemo, schema::events};
+    let Some(database) = PgDatabase::create() else {
+        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL");
+        return;
+    };
+    migrate(&database.url);
+    let pool = db::open(&DatabaseUrl::Postgres(database.url.clone()), 3).expect("open");
+    let (mut reader, mut early, mut late) =
+        (pool.get().expect("connection"), pool.get().expect("connection"), pool.get().expect("connection"));
+    let now = chrono::Utc::now();
+    let rita = users::create(
+        &mut reader,
+        &users::NewUser {
+            email: "rita@example.com",
+            name: "Rita",
+            role: Role::Requester,
+            password_hash: "$argon2id$x",
+        },
+        now,
+    )
+    .expect("user")
+    .id;
+    let (title, description) = (Title::parse("Printer on fire").expect("title"), Description::parse("d").expect("d"));
+    let new = store::NewRequest {
+        title: &title,
+        description: &description,
+        category: CategoryId(1),
+        service: None,
+        urgency: Urgency::Normal,
+        requester: rita,
+        requester_role: Role::Requester,
+        idempotency_key: None,
+        private: false,
+    };
+    let request = store::file(&mut reader, &new, now).expect("file").0;
+    let comment = format!(
+        "INSERT INTO events (request_id, actor_id, at, kind, to_state, request_version, actor_role) \
+         VALUES ({}, {}, now(), 'commented', 'new', 1, 'requester')",
+        request.0, rita.0
+    );
+
+    let memo = HistoryMemo::default();
+    let computed = std::cell::Cell::new(0);
+    let count = |conn: &mut db::DbConnection| -> i64 {
+        *memo
+            .get_or_compute(conn, "events", |conn| {
+                computed.set(computed.get() + 1);
+                events::table.count().get_result::<i64>(conn)
+            })
+            .expect("count")
+    };
+    let first = count(&mut reader);
+    assert_eq!(count(&mut reader), first);
+    assert_eq!(computed.get(), 1, "nothing was committed in between: the value is reused");
+
+    // One event takes its id and waits; a later one commits first.
+    early.batch_execute(&format!("BEGIN; {comment}")).expect("early event");
+    late.batch_execute(&comment).expect("late event");
+    assert_eq!(count(&mut reader), first + 1);
+    // The older id commits last: the newest id is the same as before, the history is not.
+    early.batch_execute("COMMIT").expect("commit");
+    assert_eq!(count(&mut reader), first + 2, "the event committed out of id order is counted");
+    assert_eq!(computed.get(), 3);
+
+    // A transaction that wrote sees its own rows: what it computes is neither kept nor served.
+    // (Rolled back, its snapshot's text is the one the next reader gets.)
+    let inside = reader.transaction(|conn| {
+        conn.batch_execute(&comment)?;
+        assert_eq!(count(conn), first + 3);
+        Err::<(), _>(diesel::result::Error::RollbackTransaction)
+    });
+    assert!(inside.is_err());
+    assert_eq!(count(&mut reader), first + 2, "the rolled-back count was never kept");
+}
+
+#[test]
+fn the_history_memo_keeps_nothing_computed_while_a_commit_landed() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use goalkeeper::db::{memo::HistoryMemo, schema::users as people};
+    let Some(database) = PgDatabase::create() else {
+        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL");
+        return;
+    };
+    migrate(&database.url);
+    let pool = db::open(&DatabaseUrl::Postgres(database.url.clone()), 3).expect("open");
+    let (mut reader, mut other_reader, mut writer) =
+        (pool.get().expect("connection"), pool.get().expect("connection"), pool.get().expect("connection"));
+    let people_now = |conn: &mut db::DbConnection| people::table.count().get_result::<i64>(conn).expect("count");
+    let before = people_now(&mut reader);
+
+    // A reader whose transaction began before the commit below reads that older state throughout.
+    other_reader.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ").expect("begin");
+    assert_eq!(people_now(&mut other_reader), before);
+
+    // This computation reads twice, and a commit lands between its two reads: its value mixes two
+    // states of the database, and must not be kept for the older one.
+    writer.batch_execute("BEGIN; INSERT INTO users (email, name, role, password_hash, created_at) VALUES ('x@example.com', 'X', 'requester', 'x', now())").expect("insert");
+    let memo = HistoryMemo::default();
+    let mixed = memo
+        .get_or_compute(&mut reader, "people twice", |conn| {
+            let first = people_now(conn);
+            writer.batch_execute("COMMIT").expect("commit");
+            Ok((first, people_now(conn)))
+        })
+        .expect("compute");
+    assert_eq!(*mixed, (before, before + 1));
+    let seen = memo
+        .get_or_compute(&mut other_reader, "people twice", |conn| Ok((people_now(conn), people_now(conn))))
+        .expect("older snapshot");
+    assert_eq!(*seen, (before, before), "the older state gets its own figures, never the mixed ones");
+    other_reader.batch_execute("COMMIT").expect("end");
+}

@@ -514,15 +514,24 @@ pub fn queue_workspace(
 ) -> Result<QueueWorkspace, Error> {
     read_transaction(conn, |conn| {
         let catalog = super::names::Catalog::load(conn)?;
+        // A request changes state only with an event, and its newest change is an event: both
+        // are kept for the history they were read in (walking the open requests to count them
+        // was a sixth of the page).
         let mut counts: Vec<(State, i64)> = State::OPEN.iter().map(|s| (*s, 0)).collect();
-        for (state, count) in store::open_counts_by_state(conn)? {
-            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+        for (state, count) in ctx.memo.get_or_compute(conn, "open counts by state", store::open_counts_by_state)?.iter()
+        {
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| s == state) {
                 slot.1 += count;
             }
         }
         let page = queue_with(conn, ctx, filter, page, per_page, &catalog, Some(&counts))?;
         let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
-        let last_changes = store::last_changes(conn, &ids)?.into_iter().map(|e| (e.request.0, e)).collect();
+        let last_changes = ctx
+            .memo
+            .get_or_compute(conn, &format!("last changes {ids:?}"), |conn| store::last_changes(conn, &ids))?
+            .iter()
+            .map(|e| (e.request.0, e.clone()))
+            .collect();
         let roster = crate::db::rotation::roster(conn, ctx.now)?;
         Ok(QueueWorkspace {
             page,
