@@ -27,6 +27,7 @@ pub struct UserRow {
     pub role: String,
     pub password_hash: String,
     pub disabled: bool,
+    #[diesel(deserialize_as = super::timestamps::Stamp)]
     pub created_at: NaiveDateTime,
     pub calendar_token: Option<String>,
     pub time_zone: Option<String>,
@@ -82,6 +83,7 @@ pub struct ServiceRow {
     pub tier: String,
     pub description: String,
     pub archived: bool,
+    #[diesel(deserialize_as = super::timestamps::Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -116,6 +118,7 @@ pub struct CategoryRow {
     pub name: String,
     pub description: String,
     pub archived: bool,
+    #[diesel(deserialize_as = super::timestamps::Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -150,13 +153,18 @@ pub struct RequestRow {
     pub tier_rank: i32,
     pub urgency_rank: i32,
     pub version: i32,
+    #[diesel(deserialize_as = super::timestamps::Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::timestamps::Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::timestamps::MaybeStamp)]
     pub closed_at: Option<NaiveDateTime>,
     /// Who performed the final close, while the request is closed.
     pub closed_by: Option<i64>,
     // The moments the metrics need (see `domain::metrics::RequestSummary`).
+    #[diesel(deserialize_as = super::timestamps::MaybeStamp)]
     pub first_response_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = super::timestamps::MaybeStamp)]
     pub first_triage_at: Option<NaiveDateTime>,
     pub first_triage_goalkeeper: Option<i64>,
     pub close_goalkeeper: Option<i64>,
@@ -165,6 +173,7 @@ pub struct RequestRow {
     /// The requester kept it from being read by others as an answer.
     pub private: bool,
     pub good_answer_by: Option<i64>,
+    #[diesel(deserialize_as = super::timestamps::MaybeStamp)]
     pub good_answer_at: Option<NaiveDateTime>,
     /// The service tier when it was filed (`Tier::as_str`), for the week's intake.
     pub filed_tier: Option<String>,
@@ -264,6 +273,7 @@ pub struct EventRow {
     pub id: i64,
     pub request_id: i64,
     pub actor_id: i64,
+    #[diesel(deserialize_as = super::timestamps::Stamp)]
     pub at: NaiveDateTime,
     pub kind: String,
     pub from_state: Option<String>,
@@ -350,6 +360,7 @@ pub struct DeflectionRow {
     pub title: String,
     pub category_id: Option<i64>,
     pub idempotency_key: Option<String>,
+    #[diesel(deserialize_as = super::timestamps::Stamp)]
     pub at: NaiveDateTime,
     pub goalkeeper_id: Option<i64>,
 }
