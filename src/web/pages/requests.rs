@@ -48,7 +48,8 @@ pub struct RequestLine {
     pub requester: String,
     pub age: String,
     pub filed: When,
-    pub updated: When,
+    /// When it was last updated: only "My requests" shows it ([`RequestLine::with_updated`]).
+    pub updated: Option<When>,
     /// Waited past its tier's target without a triage decision (set by the queue).
     pub overdue: bool,
     /// Office time left to the tier's triage target, while it waits for a first decision.
@@ -84,7 +85,7 @@ impl RequestLine {
             requester: names.user(Some(request.requester)),
             age: age(request.created_at, now),
             filed: When::new(request.created_at, now, tz),
-            updated: When::new(request.updated_at, now, tz),
+            updated: None,
             overdue: false,
             left: None,
             replied: false,
@@ -93,6 +94,12 @@ impl RequestLine {
             takeable: request.owner.is_none() && !request.state.is_final(),
             question: None,
         }
+    }
+
+    /// The line with when its request was last updated.
+    pub fn with_updated(mut self, request: &Request, now: DateTime<Utc>, tz: Tz) -> Self {
+        self.updated = Some(When::new(request.updated_at, now, tz));
+        self
     }
 }
 
@@ -363,7 +370,11 @@ pub async fn mine(
     let mine = state.db(move |conn| Ok(app::requests::mine(conn, &ctx, page, PER_PAGE)?)).await?;
     ok(&MinePage {
         layout: user.layout("My requests", "mine"),
-        lines: mine.requests.iter().map(|r| RequestLine::new(r, &mine.names, now, tz)).collect(),
+        lines: mine
+            .requests
+            .iter()
+            .map(|r| RequestLine::new(r, &mine.names, now, tz).with_updated(r, now, tz))
+            .collect(),
         pager: Pager::new(page, PER_PAGE, mine.total, |p| format!("/requests/mine?page={p}")),
         solved: mine
             .solved
