@@ -273,6 +273,12 @@ pub fn serialize(conn: &mut DbConnection, key: i64) -> QueryResult<()> {
     }
 }
 
+/// The row a lookup by primary key found, if any. Such lookups are loaded without `first()`: a
+/// bound `LIMIT ?` makes SQLite compile the statement again every time it is rebound.
+pub fn only<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
 /// Several reads that must agree with each other.
 pub fn read_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where

@@ -125,7 +125,7 @@ pub fn filed_with_key(conn: &mut DbConnection, requester: UserId, key: &str) -> 
 }
 
 pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request>> {
-    let row: Option<RequestRow> = requests::table.find(id.0).select(RequestRow::as_select()).first(conn).optional()?;
+    let row: Option<RequestRow> = super::only(requests::table.find(id.0).select(RequestRow::as_select()).load(conn)?);
     row.map(Request::try_from).transpose()
 }
 

@@ -16,12 +16,13 @@ pub struct SessionRecord {
 
 /// The session if it exists and has not expired by `now`.
 pub fn load(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> QueryResult<Option<SessionRecord>> {
-    let row: Option<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions::table
-        .find(key)
-        .filter(sessions::expires_at.gt(naive(now)))
-        .select((sessions::state, sessions::created_at, sessions::expires_at))
-        .first(conn)
-        .optional()?;
+    let row: Option<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = super::only(
+        sessions::table
+            .find(key)
+            .filter(sessions::expires_at.gt(naive(now)))
+            .select((sessions::state, sessions::created_at, sessions::expires_at))
+            .load(conn)?,
+    );
     Ok(row.map(|(state, created_at, expires_at)| SessionRecord {
         state,
         created_at: utc(created_at),

@@ -78,7 +78,7 @@ pub fn by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<(Use
 }
 
 pub fn by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
-    let row: Option<UserRow> = users::table.find(id.0).select(UserRow::as_select()).first(conn).optional()?;
+    let row: Option<UserRow> = super::only(users::table.find(id.0).select(UserRow::as_select()).load(conn)?);
     row.map(User::try_from).transpose()
 }
 
