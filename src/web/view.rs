@@ -17,7 +17,7 @@ pub struct When {
     pub iso: String,
 }
 
-/// "Tue 1 Dec 2026, 09:30 CET", read once: a list page shows a hundred or more.
+/// Day and month names as chrono's `%a` and `%b` write them.
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
