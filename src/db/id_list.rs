@@ -27,15 +27,7 @@ pub struct IdIn<C> {
 
 /// `column` is one of `ids`.
 pub fn id_in<C>(column: C, ids: &[i64]) -> IdIn<C> {
-    let mut json = String::with_capacity(ids.len() * 8 + 2);
-    json.push('[');
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(&id.to_string());
-    }
-    json.push(']');
+    let json = format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     IdIn { column, ids: ids.to_vec(), json }
 }
 

@@ -564,7 +564,7 @@ fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
         query = query.filter(requests::owner_id.eq(engineer.0)).filter(requests::id.eq_any(routed));
     }
     if let Some(ids) = &filter.ids {
-        query = query.filter(requests::id.eq_any(ids.clone()));
+        query = query.filter(super::id_list::id_in(requests::id, ids));
     }
     query
 }
@@ -617,9 +617,8 @@ pub struct OpenRequest {
 
 /// Every request open now, oldest first: the whole list, never a page of it.
 pub fn open_now(conn: &mut DbConnection) -> QueryResult<Vec<OpenRequest>> {
-    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
     let rows: Vec<(i64, String, String, Option<i64>, chrono::NaiveDateTime)> = requests::table
-        .filter(requests::state.eq_any(open))
+        .filter(state_in(State::OPEN))
         .order((requests::created_at.asc(), requests::id.asc()))
         .select((requests::id, requests::title, requests::state, requests::owner_id, requests::created_at))
         .load(conn)?;
@@ -654,9 +653,8 @@ pub fn newest_first(
 
 /// Open requests counted by state and service.
 pub fn open_counts(conn: &mut DbConnection) -> QueryResult<Vec<(State, Option<ServiceId>, i64)>> {
-    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
     let rows: Vec<(String, Option<i64>, i64)> = requests::table
-        .filter(requests::state.eq_any(open))
+        .filter(state_in(State::OPEN))
         .group_by((requests::state, requests::service_id))
         .select((requests::state, requests::service_id, diesel::dsl::count_star()))
         .load(conn)?;
@@ -681,9 +679,8 @@ pub fn open_counts_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(State, 
 
 /// Open requests with no triage decision yet: when each was filed, and its service.
 pub fn untriaged(conn: &mut DbConnection) -> QueryResult<Vec<(DateTime<Utc>, Option<ServiceId>)>> {
-    let open: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
     let rows: Vec<(chrono::NaiveDateTime, Option<i64>)> = requests::table
-        .filter(requests::state.eq_any(open))
+        .filter(state_in(State::OPEN))
         .filter(requests::first_triage_at.is_null())
         .select((requests::created_at, requests::service_id))
         .load(conn)?;
@@ -761,7 +758,7 @@ pub fn awaiting_answer(conn: &mut DbConnection, engineer: UserId) -> QueryResult
     }
     let ids: Vec<i64> = asked.iter().map(|(request, ..)| *request).collect();
     let wrote: Vec<(i64, i64)> = events::table
-        .filter(events::request_id.eq_any(&ids))
+        .filter(super::id_list::id_in(events::request_id, &ids))
         .filter(events::actor_id.eq(engineer.0))
         .filter(events::kind.eq_any([EventKind::Noted.as_str(), EventKind::Commented.as_str()]))
         .select((events::request_id, events::id))

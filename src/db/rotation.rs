@@ -106,7 +106,7 @@ pub fn roster(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Roster
     let overrides = overrides(conn)?.iter().map(OverrideRow::domain).collect();
     let in_rotation: Vec<i64> = versions.iter().flat_map(|v| v.plan.engineers.iter().map(|e| e.0)).collect();
     let still_engineers: HashSet<i64> = users::table
-        .filter(users::id.eq_any(&in_rotation))
+        .filter(super::id_list::id_in(users::id, &in_rotation))
         .filter(users::disabled.eq(false))
         .filter(users::role.eq(Role::Engineer.as_str()).or(users::role.eq(Role::Admin.as_str())))
         .select(users::id)

@@ -175,7 +175,7 @@ pub fn search(
     }
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
     let texts: HashMap<i64, TextRow> = request_text::table
-        .filter(request_text::id.eq_any(&ids))
+        .filter(super::id_list::id_in(request_text::id, &ids))
         .select(TextRow::as_select())
         .load(conn)?
         .into_iter()
