@@ -203,7 +203,7 @@ pub fn weekly(
         .collect();
 
     let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
-    let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"));
+    let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| crate::app::names::unknown_user(id));
     let categories: HashMap<i64, String> = catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
     let category_name = |id: i64| categories.get(&id).cloned().unwrap_or_else(|| format!("category #{id}"));
 

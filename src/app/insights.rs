@@ -28,7 +28,7 @@ pub struct Insights {
 
 impl Insights {
     pub fn name(&self, id: i64) -> String {
-        self.people.get(&id).cloned().unwrap_or_else(|| format!("user #{id}"))
+        self.people.get(&id).cloned().unwrap_or_else(|| super::names::unknown_user(id))
     }
 }
 

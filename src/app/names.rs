@@ -14,6 +14,11 @@ pub struct Directory {
     services: HashMap<ServiceId, (String, Tier)>,
 }
 
+/// How a page names a person no longer on record.
+pub fn unknown_user(id: impl std::fmt::Display) -> String {
+    format!("user #{id}")
+}
+
 /// Every category and service, for pages that both name them and offer them as choices.
 pub struct Catalog {
     pub categories: Vec<Category>,
@@ -59,7 +64,7 @@ impl Directory {
 
     pub fn user(&self, id: Option<UserId>) -> String {
         match id {
-            Some(id) => self.users.get(&id).cloned().unwrap_or_else(|| format!("user #{id}")),
+            Some(id) => self.users.get(&id).cloned().unwrap_or_else(|| unknown_user(id)),
             None => "—".into(),
         }
     }

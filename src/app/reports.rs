@@ -59,6 +59,6 @@ pub fn handover_for(
     if by == ctx.actor.id {
         return Ok(None);
     }
-    let by = crate::db::users::by_id(conn, by)?.map_or_else(|| format!("user #{by}"), |u| u.name);
+    let by = crate::db::users::by_id(conn, by)?.map_or_else(|| super::names::unknown_user(by), |u| u.name);
     Ok(Some(Handover { week, by }))
 }
