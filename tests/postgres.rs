@@ -467,19 +467,25 @@ fn search_walks_a_long_history_newest_first_in_bands() {
     assert_eq!(ids(&mut pg, "printer", None), vec![50000, 49990, 49980, 49970, 49960], "the newest first");
 }
 
+/// A migrated database of its own and three connections to it; None (the test skips) where no
+/// PostgreSQL server is named.
+fn three_connections() -> Option<(PgDatabase, [db::PooledConnection; 3])> {
+    let Some(database) = PgDatabase::create() else {
+        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL");
+        return None;
+    };
+    migrate(&database.url);
+    let pool = db::open(&DatabaseUrl::Postgres(database.url.clone()), 3).expect("open");
+    let connection = || pool.get().expect("connection");
+    Some((database, [connection(), connection(), connection()]))
+}
+
 #[test]
 fn the_history_memo_is_never_reused_after_a_commit_even_one_out_of_id_order() {
     use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
     use goalkeeper::db::{memo::HistoryMemo, schema::events};
-    let Some(database) = PgDatabase::create() else {
-        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL");
-        return;
-    };
-    migrate(&database.url);
-    let pool = db::open(&DatabaseUrl::Postgres(database.url.clone()), 3).expect("open");
-    let (mut reader, mut early, mut late) =
-        (pool.get().expect("connection"), pool.get().expect("connection"), pool.get().expect("connection"));
+    let Some((_database, [mut reader, mut early, mut late])) = three_connections() else { return };
     let now = chrono::Utc::now();
     let rita = users::create(
         &mut reader,
@@ -551,14 +557,7 @@ fn the_history_memo_keeps_nothing_computed_while_a_commit_landed() {
     use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
     use goalkeeper::db::{memo::HistoryMemo, schema::users as people};
-    let Some(database) = PgDatabase::create() else {
-        eprintln!("skipped: set GOALKEEPER_TEST_POSTGRES_URL");
-        return;
-    };
-    migrate(&database.url);
-    let pool = db::open(&DatabaseUrl::Postgres(database.url.clone()), 3).expect("open");
-    let (mut reader, mut other_reader, mut writer) =
-        (pool.get().expect("connection"), pool.get().expect("connection"), pool.get().expect("connection"));
+    let Some((_database, [mut reader, mut other_reader, mut writer])) = three_connections() else { return };
     let people_now = |conn: &mut db::DbConnection| people::table.count().get_result::<i64>(conn).expect("count");
     let before = people_now(&mut reader);
 
