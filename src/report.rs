@@ -145,7 +145,7 @@ pub fn weeks_data(
     }
     for week in running {
         let figures = memo.get_or_compute(conn, &format!("week {week} {key}"), |conn| {
-            Ok(compute_weeks(conn, &[week], team)?.pop().unwrap_or_default())
+            Ok::<_, diesel::result::Error>(compute_weeks(conn, &[week], team)?.pop().unwrap_or_default())
         })?;
         kept.insert(week.to_string(), (*figures).clone());
     }
@@ -258,7 +258,7 @@ pub fn weekly(
     let recurring_topics = memo
         .get_or_compute(conn, &format!("topics {week} {}", tz.name()), |conn| {
             let titles = store::titles_filed(conn, bounds.0, bounds.1)?;
-            Ok(metrics::recurring_topics(titles.iter().map(String::as_str), 2))
+            Ok::<_, diesel::result::Error>(metrics::recurring_topics(titles.iter().map(String::as_str), 2))
         })?
         .iter()
         .map(|(word, requests)| Topic { word: word.clone(), requests: *requests })

@@ -91,10 +91,13 @@ struct SqliteColumn {
     pk: i32,
 }
 
+/// SQLite's tables, but its own change count for kept figures (`data_generation`, see
+/// `db::memo`): PostgreSQL's snapshots name its states, so the schema has no such table.
 fn sqlite_schema(conn: &mut SqliteConnection) -> (Columns, BTreeSet<String>) {
     let tables: Vec<Name> = diesel::sql_query(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         AND name <> '__diesel_schema_migrations' AND name NOT LIKE 'request_fts%'",
+         AND name <> '__diesel_schema_migrations' AND name NOT LIKE 'request_fts%' \
+         AND name <> 'data_generation'",
     )
     .load(conn)
     .expect("tables");

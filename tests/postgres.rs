@@ -573,12 +573,14 @@ fn the_history_memo_keeps_nothing_computed_while_a_commit_landed() {
         .get_or_compute(&mut reader, "people twice", |conn| {
             let first = people_now(conn);
             writer.batch_execute("COMMIT").expect("commit");
-            Ok((first, people_now(conn)))
+            Ok::<_, diesel::result::Error>((first, people_now(conn)))
         })
         .expect("compute");
     assert_eq!(*mixed, (before, before + 1));
     let seen = memo
-        .get_or_compute(&mut other_reader, "people twice", |conn| Ok((people_now(conn), people_now(conn))))
+        .get_or_compute(&mut other_reader, "people twice", |conn| {
+            Ok::<_, diesel::result::Error>((people_now(conn), people_now(conn)))
+        })
         .expect("older snapshot");
     assert_eq!(*seen, (before, before), "the older state gets its own figures, never the mixed ones");
     other_reader.batch_execute("COMMIT").expect("end");

@@ -354,6 +354,17 @@ pub fn queue(
 }
 
 /// The same, with the catalog already read.
+/// The queue is for engineers, and its pages are numbered from 1.
+fn check_queue_access(ctx: &Context, page: i64) -> Result<(), Error> {
+    if !ctx.actor.role.is_engineer() {
+        return Err(Error::Forbidden { code: "engineers_only" });
+    }
+    if !(1..=1_000_000).contains(&page) {
+        return Err(Error::invalid("out_of_range", "page"));
+    }
+    Ok(())
+}
+
 fn queue_with(
     conn: &mut DbConnection,
     ctx: &Context,
@@ -363,12 +374,7 @@ fn queue_with(
     catalog: &super::names::Catalog,
     open_counts: Option<&[(State, i64)]>,
 ) -> Result<QueuePage, Error> {
-    if !ctx.actor.role.is_engineer() {
-        return Err(Error::Forbidden { code: "engineers_only" });
-    }
-    if !(1..=1_000_000).contains(&page) {
-        return Err(Error::invalid("out_of_range", "page"));
-    }
+    check_queue_access(ctx, page)?;
     read_transaction(conn, |conn| {
         let mut filter = filter.clone();
         let mut questions = Vec::new();
@@ -489,14 +495,14 @@ pub fn workspace(
 
 /// The queue page: a page of the queue, and what its filters and duty banner need.
 pub struct QueueWorkspace {
-    pub page: QueuePage,
+    pub page: std::sync::Arc<QueuePage>,
     /// Open requests in each open state (the tabs).
     pub counts: Vec<(State, i64)>,
     /// The newest event of each request on the page, by request id.
     pub last_changes: std::collections::HashMap<i64, store::LastChange>,
-    pub categories: Vec<crate::db::models::Category>,
-    pub services: Vec<crate::db::models::Service>,
-    pub engineers: Vec<crate::db::models::User>,
+    /// The categories and services to filter by.
+    pub catalog: std::sync::Arc<super::names::Catalog>,
+    pub engineers: std::sync::Arc<Vec<crate::db::models::User>>,
     pub roster: crate::domain::rotation::Roster,
     /// The outgoing goalkeeper's notes to read first, in the actor's first days on duty.
     pub handover: Option<super::reports::Handover>,
@@ -512,34 +518,37 @@ pub fn queue_workspace(
     page: i64,
     per_page: i64,
 ) -> Result<QueueWorkspace, Error> {
+    // Checked before anything kept is handed out.
+    check_queue_access(ctx, page)?;
     read_transaction(conn, |conn| {
-        let catalog = super::names::Catalog::load(conn)?;
-        // A request changes state only with an event, and its newest change is an event: both
-        // are kept for the history they were read in (walking the open requests to count them
-        // was a sixth of the page).
+        // The catalog, the counts, the page and the people on it change only with writes to the
+        // tables they are read from: kept for the state they were read in, so views between two
+        // writes read little more than the session (walking the open requests to count them was
+        // a sixth of the page, the page's rows and names half).
+        let memo = ctx.memo.at(conn)?;
+        let catalog = memo.get_or_compute(conn, "catalog", super::names::Catalog::load)?;
         let mut counts: Vec<(State, i64)> = State::OPEN.iter().map(|s| (*s, 0)).collect();
-        for (state, count) in ctx.memo.get_or_compute(conn, "open counts by state", store::open_counts_by_state)?.iter()
-        {
+        for (state, count) in memo.get_or_compute(conn, "open counts by state", store::open_counts_by_state)?.iter() {
             if let Some(slot) = counts.iter_mut().find(|(s, _)| s == state) {
                 slot.1 += count;
             }
         }
-        let page = queue_with(conn, ctx, filter, page, per_page, &catalog, Some(&counts))?;
+        let page = memo.get_or_compute(conn, &format!("queue page {filter:?} {page} {per_page}"), |conn| {
+            queue_with(conn, ctx, filter, page, per_page, &catalog, Some(&counts))
+        })?;
         let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
-        let last_changes = ctx
-            .memo
+        let last_changes = memo
             .get_or_compute(conn, &format!("last changes {ids:?}"), |conn| store::last_changes(conn, &ids))?
             .iter()
             .map(|e| (e.request.0, e.clone()))
             .collect();
-        let roster = crate::db::rotation::roster(conn, ctx.now)?;
+        let roster = memo.get_or_compute(conn, "roster parts", crate::db::rotation::roster_parts)?.roster(ctx.now);
         Ok(QueueWorkspace {
             page,
             counts,
             last_changes,
-            categories: catalog.categories,
-            services: catalog.services,
-            engineers: users::engineers(conn)?,
+            catalog,
+            engineers: memo.get_or_compute(conn, "engineers", users::engineers)?,
             handover: super::reports::handover_for(conn, ctx, &roster)?,
             roster,
             views: super::views::list(conn, ctx)?,

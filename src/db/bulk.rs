@@ -52,7 +52,8 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Takes the secondary indexes of the large tables and the full-text index's triggers off, and
+/// Takes the secondary indexes of the large tables and their triggers (full-text index, change
+/// count) off, and
 /// gives this connection a page cache that holds the tables being filled (256 MiB).
 pub fn start_sqlite(conn: &mut DbConnection) -> QueryResult<SqliteBulkLoad> {
     let CacheSize { cache_size } = diesel::sql_query("PRAGMA cache_size").get_result(conn)?;
@@ -64,10 +65,12 @@ pub fn start_sqlite(conn: &mut DbConnection) -> QueryResult<SqliteBulkLoad> {
          AND tbl_name IN ({tables}) ORDER BY name"
     ))
     .load(conn)?;
-    // The triggers that copy the search text into the full-text index.
-    let triggers: Vec<SchemaObject> = diesel::sql_query(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'request_text' ORDER BY name",
-    )
+    // The triggers that copy the search text into the full-text index, and those that count
+    // changes of the large tables for kept figures (one count for the whole load instead).
+    let triggers: Vec<SchemaObject> = diesel::sql_query(format!(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (tbl_name = 'request_text' \
+         OR (tbl_name IN ({tables}) AND name LIKE '%\\_generation\\_%' ESCAPE '\\')) ORDER BY name"
+    ))
     .load(conn)?;
     super::write_transaction(conn, |conn| -> QueryResult<()> {
         for object in &indexes {
@@ -92,6 +95,8 @@ pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryRes
         for object in &load.triggers {
             conn.batch_execute(&object.sql)?;
         }
+        // Whatever was kept for the state before the load is stale now.
+        conn.batch_execute("UPDATE data_generation SET n = n + 1")?;
         Ok(())
     })?;
     conn.batch_execute(&format!("PRAGMA cache_size = {}", load.cache_size))

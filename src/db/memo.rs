@@ -1,17 +1,20 @@
-//! Figures computed from the stored history, reused until the history changes.
+//! Figures computed from the stored data, reused until what they read changes.
 //!
-//! Every change to what the reports read (a request's summary, state, owner, title) is written
-//! with an event, and events are never changed or deleted.
+//! - On SQLite the one writer's triggers count every committed change to the tables a kept
+//!   figure may read (`data_generation`, migration `000022`): a snapshot at generation `n` holds
+//!   the same rows of those tables as any other at `n`. The tables left unwatched (sessions,
+//!   deliveries, presence, search text, …) change on ordinary views or in the background; a kept
+//!   figure never reads them (`UNWATCHED_TABLES`, checked by a test against the schema).
+//! - PostgreSQL hands out ids before commit, and its writers commit in any order; there the
+//!   database's snapshot names the state instead (`pg_current_snapshot()`: the transactions
+//!   finished and still running): two equal snapshots see the same rows. A value is kept only
+//!   when the snapshot was the same before and after computing it (nothing committed meanwhile,
+//!   so every statement saw that one state), and reused while readers' snapshots are equal to
+//!   it — until any transaction that wrote commits.
 //!
-//! - On SQLite the one writer commits events in id order, so the newest event id names a state
-//!   of the history: a snapshot with newest event `n` holds every event up to `n`.
-//! - PostgreSQL hands out ids before commit, and a transaction holding an older id can commit
-//!   after a newer one, so the same newest id can name two histories. There the database's
-//!   snapshot names the state instead (`pg_current_snapshot()`: the transactions finished and
-//!   still running): two equal snapshots see the same rows. A value is kept only when the
-//!   snapshot was the same before and after computing it (nothing committed meanwhile, so every
-//!   statement saw that one state), and reused while readers' snapshots are equal to it — until
-//!   any transaction that wrote commits.
+//! On either, nothing is kept or reused inside a transaction that wrote: its own uncommitted
+//! rows are not a state other readers share (and a rollback would let another commit reach the
+//! same generation with other rows).
 
 use super::{DbConnection, read_transaction};
 use diesel::prelude::*;
@@ -20,28 +23,56 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// How many values one history state keeps (reports of many weeks, say); past it, all go.
-const MAX_VALUES: usize = 64;
+/// How many values one state keeps (reports of many weeks, queue pages of many filters); past
+/// it, the least recently used one goes.
+const MAX_VALUES: usize = 128;
+
+/// The tables of the SQLite schema whose changes do not move the generation: a value kept here
+/// must never read them.
+pub const UNWATCHED_TABLES: &[&str] = &[
+    "sessions",
+    "login_failures",
+    "idempotency_keys",
+    "request_text",
+    "api_tokens",
+    "channels",
+    "deliveries",
+    "presence",
+    "muted_topics",
+    "password_resets",
+    // Figures of finished weeks, themselves derived from watched tables (and checked against
+    // the settings they were computed with).
+    "week_figures",
+    "data_generation",
+];
+
+diesel::table! {
+    /// SQLite only: the count of committed changes to the watched tables.
+    data_generation (id) {
+        id -> BigInt,
+        n -> BigInt,
+    }
+}
 
 type Value = Arc<dyn Any + Send + Sync>;
 
-/// What names one state of the stored history.
+/// What names one state of the stored data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum HistoryState {
-    /// SQLite: the newest event id (none before the first event).
-    NewestEvent(Option<i64>),
+    /// SQLite: the generation.
+    Generation(i64),
     /// PostgreSQL: the snapshot's text (`xmin:xmax:running,…`).
     Snapshot(String),
 }
 
 impl HistoryState {
     /// Whether values of `self` may push out the values kept for `kept`: a reader on an older
-    /// SQLite snapshot must not replace a newer history's values. PostgreSQL snapshots are not
+    /// SQLite snapshot must not replace a newer state's values. PostgreSQL snapshots are not
     /// ordered; the newest computed wins.
     fn replaces(&self, kept: &Option<HistoryState>) -> bool {
         match (self, kept) {
             (_, None) => true,
-            (HistoryState::NewestEvent(new), Some(HistoryState::NewestEvent(old))) => new > old,
+            (HistoryState::Generation(new), Some(HistoryState::Generation(old))) => new > old,
             (new, Some(old)) => new != old,
         }
     }
@@ -50,7 +81,35 @@ impl HistoryState {
 #[derive(Default)]
 struct Kept {
     state: Option<HistoryState>,
-    values: HashMap<String, Value>,
+    /// Each value with when it was last asked for (`clock`'s reading).
+    values: HashMap<String, (Value, u64)>,
+    clock: u64,
+}
+
+thread_local! {
+    /// How many `write_transaction`s this thread is inside (a connection is used by one thread
+    /// at a time, and a write runs its work on the thread that began it).
+    static WRITING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Marks this thread as inside a write transaction while it lives.
+pub(crate) struct Writing(());
+
+impl Writing {
+    pub(crate) fn begin() -> Writing {
+        WRITING.with(|w| w.set(w.get() + 1));
+        Writing(())
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        WRITING.with(|w| w.set(w.get().saturating_sub(1)));
+    }
+}
+
+fn writing() -> bool {
+    WRITING.with(|w| w.get() > 0)
 }
 
 /// Shared by everything one server runs; cheap to clone.
@@ -80,50 +139,45 @@ fn pg_snapshot(conn: &mut DbConnection) -> QueryResult<Option<String>> {
 }
 
 impl HistoryMemo {
-    /// The value of `key` in the history `conn` sees now: the one kept for this history, or
-    /// `compute`'s, which is then kept. `compute` must read only what events change, and
-    /// everything `key` does not name must be the same for every caller.
-    pub fn get_or_compute<T, F>(&self, conn: &mut DbConnection, key: &str, compute: F) -> QueryResult<Arc<T>>
+    /// The value of `key` in the state `conn` sees now: the one kept for this state, or
+    /// `compute`'s, which is then kept. `compute` must read only watched tables (on SQLite),
+    /// and everything `key` does not name must be the same for every caller (the time, say).
+    pub fn get_or_compute<T, E, F>(&self, conn: &mut DbConnection, key: &str, compute: F) -> Result<Arc<T>, E>
     where
         T: Send + Sync + 'static,
-        F: FnOnce(&mut DbConnection) -> QueryResult<T>,
+        E: From<diesel::result::Error>,
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
     {
-        if matches!(conn, DbConnection::Pg(_)) {
-            return read_transaction(conn, |conn| {
-                let Some(before) = pg_snapshot(conn)? else { return Ok(Arc::new(compute(conn)?)) };
-                let state = HistoryState::Snapshot(before);
-                if let Some(value) = self.lookup::<T>(&state, key) {
-                    return Ok(value);
-                }
-                let value = Arc::new(compute(conn)?);
-                // Each statement read its own snapshot; the same one at both ends means nothing
-                // committed in between, so all of them read the state `before` names.
-                if pg_snapshot(conn)?.map(HistoryState::Snapshot).as_ref() == Some(&state) {
-                    self.keep(state, key, &value);
-                }
-                Ok(value)
-            });
-        }
-        // The newest id and the computation see one snapshot.
-        read_transaction(conn, |conn| {
-            use super::schema::events;
-            let newest: Option<i64> = events::table.select(diesel::dsl::max(events::id)).first(conn)?;
-            let state = HistoryState::NewestEvent(newest);
-            if let Some(value) = self.lookup::<T>(&state, key) {
-                return Ok(value);
+        read_transaction(conn, |conn| self.at(conn)?.get_or_compute(conn, key, compute))
+    }
+
+    /// The memo as the transaction `conn` is in sees it, for asking several values with one
+    /// reading of the state. Outside a transaction, or in one that wrote, nothing is kept or
+    /// reused: the state read and the values computed could see different data.
+    pub fn at(&self, conn: &mut DbConnection) -> QueryResult<MemoAt<'_>> {
+        let in_transaction = matches!(super::transaction_status(conn).transaction_depth(), Ok(Some(_)));
+        let state = match conn {
+            _ if !in_transaction => None,
+            DbConnection::Pg(_) => pg_snapshot(conn)?.map(HistoryState::Snapshot),
+            DbConnection::Sqlite(_) if writing() => None,
+            DbConnection::Sqlite(_) => {
+                let generation: Vec<i64> = data_generation::table.select(data_generation::n).load(conn)?;
+                Some(HistoryState::Generation(generation.first().copied().unwrap_or_default()))
             }
-            let value = Arc::new(compute(conn)?);
-            self.keep(state, key, &value);
-            Ok(value)
-        })
+        };
+        Ok(MemoAt { memo: self, state })
     }
 
     fn lookup<T: Send + Sync + 'static>(&self, state: &HistoryState, key: &str) -> Option<Arc<T>> {
-        let kept = self.0.lock().ok()?;
+        let mut kept = self.0.lock().ok()?;
         if kept.state.as_ref() != Some(state) {
             return None;
         }
-        kept.values.get(key).and_then(|v| Arc::clone(v).downcast::<T>().ok())
+        kept.clock += 1;
+        let now = kept.clock;
+        let (value, used) = kept.values.get_mut(key)?;
+        *used = now;
+        Arc::clone(value).downcast::<T>().ok()
     }
 
     fn keep<T: Send + Sync + 'static>(&self, state: HistoryState, key: &str, value: &Arc<T>) {
@@ -133,10 +187,48 @@ impl HistoryMemo {
             kept.state = Some(state.clone());
         }
         if kept.state.as_ref() == Some(&state) {
-            if kept.values.len() >= MAX_VALUES {
-                kept.values.clear();
+            if kept.values.len() >= MAX_VALUES
+                && let Some(oldest) = kept.values.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone())
+            {
+                kept.values.remove(&oldest);
             }
-            kept.values.insert(key.to_owned(), Arc::clone(value) as Value);
+            kept.clock += 1;
+            let now = kept.clock;
+            kept.values.insert(key.to_owned(), (Arc::clone(value) as Value, now));
         }
+    }
+}
+
+/// The memo in one transaction's state (see [`HistoryMemo::at`]).
+pub struct MemoAt<'m> {
+    memo: &'m HistoryMemo,
+    /// None: nothing may be kept or reused here.
+    state: Option<HistoryState>,
+}
+
+impl MemoAt<'_> {
+    /// The value of `key` in this state, under the rules of [`HistoryMemo::get_or_compute`];
+    /// `conn` must still be in the transaction the state was read in.
+    pub fn get_or_compute<T, E, F>(&self, conn: &mut DbConnection, key: &str, compute: F) -> Result<Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+        E: From<diesel::result::Error>,
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    {
+        let Some(state) = &self.state else { return Ok(Arc::new(compute(conn)?)) };
+        if let Some(value) = self.memo.lookup::<T>(state, key) {
+            return Ok(value);
+        }
+        let value = Arc::new(compute(conn)?);
+        let unchanged = match state {
+            HistoryState::Generation(_) => true,
+            // Each PostgreSQL statement reads its own snapshot; the same one at both ends means
+            // nothing committed in between, so all of them read the state this one names.
+            HistoryState::Snapshot(_) => pg_snapshot(conn)?.map(HistoryState::Snapshot).as_ref() == Some(state),
+        };
+        if unchanged {
+            self.memo.keep(state.clone(), key, &value);
+        }
+        Ok(value)
     }
 }

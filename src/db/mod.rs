@@ -234,6 +234,8 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // Kept figures are neither read nor kept while this thread's writes are uncommitted.
+    let _writing = memo::Writing::begin();
     // Inside another transaction the lock is already held: a savepoint is all that is needed.
     if matches!(transaction_status(conn).transaction_depth(), Ok(Some(_))) {
         return conn.transaction(work);

@@ -100,8 +100,28 @@ pub fn overrides(conn: &mut DbConnection) -> QueryResult<Vec<OverrideRow>> {
     rotation_overrides::table.order(rotation_overrides::id).select(OverrideRow::as_select()).load(conn)
 }
 
+/// What the rota is made of, stored: its versions, the overrides, and who left engineering.
+#[derive(Debug, Clone)]
+pub struct RosterParts {
+    pub versions: Vec<RotationVersion>,
+    pub overrides: Vec<crate::domain::rotation::Override>,
+    pub inactive: HashSet<UserId>,
+}
+
+impl RosterParts {
+    /// The rota as of `now`.
+    pub fn roster(&self, now: DateTime<Utc>) -> Roster {
+        Roster::new(self.versions.clone(), self.overrides.clone(), self.inactive.clone(), now)
+    }
+}
+
 /// Everything that decides who is goalkeeper, as of `now`.
 pub fn roster(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Roster> {
+    Ok(roster_parts(conn)?.roster(now))
+}
+
+/// The stored parts of the rota.
+pub fn roster_parts(conn: &mut DbConnection) -> QueryResult<RosterParts> {
     let versions: Vec<RotationVersion> = versions(conn)?.into_iter().map(|r| r.version).collect();
     let overrides = overrides(conn)?.iter().map(OverrideRow::domain).collect();
     let in_rotation: Vec<i64> = versions.iter().flat_map(|v| v.plan.engineers.iter().map(|e| e.0)).collect();
@@ -114,7 +134,7 @@ pub fn roster(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Roster
         .into_iter()
         .collect();
     let inactive = in_rotation.into_iter().filter(|id| !still_engineers.contains(id)).map(UserId).collect();
-    Ok(Roster::new(versions, overrides, inactive, now))
+    Ok(RosterParts { versions, overrides, inactive })
 }
 
 /// Who is goalkeeper at `now` (recorded on every event).

@@ -45,7 +45,8 @@ fn push_number(out: &mut String, n: u32, width: usize) {
         }
     }
     first = first.min(digits.len().saturating_sub(width));
-    out.extend(digits[first..].iter().map(|&d| char::from(d)));
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[first..]).unwrap_or_default());
 }
 
 /// Appends the year as chrono's `%Y` writes it.
@@ -109,23 +110,53 @@ fn iso_time(at: DateTime<Utc>) -> String {
 /// "just now", "5 min ago", "3 h ago", "2 d ago", "in 4 h".
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (now - at).num_seconds();
-    let (future, seconds) = (seconds < 0, seconds.abs());
-    if seconds < 45 {
+    if seconds.abs() < 45 {
         return "just now".into();
     }
-    let amount = match seconds {
-        s if s < 3_600 => format!("{} min", (s + 30) / 60),
-        s if s < 86_400 => format!("{} h", s / 3_600),
-        s if s < 86_400 * 60 => format!("{} d", s / 86_400),
-        s if s < 86_400 * 730 => format!("{} mo", s / (86_400 * 30)),
-        s => format!("{} y", s / (86_400 * 365)),
-    };
-    if future { format!("in {amount}") } else { format!("{amount} ago") }
+    let mut out = String::with_capacity(16);
+    if seconds < 0 {
+        out.push_str("in ");
+    }
+    push_amount(&mut out, seconds.unsigned_abs());
+    if seconds > 0 {
+        out.push_str(" ago");
+    }
+    out
 }
 
 /// Age as a short duration ("3 h"), for queue columns.
 pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    relative(at, now).trim_end_matches(" ago").to_owned()
+    let seconds = (now - at).num_seconds();
+    if seconds.abs() < 45 {
+        return "just now".into();
+    }
+    let mut out = String::with_capacity(8);
+    if seconds < 0 {
+        out.push_str("in ");
+    }
+    push_amount(&mut out, seconds.unsigned_abs());
+    out
+}
+
+/// Appends a span of at least 45 seconds in its coarsest unit: "5 min", "3 h", "2 d", "4 mo", "2 y".
+fn push_amount(out: &mut String, seconds: u64) {
+    let (amount, unit) = match seconds {
+        s if s < 3_600 => ((s + 30) / 60, "min"),
+        s if s < 86_400 => (s / 3_600, "h"),
+        s if s < 86_400 * 60 => (s / 86_400, "d"),
+        s if s < 86_400 * 730 => (s / (86_400 * 30), "mo"),
+        s => (s / (86_400 * 365), "y"),
+    };
+    // Spans a server shows fit in u32 (136 years); larger ones are written by `core::fmt`.
+    match u32::try_from(amount) {
+        Ok(amount) => push_number(out, amount, 1),
+        Err(_) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{amount}");
+        }
+    }
+    out.push(' ');
+    out.push_str(unit);
 }
 
 /// Page links for a list.
@@ -194,6 +225,12 @@ mod tests {
         assert_eq!(relative(now - Duration::days(2), now), "2 d ago");
         assert_eq!(relative(now + Duration::hours(4), now), "in 4 h");
         assert_eq!(age(now - Duration::hours(3), now), "3 h");
+        assert_eq!(relative(now - Duration::seconds(44), now), "just now");
+        assert_eq!(relative(now - Duration::seconds(45), now), "1 min ago");
+        assert_eq!(relative(now - Duration::days(90), now), "3 mo ago");
+        assert_eq!(relative(now - Duration::days(800), now), "2 y ago");
+        assert_eq!(age(now + Duration::minutes(30), now), "in 30 min");
+        assert_eq!(age(now - Duration::seconds(3), now), "just now");
     }
 
     #[test]

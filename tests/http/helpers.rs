@@ -200,6 +200,13 @@ impl TestApp {
         sessions::table.select(sessions::id).order(sessions::id).load(&mut *conn).expect("session ids")
     }
 
+    /// Writes straight to the database, as the CLI or another instance would.
+    pub fn execute(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.pool.get().expect("connection");
+        conn.batch_execute(sql).expect("statement");
+    }
+
     pub fn count(&self, sql_table: &str) -> i64 {
         use diesel::prelude::*;
         #[derive(QueryableByName)]

@@ -612,3 +612,24 @@ backend_test! {
         assert_eq!(app.count(&format!("requests WHERE id = {} AND state = 'rejected'", ids[0])), 1);
     }
 }
+
+backend_test! {
+    async fn the_queue_shows_changes_written_outside_the_app_at_once(app) {
+        // The queue's rows, names and catalog are kept between views; a change written straight
+        // to the database (the CLI, another instance, no event) shows on the very next view.
+        let (rita, rita_id) = app.signed_in(Role::Requester, "Rita").await;
+        let (gk, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file("Printer on fire").await;
+        let first = gk.get("/queue").await;
+        assert!(first.body.contains("Printer on fire") && first.body.contains("Rita"));
+        app.execute(&format!("UPDATE users SET name = 'Rita Renamed' WHERE id = {}", rita_id.0));
+        app.execute(&format!("UPDATE requests SET title = 'Printer still on fire' WHERE id = {id}"));
+        let after = gk.get("/queue").await;
+        assert!(after.body.contains("Rita Renamed"), "the requester's new name");
+        assert!(after.body.contains("Printer still on fire") && !after.body.contains("Printer on fire"));
+        app.execute(&format!(
+            "UPDATE categories SET name = 'Burning hardware' WHERE id = (SELECT category_id FROM requests WHERE id = {id})"
+        ));
+        assert!(gk.get("/queue").await.body.contains("Burning hardware"), "the category's new name");
+    }
+}

@@ -135,8 +135,7 @@ async fn queue_page(
         state.db(move |conn| Ok(crate::app::requests::queue_workspace(conn, &ctx, &filter, page, PER_PAGE)?)).await?;
     let crate::app::requests::QueueWorkspace {
         page: found,
-        categories,
-        services,
+        catalog,
         engineers,
         roster,
         counts,
@@ -145,7 +144,7 @@ async fn queue_page(
         views,
     } = loaded;
     let handover = handover.map(|h| (h.week.to_string(), h.by));
-    let (requests, total, names, questions) = (found.requests, found.total, found.names, found.questions);
+    let (requests, total, names, questions) = (&found.requests, found.total, &found.names, &found.questions);
     let pager = Pager::new(page, PER_PAGE, total, |p| query.link(p));
     if page > pager.pages {
         // Past the end (the queue shrank, or a typed URL): the last page, never "empty".
@@ -163,7 +162,7 @@ async fn queue_page(
     let lines = requests
         .iter()
         .map(|r| {
-            let mut line = RequestLine::new(r, &names, now, tz);
+            let mut line = RequestLine::new(r, names, now, tz);
             // Only a request still waiting for its first triage decision can be late for it.
             if r.state == State::New {
                 let left = team.time_left(names.service(r.service).1, r.created_at, now);
@@ -205,8 +204,8 @@ async fn queue_page(
             lines,
             pager,
             states: State::ALL.iter().map(|s| choice(s.as_str().into(), s.label().into())).collect(),
-            categories: categories.into_iter().map(|c| choice(c.id.to_string(), c.name)).collect(),
-            services: services.into_iter().map(|s| choice(s.id.to_string(), s.name)).collect(),
+            categories: catalog.categories.iter().map(|c| choice(c.id.to_string(), c.name.clone())).collect(),
+            services: catalog.services.iter().map(|s| choice(s.id.to_string(), s.name.clone())).collect(),
             urgencies: crate::domain::Urgency::ALL
                 .iter()
                 .map(|u| choice(u.as_str().into(), u.label().into()))
