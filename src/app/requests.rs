@@ -395,8 +395,8 @@ pub struct Workspace {
     /// The history this person may read (internal notes only for engineers).
     pub history: Vec<Event>,
     pub names: Directory,
-    /// For engineers: the people a request can be routed to.
-    pub engineers: Vec<crate::db::models::User>,
+    /// For engineers: the people a request can be routed to (none for others).
+    pub engineers: std::sync::Arc<Vec<crate::db::models::User>>,
     /// For the route form: resolved requests of this category per engineer (12 weeks), open
     /// requests owned per engineer, and the silo advice if the category is one.
     pub experience: BTreeMap<i64, usize>,
@@ -409,12 +409,11 @@ pub struct Workspace {
     /// How many people this answer solved a problem for before they filed it.
     pub helped: i64,
     /// For engineers, who may edit the request: the categories and services to choose from.
-    pub categories: Vec<crate::db::models::Category>,
-    pub services: Vec<crate::db::models::Service>,
+    pub edit_catalog: Option<std::sync::Arc<super::names::Catalog>>,
     /// The files on it the actor may see.
     pub attachments: Vec<crate::db::attachments::Attachment>,
     /// The engineers one can `@mention` in a comment or note.
-    pub mentionable: Vec<crate::db::models::User>,
+    pub mentionable: std::sync::Arc<Vec<crate::db::models::User>>,
 }
 
 /// Likely duplicates are looked for among the requests filed this recently.
@@ -431,10 +430,12 @@ pub fn workspace(
     let (actor, now, tz) = (ctx.actor, ctx.now, ctx.team.timezone());
     let engineer = actor.role.is_engineer();
     read_transaction(conn, |conn| {
+        // The people and the catalog are kept between views (as on the queue).
+        let memo = ctx.memo.at(conn)?;
         let request = readable(conn, actor, id)?;
         let history = visible_history(store::history(conn, id)?, engineer);
-        let mentionable = users::engineers(conn)?;
-        let engineers = if engineer { mentionable.clone() } else { Vec::new() };
+        let mentionable = memo.get_or_compute(conn, "engineers", users::engineers)?;
+        let engineers = if engineer { std::sync::Arc::clone(&mentionable) } else { Default::default() };
         let (mut experience, mut owned, mut advice) = Default::default();
         if engineer && !request.state.is_final() {
             let routing = routing_advice(conn, request.category, &engineers, now, tz)?;
@@ -460,7 +461,7 @@ pub fn workspace(
             similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
         }
         // Likely duplicates name their requesters too, never "user #48".
-        let catalog = super::names::Catalog::load(conn)?;
+        let catalog = memo.get_or_compute(conn, "catalog", super::names::Catalog::load)?;
         let names = Directory::with_catalog(
             conn,
             people.into_iter().chain(similar.iter().flat_map(|r: &Request| [Some(r.requester), r.owner]).flatten()),
@@ -473,7 +474,6 @@ pub fn workspace(
         } else {
             0
         };
-        let (categories, services) = if engineer { (catalog.categories, catalog.services) } else { Default::default() };
         Ok(Workspace {
             request,
             history,
@@ -485,8 +485,7 @@ pub fn workspace(
             similar,
             duplicates,
             helped,
-            categories,
-            services,
+            edit_catalog: engineer.then_some(catalog),
             attachments: super::attachments::visible(conn, ctx.actor, id)?,
             mentionable,
         })

@@ -64,12 +64,13 @@ pub fn of_request(conn: &mut DbConnection, request: RequestId) -> QueryResult<Ve
 }
 
 pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Attachment>> {
-    let row: Option<MetaRow> = attachments::table.find(id).select(MetaRow::as_select()).first(conn).optional()?;
+    let row: Option<MetaRow> = super::only(attachments::table.find(id).select(MetaRow::as_select()).load(conn)?);
     Ok(row.map(Attachment::from))
 }
 
 pub fn content(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<u8>> {
-    attachments::table.find(id).select(attachments::content).first(conn)
+    super::only(attachments::table.find(id).select(attachments::content).load(conn)?)
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// A file to store.

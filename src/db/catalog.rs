@@ -42,13 +42,13 @@ pub fn categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
 }
 
 pub fn service(conn: &mut DbConnection, id: ServiceId) -> QueryResult<Option<Service>> {
-    let row: Option<ServiceRow> = services::table.find(id.0).select(ServiceRow::as_select()).first(conn).optional()?;
+    let row: Option<ServiceRow> = super::only(services::table.find(id.0).select(ServiceRow::as_select()).load(conn)?);
     row.map(Service::try_from).transpose()
 }
 
 pub fn category(conn: &mut DbConnection, id: CategoryId) -> QueryResult<Option<Category>> {
     let row: Option<CategoryRow> =
-        categories::table.find(id.0).select(CategoryRow::as_select()).first(conn).optional()?;
+        super::only(categories::table.find(id.0).select(CategoryRow::as_select()).load(conn)?);
     Ok(row.map(Category::from))
 }
 

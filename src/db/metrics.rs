@@ -237,11 +237,12 @@ pub fn routings(
 
 /// The handover notes of a week: text, who wrote them, when.
 pub fn notes(conn: &mut DbConnection, week: &str) -> QueryResult<Option<(String, UserId, DateTime<Utc>)>> {
-    let row: Option<(String, i64, chrono::NaiveDateTime)> = handover_notes::table
-        .find(week)
-        .select((handover_notes::body, handover_notes::updated_by, handover_notes::updated_at))
-        .first(conn)
-        .optional()?;
+    let row: Option<(String, i64, chrono::NaiveDateTime)> = super::only(
+        handover_notes::table
+            .find(week)
+            .select((handover_notes::body, handover_notes::updated_by, handover_notes::updated_at))
+            .load(conn)?,
+    );
     Ok(row.map(|(body, by, at)| (body, UserId(by), utc(at))))
 }
 

@@ -38,7 +38,7 @@ pub fn channels(conn: &mut DbConnection) -> QueryResult<Vec<Channel>> {
 }
 
 pub fn channel(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Channel>> {
-    channels::table.find(id).select(Channel::as_select()).first(conn).optional()
+    Ok(super::only(channels::table.find(id).select(Channel::as_select()).load(conn)?))
 }
 
 pub fn add_channel(conn: &mut DbConnection, new: &NewChannel<'_>, now: DateTime<Utc>) -> QueryResult<()> {

@@ -120,7 +120,7 @@ fn file_once(
 /// The request this person filed with this idempotency key, if any.
 pub fn filed_with_key(conn: &mut DbConnection, requester: UserId, key: &str) -> QueryResult<Option<RequestId>> {
     let filed: Option<i64> =
-        idempotency_keys::table.find((requester.0, key)).select(idempotency_keys::request_id).first(conn).optional()?;
+        super::only(idempotency_keys::table.find((requester.0, key)).select(idempotency_keys::request_id).load(conn)?);
     Ok(filed.map(RequestId))
 }
 
@@ -131,7 +131,10 @@ pub fn get(conn: &mut DbConnection, id: RequestId) -> QueryResult<Option<Request
 
 /// The first request filed at or after `since` (ids grow with time).
 pub fn first_id_since(conn: &mut DbConnection, since: DateTime<Utc>) -> QueryResult<Option<i64>> {
-    requests::table.filter(requests::created_at.ge(naive(since))).select(diesel::dsl::min(requests::id)).first(conn)
+    requests::table
+        .filter(requests::created_at.ge(naive(since)))
+        .select(diesel::dsl::min(requests::id))
+        .get_result(conn)
 }
 
 /// Whether `requester` filed a request that was closed as a duplicate of `original`.
@@ -143,13 +146,20 @@ pub fn filed_duplicate_of(conn: &mut DbConnection, requester: UserId, original: 
 }
 
 /// Requests closed as duplicates of this one.
+// The request page's lookups by request id bind it as a one-id list (`id_in`): SQLite plans a
+// `column = ?` on an indexed column again whenever it is rebound, its statistics comparing the
+// value (two plannings, a fifth of the page).
 pub fn duplicates_of(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<i64>> {
-    requests::table.filter(requests::duplicate_of.eq(id.0)).order(requests::id).select(requests::id).load(conn)
+    requests::table
+        .filter(super::id_list::id_in(requests::duplicate_of, &[id.0]))
+        .order(requests::id)
+        .select(requests::id)
+        .load(conn)
 }
 
 pub fn history(conn: &mut DbConnection, id: RequestId) -> QueryResult<Vec<Event>> {
     let rows: Vec<EventRow> = events::table
-        .filter(events::request_id.eq(id.0))
+        .filter(super::id_list::id_in(events::request_id, &[id.0]))
         .order(events::id.asc())
         .select(EventRow::as_select())
         .load(conn)?;
@@ -269,13 +279,13 @@ fn usable_tier(
     service: Option<ServiceId>,
 ) -> Result<Option<Tier>, FileError> {
     let category_usable: Option<bool> =
-        categories::table.find(category.0).select(categories::archived.eq(false)).first(conn).optional()?;
+        super::only(categories::table.find(category.0).select(categories::archived.eq(false)).load(conn)?);
     if category_usable != Some(true) {
         return Err(FileError::UnknownCategory);
     }
     let Some(service) = service else { return Ok(None) };
     let row: Option<(String, bool)> =
-        services::table.find(service.0).select((services::tier, services::archived)).first(conn).optional()?;
+        super::only(services::table.find(service.0).select((services::tier, services::archived)).load(conn)?);
     match row {
         Some((tier, false)) => Ok(Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?)),
         _ => Err(FileError::UnknownService),
@@ -433,7 +443,7 @@ pub fn refresh_summary(conn: &mut DbConnection, id: RequestId) -> QueryResult<()
             requests::first_response_at,
             requests::first_triage_at,
         ))
-        .first(conn)?;
+        .get_result(conn)?;
     let rows: Vec<MetricEventRow> = events::table
         .filter(events::request_id.eq(id.0))
         .order(events::id)

@@ -212,7 +212,7 @@ pub fn add_overrides(conn: &mut DbConnection, list: &[NewOverride], by: UserId, 
 /// The team's settings; until an admin saves some, the defaults in `fallback_timezone`.
 pub fn team_settings(conn: &mut DbConnection, fallback_timezone: chrono_tz::Tz) -> QueryResult<TeamSettings> {
     use super::schema::settings;
-    let stored: Option<String> = settings::table.find(TEAM_SETTINGS).select(settings::value).first(conn).optional()?;
+    let stored: Option<String> = super::only(settings::table.find(TEAM_SETTINGS).select(settings::value).load(conn)?);
     Ok(match stored.and_then(|json| serde_json::from_str(&json).ok()) {
         Some(team) => team,
         None => {
@@ -241,7 +241,7 @@ pub fn save_team_settings(conn: &mut DbConnection, team: &TeamSettings) -> Query
 /// The person's calendar secret, made on first use.
 pub fn calendar_token(conn: &mut DbConnection, user: UserId) -> QueryResult<String> {
     let existing: Option<Option<String>> =
-        users::table.find(user.0).select(users::calendar_token).first(conn).optional()?;
+        super::only(users::table.find(user.0).select(users::calendar_token).load(conn)?);
     match existing {
         Some(Some(token)) => Ok(token),
         _ => regenerate_calendar_token(conn, user),
@@ -308,7 +308,7 @@ pub fn add_cover_request(
 
 pub fn cover_request(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CoverRequest>> {
     use super::schema::cover_requests;
-    cover_requests::table.find(id).select(CoverRequest::as_select()).first(conn).optional()
+    Ok(super::only(cover_requests::table.find(id).select(CoverRequest::as_select()).load(conn)?))
 }
 
 /// Cover requests nobody took yet that still end in the future, soonest first.

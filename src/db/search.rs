@@ -392,7 +392,7 @@ fn recent_matches_pg(
     } else {
         ("TRUE AS in_scope, t.tags = 'goodanswer' AS good".to_owned(), "request_text t")
     };
-    let newest: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).first(conn)?;
+    let newest: Option<i64> = request_text::table.select(diesel::dsl::max(request_text::id)).get_result(conn)?;
     let Some(newest) = newest else {
         return Ok(Vec::new());
     };

@@ -16,14 +16,14 @@ pub struct SessionRecord {
 
 /// The session if it exists and has not expired by `now`.
 pub fn load(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> QueryResult<Option<SessionRecord>> {
+    // The expiry is checked here, not in SQL: a bound time compared with an indexed column makes
+    // SQLite plan the statement again for every new value (its statistics compare it), on every
+    // signed-in view.
     let row: Option<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = super::only(
-        sessions::table
-            .find(key)
-            .filter(sessions::expires_at.gt(naive(now)))
-            .select((sessions::state, sessions::created_at, sessions::expires_at))
-            .load(conn)?,
+        sessions::table.find(key).select((sessions::state, sessions::created_at, sessions::expires_at)).load(conn)?,
     );
-    Ok(row.map(|(state, created_at, expires_at)| SessionRecord {
+    let live = row.filter(|(_, _, expires_at)| *expires_at > naive(now));
+    Ok(live.map(|(state, created_at, expires_at)| SessionRecord {
         state,
         created_at: utc(created_at),
         expires_at: utc(expires_at),
@@ -82,7 +82,7 @@ pub fn purge_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult
 /// starting at once agree on one value: the first insert wins and everyone reads it back.
 pub fn setting_or_init(conn: &mut DbConnection, name: &str, make: impl FnOnce() -> String) -> QueryResult<String> {
     write_transaction(conn, |conn| {
-        let existing: Option<String> = settings::table.find(name).select(settings::value).first(conn).optional()?;
+        let existing: Option<String> = super::only(settings::table.find(name).select(settings::value).load(conn)?);
         if let Some(value) = existing {
             return Ok(value);
         }
@@ -96,7 +96,7 @@ pub fn setting_or_init(conn: &mut DbConnection, name: &str, make: impl FnOnce() 
 
 /// A stored setting, if there is one.
 pub fn setting(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
-    settings::table.find(name).select(settings::value).first(conn).optional()
+    Ok(super::only(settings::table.find(name).select(settings::value).load(conn)?))
 }
 
 /// Stores a setting, replacing what was there.

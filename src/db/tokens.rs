@@ -142,21 +142,23 @@ pub fn revoke(conn: &mut DbConnection, user: UserId, id: i64, now: DateTime<Utc>
 /// The holder of a token that is valid now: not revoked, not expired, its person enabled.
 pub fn authenticate(conn: &mut DbConnection, token: &str, now: DateTime<Utc>) -> QueryResult<Option<Bearer>> {
     type Found = (i64, i64, String, String, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>);
-    let found: Option<Found> = api_tokens::table
-        .inner_join(users::table.on(users::id.eq(api_tokens::user_id)))
-        .filter(api_tokens::token_hash.eq(hash(token)))
-        .filter(api_tokens::revoked_at.is_null())
-        .filter(users::disabled.eq(false))
-        .select((
-            api_tokens::id,
-            users::id,
-            users::role,
-            api_tokens::scope,
-            api_tokens::expires_at,
-            api_tokens::last_used_at,
-        ))
-        .first(conn)
-        .optional()?;
+    // A hash names one token (unique index): no `LIMIT`, which SQLite plans again per value.
+    let found: Option<Found> = super::only(
+        api_tokens::table
+            .inner_join(users::table.on(users::id.eq(api_tokens::user_id)))
+            .filter(api_tokens::token_hash.eq(hash(token)))
+            .filter(api_tokens::revoked_at.is_null())
+            .filter(users::disabled.eq(false))
+            .select((
+                api_tokens::id,
+                users::id,
+                users::role,
+                api_tokens::scope,
+                api_tokens::expires_at,
+                api_tokens::last_used_at,
+            ))
+            .load(conn)?,
+    );
     let Some((token_id, user, role, scope, expires, used)) = found else { return Ok(None) };
     if expires.is_some_and(|at| utc(at) <= now) {
         return Ok(None);

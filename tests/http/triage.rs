@@ -631,5 +631,12 @@ backend_test! {
             "UPDATE categories SET name = 'Burning hardware' WHERE id = (SELECT category_id FROM requests WHERE id = {id})"
         ));
         assert!(gk.get("/queue").await.body.contains("Burning hardware"), "the category's new name");
+        // The request page keeps the same catalog and engineers between views.
+        let page = format!("/requests/{id}");
+        app.signed_in(Role::Engineer, "Sam").await;
+        assert!(gk.get(&page).await.body.contains("Sam"));
+        app.execute("UPDATE users SET name = 'Sam Router' WHERE name = 'Sam'");
+        let shown = gk.get(&page).await.body;
+        assert!(shown.contains("Sam Router") && shown.contains("Burning hardware"), "a colleague's new name");
     }
 }

@@ -608,8 +608,7 @@ async fn page_with(
         similar,
         duplicates,
         helped,
-        categories,
-        services,
+        edit_catalog,
         attachments,
         mentionable: mention_candidates,
     } = load_visible(state, user, id, look_for_similar).await?;
@@ -657,19 +656,21 @@ async fn page_with(
         closed: request.closed_at.map(|at| When::new(at, now, tz)),
         history: history.iter().map(|e| EventLine::new(e, &names, now, tz)).collect(),
         allowed,
-        engineers: engineers.into_iter().map(|e| Person { id: e.id.0, name: e.name }).collect(),
+        engineers: engineers.iter().map(|e| Person { id: e.id.0, name: e.name.clone() }).collect(),
         route_choices,
         advice,
         similar: similar.iter().map(|r| RequestLine::new(r, &names, now, tz)).collect(),
         looked_for_similar: look_for_similar,
         following: !user.is_engineer() && request.requester != user.user.id,
-        edit_categories: categories
+        edit_categories: edit_catalog
             .iter()
+            .flat_map(|c| c.categories.iter())
             .filter(|c| !c.archived || c.id == request.category)
             .map(|c| Choice { value: c.id.to_string(), label: c.name.clone() })
             .collect(),
-        edit_services: services
+        edit_services: edit_catalog
             .iter()
+            .flat_map(|c| c.services.iter())
             .filter(|s| !s.archived || Some(s.id) == request.service)
             .map(|s| Choice { value: s.id.to_string(), label: s.name.clone() })
             .collect(),
