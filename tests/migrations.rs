@@ -36,6 +36,7 @@ const INDEXES: &[&str] = &[
     "requests_created",
     "requests_duplicate_of",
     "requests_good_answers",
+    "requests_open_queue",
     "requests_owner",
     "requests_queue",
     "requests_requester",

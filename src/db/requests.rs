@@ -533,20 +533,68 @@ type BoxedRequests<'a> = requests::BoxedQuery<'a, <DbConnection as diesel::Conne
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
-/// `state` is one of `states`, written as equalities joined by OR rather than `eq_any`: diesel
-/// prepares an `IN` list anew for every SQLite query, while a fixed shape is prepared once and
-/// kept. SQLite turns the equalities back into an `IN` that uses the same indexes.
+/// `state` is one of `states`, written into the SQL as a list of text constants (the states are
+/// our own fixed words, never input). Bound values would make SQLite plan the statement again on
+/// every run (it compares them with its statistics) or not prepare it at all (diesel's `eq_any`),
+/// and with constants the planner can use the index of open requests, whose condition is this
+/// same list (`requests_open_queue`), for `State::OPEN`.
 pub(crate) fn state_in(
     states: &[State],
 ) -> Box<dyn BoxableExpression<requests::table, Backend, SqlType = diesel::sql_types::Bool>> {
-    let mut states = states.iter();
-    let Some(first) = states.next() else { return Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("FALSE")) };
-    let mut condition: Box<dyn BoxableExpression<requests::table, Backend, SqlType = diesel::sql_types::Bool>> =
-        Box::new(requests::state.eq(first.as_str()));
-    for state in states {
-        condition = Box::new(condition.or(requests::state.eq(state.as_str())));
+    Box::new(StateIn::of(states))
+}
+
+#[derive(Debug, Clone)]
+struct StateIn {
+    states: Vec<&'static str>,
+}
+
+impl StateIn {
+    fn of(states: &[State]) -> StateIn {
+        StateIn { states: states.iter().map(|s| s.as_str()).collect() }
     }
-    condition
+}
+
+impl diesel::expression::Expression for StateIn {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl diesel::expression::AppearsOnTable<requests::table> for StateIn {}
+
+impl diesel::expression::SelectableExpression<requests::table> for StateIn {}
+
+impl diesel::expression::ValidGrouping<()> for StateIn {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl diesel::query_builder::QueryId for StateIn {
+    type QueryId = ();
+    // The text differs with the states: the statement cache keys it by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for StateIn
+where
+    requests::state: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        if self.states.is_empty() {
+            out.push_sql("1 = 0");
+            return Ok(());
+        }
+        requests::state.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (");
+        for (i, state) in self.states.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            out.push_sql("'");
+            out.push_sql(&state.replace('\'', "''"));
+            out.push_sql("'");
+        }
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
@@ -792,4 +840,24 @@ pub struct Question {
     pub request: RequestId,
     pub asker: UserId,
     pub text: String,
+}
+
+#[cfg(test)]
+mod state_condition_tests {
+    use super::*;
+
+    /// The planner uses `requests_open_queue` only for a condition written as its own.
+    #[test]
+    fn the_open_states_are_written_as_the_open_queue_index_condition() {
+        let query = requests::table.filter(StateIn::of(State::OPEN)).select(requests::id);
+        let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+        let condition = "IN ('new', 'in_progress', 'waiting')";
+        assert!(sql.contains(&format!("`state` {condition}")), "{sql}");
+        for backend in ["sqlite", "postgres"] {
+            let path =
+                format!("{}/migrations/{backend}/2026-12-01-000023_open_queue/up.sql", env!("CARGO_MANIFEST_DIR"));
+            let up = std::fs::read_to_string(path).unwrap_or_default();
+            assert!(up.contains(&format!("WHERE state {condition}")), "{backend}: {up}");
+        }
+    }
 }
