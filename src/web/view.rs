@@ -109,6 +109,16 @@ fn iso_time(at: DateTime<Utc>) -> String {
 
 /// "just now", "5 min ago", "3 h ago", "2 d ago", "in 4 h".
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    span_text(at, now, " ago")
+}
+
+/// Age as a short duration ("3 h"), for queue columns.
+pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    span_text(at, now, "")
+}
+
+/// "just now", or the span from `at` to `now` with `past` after it ("in …" when `at` is ahead).
+fn span_text(at: DateTime<Utc>, now: DateTime<Utc>, past: &str) -> String {
     let seconds = (now - at).num_seconds();
     if seconds.abs() < 45 {
         return "just now".into();
@@ -119,22 +129,8 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
     push_amount(&mut out, seconds.unsigned_abs());
     if seconds > 0 {
-        out.push_str(" ago");
+        out.push_str(past);
     }
-    out
-}
-
-/// Age as a short duration ("3 h"), for queue columns.
-pub fn age(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let seconds = (now - at).num_seconds();
-    if seconds.abs() < 45 {
-        return "just now".into();
-    }
-    let mut out = String::with_capacity(8);
-    if seconds < 0 {
-        out.push_str("in ");
-    }
-    push_amount(&mut out, seconds.unsigned_abs());
     out
 }
 
