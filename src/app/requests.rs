@@ -91,11 +91,14 @@ pub fn visible_history(events: Vec<Event>, engineer: bool) -> Vec<Event> {
 /// original of a request of theirs that was closed as its duplicate (unless it is private).
 pub(crate) fn readable(conn: &mut DbConnection, actor: Actor, id: RequestId) -> Result<Request, Error> {
     let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
-    if request.facts().visible_to(actor) {
-        return Ok(request);
-    }
-    let following = !request.private && store::filed_duplicate_of(conn, actor.id, id)?;
-    if following { Ok(request) } else { Err(Error::NotFound) }
+    if may_read(conn, actor, &request)? { Ok(request) } else { Err(Error::NotFound) }
+}
+
+/// Whether `actor` may read `request`: theirs, any for engineers, or one their own request was
+/// closed as a duplicate of (unless it is private).
+fn may_read(conn: &mut DbConnection, actor: Actor, request: &Request) -> Result<bool, Error> {
+    Ok(request.facts().visible_to(actor)
+        || (!request.private && store::filed_duplicate_of(conn, actor.id, request.id)?))
 }
 
 /// A request with the history its reader may see, and the names both mention.
@@ -394,7 +397,7 @@ pub struct Workspace {
     pub request: Request,
     /// The history this person may read (internal notes only for engineers).
     pub history: Vec<Event>,
-    pub names: Directory,
+    pub names: std::sync::Arc<Directory>,
     /// For engineers: the people a request can be routed to (none for others).
     pub engineers: std::sync::Arc<Vec<crate::db::models::User>>,
     /// For the route form: resolved requests of this category per engineer (12 weeks), open
@@ -416,6 +419,55 @@ pub struct Workspace {
     pub mentionable: std::sync::Arc<Vec<crate::db::models::User>>,
 }
 
+/// What a request's page shows that is the same for every reader, kept per state of the data.
+struct RequestRecord {
+    request: Request,
+    /// Every event; each reader sees what `visible_history` leaves.
+    history: Vec<Event>,
+    /// The people the history and the request name, with the catalog.
+    names: std::sync::Arc<Directory>,
+    duplicates: Vec<i64>,
+    helped: i64,
+    /// Every file; internal ones only for engineers.
+    attachments: Vec<super::attachments::Attachment>,
+}
+
+impl RequestRecord {
+    fn load(
+        conn: &mut DbConnection,
+        id: RequestId,
+        catalog: &super::names::Catalog,
+    ) -> Result<Option<RequestRecord>, Error> {
+        let Some(request) = store::get(conn, id)? else { return Ok(None) };
+        let history = store::history(conn, id)?;
+        let names = Directory::with_catalog(conn, people_named(&request, &history), catalog)?;
+        // Only answers help anyone: no query for the other requests.
+        let helped = if request.is_answer() {
+            crate::db::knowledge::helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0)
+        } else {
+            0
+        };
+        Ok(Some(RequestRecord {
+            duplicates: store::duplicates_of(conn, id)?,
+            attachments: crate::db::attachments::of_request(conn, id)?,
+            names: std::sync::Arc::new(names),
+            request,
+            history,
+            helped,
+        }))
+    }
+}
+
+/// Everyone a request's page names: who acted, was asked or given it, its requester, owner and
+/// who marked it a good answer.
+fn people_named<'a>(request: &'a Request, history: &'a [Event]) -> impl Iterator<Item = UserId> + 'a {
+    history
+        .iter()
+        .flat_map(|e| [Some(e.actor), e.target, e.owner])
+        .chain([Some(request.requester), request.owner, request.good_answer.map(|(by, _)| by)])
+        .flatten()
+}
+
 /// Likely duplicates are looked for among the requests filed this recently.
 const DUPLICATE_WINDOW_DAYS: i64 = 30;
 
@@ -430,10 +482,19 @@ pub fn workspace(
     let (actor, now, tz) = (ctx.actor, ctx.now, ctx.team.timezone());
     let engineer = actor.role.is_engineer();
     read_transaction(conn, |conn| {
-        // The people and the catalog are kept between views (as on the queue).
+        // What every reader sees alike (the request, its history, names, files) is kept between
+        // views, as are the catalog and the engineers (as on the queue); what this reader may
+        // see of it is decided here on every view.
         let memo = ctx.memo.at(conn)?;
-        let request = readable(conn, actor, id)?;
-        let history = visible_history(store::history(conn, id)?, engineer);
+        let catalog = memo.get_or_compute(conn, "catalog", super::names::Catalog::load)?;
+        let record = memo
+            .get_or_compute(conn, &format!("request page {}", id.0), |conn| RequestRecord::load(conn, id, &catalog))?;
+        let Some(record) = record.as_ref() else { return Err(Error::NotFound) };
+        if !may_read(conn, actor, &record.request)? {
+            return Err(Error::NotFound);
+        }
+        let request = record.request.clone();
+        let history = visible_history(record.history.clone(), engineer);
         let mentionable = memo.get_or_compute(conn, "engineers", users::engineers)?;
         let engineers = if engineer { std::sync::Arc::clone(&mentionable) } else { Default::default() };
         let (mut experience, mut owned, mut advice) = Default::default();
@@ -442,12 +503,6 @@ pub fn workspace(
             (experience, advice) = (routing.experience, routing.advice);
             owned = crate::db::metrics::open_owned(conn)?;
         }
-        let people = history
-            .iter()
-            .flat_map(|e| [Some(e.actor), e.target, e.owner])
-            .chain([Some(request.requester), request.owner, request.good_answer.map(|(by, _)| by)])
-            .flatten();
-        let people: Vec<UserId> = people.collect();
         let mut similar = Vec::new();
         if look_for_similar && engineer && !request.state.is_final() {
             // Only recent requests are candidates: that keeps the ranking cheap.
@@ -461,19 +516,15 @@ pub fn workspace(
             similar = found.into_iter().filter(|r| r.closed_at.is_none_or(|at| at >= recent)).take(5).collect();
         }
         // Likely duplicates name their requesters too, never "user #48".
-        let catalog = memo.get_or_compute(conn, "catalog", super::names::Catalog::load)?;
-        let names = Directory::with_catalog(
-            conn,
-            people.into_iter().chain(similar.iter().flat_map(|r: &Request| [Some(r.requester), r.owner]).flatten()),
-            &catalog,
-        )?;
-        let duplicates = store::duplicates_of(conn, id)?;
-        // Only answers help anyone: no query for the other requests.
-        let helped = if request.is_answer() {
-            crate::db::knowledge::helped(conn, &[id.0])?.get(&id.0).copied().unwrap_or(0)
+        let names = if similar.is_empty() {
+            std::sync::Arc::clone(&record.names)
         } else {
-            0
+            let theirs = similar.iter().flat_map(|r: &Request| [Some(r.requester), r.owner]).flatten();
+            let people = people_named(&record.request, &record.history).chain(theirs);
+            std::sync::Arc::new(Directory::with_catalog(conn, people, &catalog)?)
         };
+        let attachments =
+            record.attachments.iter().filter(|a| !a.internal || actor.role.is_engineer()).cloned().collect();
         Ok(Workspace {
             request,
             history,
@@ -483,10 +534,10 @@ pub fn workspace(
             owned,
             advice,
             similar,
-            duplicates,
-            helped,
+            duplicates: record.duplicates.clone(),
+            helped: record.helped,
             edit_catalog: engineer.then_some(catalog),
-            attachments: super::attachments::visible(conn, ctx.actor, id)?,
+            attachments,
             mentionable,
         })
     })

@@ -37,7 +37,7 @@ pub fn answer(conn: &mut DbConnection, id: RequestId, reader: Actor) -> QueryRes
 /// How many deflections each of these answers has.
 pub fn helped(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
     let rows: Vec<(i64, i64)> = deflections::table
-        .filter(deflections::answer_id.eq_any(ids))
+        .filter(super::id_list::id_in(deflections::answer_id, ids))
         .group_by(deflections::answer_id)
         .select((deflections::answer_id, diesel::dsl::count_star()))
         .load(conn)?;

@@ -638,5 +638,9 @@ backend_test! {
         app.execute("UPDATE users SET name = 'Sam Router' WHERE name = 'Sam'");
         let shown = gk.get(&page).await.body;
         assert!(shown.contains("Sam Router") && shown.contains("Burning hardware"), "a colleague's new name");
+        // The kept page is never handed to someone who may not read the request.
+        let (ron, _) = app.signed_in(Role::Requester, "Ron").await;
+        assert_eq!(ron.get(&page).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(rita.get(&page).await.status, StatusCode::OK);
     }
 }
