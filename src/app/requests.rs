@@ -356,7 +356,6 @@ pub fn queue(
     })
 }
 
-/// The same, with the catalog already read.
 /// The queue is for engineers, and its pages are numbered from 1.
 fn check_queue_access(ctx: &Context, page: i64) -> Result<(), Error> {
     if !ctx.actor.role.is_engineer() {
@@ -368,6 +367,7 @@ fn check_queue_access(ctx: &Context, page: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// The same, with the catalog already read.
 fn queue_with(
     conn: &mut DbConnection,
     ctx: &Context,

@@ -122,20 +122,31 @@ impl std::fmt::Debug for HistoryMemo {
     }
 }
 
-#[derive(QueryableByName)]
-struct PgSnapshot {
-    #[diesel(sql_type = Nullable<Text>)]
-    snapshot: Option<String>,
+/// The snapshot query, a statement of fixed text that each PostgreSQL connection prepares once
+/// (diesel never keeps `sql_query` prepared, and this runs on every view that asks the memo).
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct PgSnapshotQuery;
+
+impl diesel::query_builder::Query for PgSnapshotQuery {
+    type SqlType = Nullable<Text>;
 }
 
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PgSnapshotQuery {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN pg_current_snapshot()::text END");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<diesel::PgConnection> for PgSnapshotQuery {}
+
 /// The snapshot the next statement reads, or none when this transaction wrote something: its
-/// own uncommitted rows are not a history other readers may share.
+/// own uncommitted rows are not a history other readers may share. (None on SQLite.)
 fn pg_snapshot(conn: &mut DbConnection) -> QueryResult<Option<String>> {
-    let row: PgSnapshot = diesel::sql_query(
-        "SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN pg_current_snapshot()::text END AS snapshot",
-    )
-    .get_result(conn)?;
-    Ok(row.snapshot)
+    match conn {
+        DbConnection::Pg(pg) => PgSnapshotQuery.get_result(pg),
+        DbConnection::Sqlite(_) => Ok(None),
+    }
 }
 
 impl HistoryMemo {
