@@ -33,6 +33,14 @@ impl When {
 
 /// Appends `n` in decimal with at least `width` digits.
 fn push_number(out: &mut String, n: u32, width: usize) {
+    // Days, months, hours, minutes, seconds: one or two digits, written straight.
+    if n < 100 && width <= 2 {
+        if n >= 10 || width == 2 {
+            out.push(char::from(b'0' + (n / 10) as u8));
+        }
+        out.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut digits = [b'0'; 10];
     let mut first = digits.len();
     let mut rest = n;
@@ -65,18 +73,20 @@ fn exact_time(at: DateTime<Utc>, tz: Tz) -> String {
     use chrono::{Datelike, Timelike};
     use chrono_tz::OffsetName;
     let local = at.with_timezone(&tz);
+    // A zoned time adds its offset again for every field asked of it: once is enough.
+    let fields = local.naive_local();
     let mut out = String::with_capacity(32);
-    out.push_str(WEEKDAYS[local.weekday().num_days_from_monday() as usize]);
+    out.push_str(WEEKDAYS[fields.weekday().num_days_from_monday() as usize]);
     out.push(' ');
-    push_number(&mut out, local.day(), 1);
+    push_number(&mut out, fields.day(), 1);
     out.push(' ');
-    out.push_str(MONTHS[local.month0() as usize]);
+    out.push_str(MONTHS[fields.month0() as usize]);
     out.push(' ');
-    push_year(&mut out, local.year());
+    push_year(&mut out, fields.year());
     out.push_str(", ");
-    push_number(&mut out, local.hour(), 2);
+    push_number(&mut out, fields.hour(), 2);
     out.push(':');
-    push_number(&mut out, local.minute(), 2);
+    push_number(&mut out, fields.minute(), 2);
     out.push(' ');
     match local.offset().abbreviation() {
         Some(name) => out.push_str(name),
@@ -91,6 +101,7 @@ fn exact_time(at: DateTime<Utc>, tz: Tz) -> String {
 /// "2026-12-01T08:30:00Z": RFC 3339 in UTC, whole seconds.
 fn iso_time(at: DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
+    let at = at.naive_utc();
     let mut out = String::with_capacity(20);
     push_year(&mut out, at.year());
     out.push('-');
