@@ -138,7 +138,12 @@ pub(crate) fn visible(
     actor: crate::domain::Actor,
     request: RequestId,
 ) -> diesel::QueryResult<Vec<Attachment>> {
-    Ok(store::of_request(conn, request)?.into_iter().filter(|a| !a.internal || actor.role.is_engineer()).collect())
+    Ok(store::of_request(conn, request)?.into_iter().filter(|a| may_see(a, actor)).collect())
+}
+
+/// Whether a reader of its request sees this file: internal ones only engineers.
+pub(crate) fn may_see(attachment: &Attachment, actor: crate::domain::Actor) -> bool {
+    !attachment.internal || actor.role.is_engineer()
 }
 
 /// An attachment with its bytes.

@@ -116,12 +116,7 @@ pub fn read(conn: &mut DbConnection, ctx: &Context, id: RequestId) -> Result<Req
     read_transaction(conn, |conn| {
         let request = readable(conn, ctx.actor, id)?;
         let history = visible_history(store::history(conn, id)?, ctx.actor.role.is_engineer());
-        let people = history
-            .iter()
-            .flat_map(|e| [Some(e.actor), e.target, e.owner])
-            .chain([Some(request.requester), request.owner])
-            .flatten();
-        let names = Directory::load(conn, people)?;
+        let names = Directory::load(conn, people_named(&request, &history))?;
         let attachments = super::attachments::visible(conn, ctx.actor, id)?;
         Ok(RequestView { request, history, names, attachments })
     })
@@ -350,9 +345,10 @@ pub fn queue(
     page: i64,
     per_page: i64,
 ) -> Result<QueuePage, Error> {
+    check_queue_access(ctx, page)?;
     read_transaction(conn, |conn| {
         let catalog = super::names::Catalog::load(conn)?;
-        queue_with(conn, ctx, filter, page, per_page, &catalog, None)
+        queue_with(conn, filter, page, per_page, &catalog, None)
     })
 }
 
@@ -367,17 +363,15 @@ fn check_queue_access(ctx: &Context, page: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// The same, with the catalog already read.
+/// The same, with the catalog already read; the caller checked the access.
 fn queue_with(
     conn: &mut DbConnection,
-    ctx: &Context,
     filter: &QueueFilter,
     page: i64,
     per_page: i64,
     catalog: &super::names::Catalog,
     open_counts: Option<&[(State, i64)]>,
 ) -> Result<QueuePage, Error> {
-    check_queue_access(ctx, page)?;
     read_transaction(conn, |conn| {
         let mut filter = filter.clone();
         let mut questions = Vec::new();
@@ -524,7 +518,7 @@ pub fn workspace(
             std::sync::Arc::new(Directory::with_catalog(conn, people, &catalog)?)
         };
         let attachments =
-            record.attachments.iter().filter(|a| !a.internal || actor.role.is_engineer()).cloned().collect();
+            record.attachments.iter().filter(|a| super::attachments::may_see(a, actor)).cloned().collect();
         Ok(Workspace {
             request,
             history,
@@ -584,7 +578,7 @@ pub fn queue_workspace(
             }
         }
         let page = memo.get_or_compute(conn, &format!("queue page {filter:?} {page} {per_page}"), |conn| {
-            queue_with(conn, ctx, filter, page, per_page, &catalog, Some(&counts))
+            queue_with(conn, filter, page, per_page, &catalog, Some(&counts))
         })?;
         let ids: Vec<i64> = page.requests.iter().map(|r| r.id.0).collect();
         let last_changes = memo
