@@ -43,7 +43,9 @@ measure() { # name port path connections
 
 start after "$after" 18341
 [ -n "$before" ] && start before "$before" 18342
-echo "== SQLite, $requests requests, wrk ${seconds}s per run =="
+backend=SQLite
+[ -n "${BENCH_POSTGRES_URL:-}" ] && backend=PostgreSQL
+echo "== $backend, $requests requests, wrk ${seconds}s per run =="
 for name in after ${before:+before}; do
   pid_var="pid_$name"
   echo "$name: at start RSS/PSS $(memory "${!pid_var}") MiB"

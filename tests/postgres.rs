@@ -265,7 +265,7 @@ fn copy_moves_a_sqlite_history_to_postgres() {
         goalkeeper::db::schema::requests::table
             .filter(goalkeeper::db::schema::requests::private.eq(true))
             .count()
-            .get_result(&mut pg)
+            .get_result(&mut **pg)
             .expect("private")
     };
     assert_eq!(private, 3, "private flags come along");
@@ -457,7 +457,7 @@ fn search_walks_a_long_history_newest_first_in_bands() {
                 CASE WHEN g IN (3, 20000, 49000) THEN 'the quasar alarm again' ELSE 'nothing to see' END \
          FROM generate_series(1, 50000) g",
     )
-    .execute(&mut pg)
+    .execute(&mut **pg)
     .expect("texts");
     let ids = |pg: &mut db::DbConnection, query: &str, from: Option<i64>| -> Vec<i64> {
         search(pg, query, Match::All, Scope::Everything, from, 5).expect("search").iter().map(|h| h.id).collect()

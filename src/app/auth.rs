@@ -119,15 +119,17 @@ pub mod session {
     /// write to the database on every request.
     const TOUCH_EVERY: Duration = Duration::minutes(5);
 
-    /// A live session's state; expired ones (idle or past `absolute` since creation) are gone.
+    /// A live session's state, with the person its row names (if that account still exists)
+    /// and their unread inbox count; expired sessions (idle or past `absolute` since
+    /// creation) are gone.
     pub fn load(
         conn: &mut DbConnection,
         key: &str,
         now: DateTime<Utc>,
         idle: Duration,
         absolute: Duration,
-    ) -> Result<Option<String>, Error> {
-        let Some(record) = sessions::load(conn, key, now)? else {
+    ) -> Result<Option<(String, Option<(User, i64)>)>, Error> {
+        let Some((record, user)) = sessions::load_with_user(conn, key, now)? else {
             return Ok(None);
         };
         if record.created_at + absolute <= now {
@@ -137,7 +139,7 @@ pub mod session {
         if record.expires_at - now < idle - TOUCH_EVERY {
             sessions::touch(conn, key, now + idle)?;
         }
-        Ok(Some(record.state))
+        Ok(Some((record.state, user)))
     }
 
     pub fn start(

@@ -595,7 +595,11 @@ pub fn queue_workspace(
             engineers: memo.get_or_compute(conn, "engineers", users::engineers)?,
             handover: super::reports::handover_for(conn, ctx, &roster)?,
             roster,
-            views: super::views::list(conn, ctx)?,
+            views: memo
+                .get_or_compute(conn, &format!("saved views of {}", ctx.actor.id.0), |conn| {
+                    super::views::list(conn, ctx)
+                })?
+                .to_vec(),
         })
     })
 }

@@ -162,14 +162,16 @@ impl HistoryMemo {
         read_transaction(conn, |conn| self.at(conn)?.get_or_compute(conn, key, compute))
     }
 
-    /// The memo as the transaction `conn` is in sees it, for asking several values with one
-    /// reading of the state. Outside a transaction, or in one that wrote, nothing is kept or
-    /// reused: the state read and the values computed could see different data.
+    /// The memo as `conn` sees it now, for asking several values with one reading of the
+    /// state. On SQLite outside a transaction, or in one that wrote, nothing is kept or reused:
+    /// the state read and the values computed could see different data. PostgreSQL's reads
+    /// need no transaction (each statement has its own snapshot either way; a value is kept
+    /// only when the snapshot did not move while it was computed).
     pub fn at(&self, conn: &mut DbConnection) -> QueryResult<MemoAt<'_>> {
         let in_transaction = matches!(super::transaction_status(conn).transaction_depth(), Ok(Some(_)));
         let state = match conn {
-            _ if !in_transaction => None,
             DbConnection::Pg(_) => pg_snapshot(conn)?.map(HistoryState::Snapshot),
+            _ if !in_transaction => None,
             DbConnection::Sqlite(_) if writing() => None,
             DbConnection::Sqlite(_) => {
                 let generation: Vec<i64> = data_generation::table.select(data_generation::n).load(conn)?;

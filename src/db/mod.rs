@@ -48,6 +48,29 @@ pub enum DbConnection {
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
+/// How long a pooled PostgreSQL connection that answered a check is trusted without another:
+/// a round trip before every use was two of a page's nine.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection with when it last proved alive.
+pub struct LiveConnection {
+    conn: DbConnection,
+    checked_at: std::time::Instant,
+}
+
+impl std::ops::Deref for LiveConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for LiveConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// A database location parsed from `GOALKEEPER_DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -164,19 +187,28 @@ pub struct ConnectionManager {
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = LiveConnection;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectionError> {
-        connect(&self.url)
+    fn connect(&self) -> Result<LiveConnection, ConnectionError> {
+        Ok(LiveConnection { conn: connect(&self.url)?, checked_at: std::time::Instant::now() })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1").map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    /// A connection that answered within the last second is handed out without asking again;
+    /// one idle longer is asked first (a restarted server ends its connections). A server that
+    /// goes away within that second fails the requests of that second, honestly (503), and
+    /// its connections are asked at their next use after it.
+    fn is_valid(&self, live: &mut LiveConnection) -> Result<(), ConnectionError> {
+        if live.checked_at.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        live.conn.batch_execute("SELECT 1").map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+        live.checked_at = std::time::Instant::now();
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        matches!(transaction_status(conn), TransactionManagerStatus::InError)
+    fn has_broken(&self, live: &mut LiveConnection) -> bool {
+        matches!(transaction_status(&mut live.conn), TransactionManagerStatus::InError)
     }
 }
 
@@ -281,13 +313,19 @@ pub fn only<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
 }
 
-/// Several reads that must agree with each other.
+/// Several reads that must agree with each other. On SQLite one read transaction sees one
+/// snapshot. PostgreSQL's READ COMMITTED gives every statement its own snapshot inside a
+/// transaction as outside one, so there the reads run as they are: `BEGIN` and `COMMIT` would
+/// add two round trips and no agreement (the memo checks its snapshot before and after).
 pub fn read_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    conn.transaction(work)
+    match conn {
+        DbConnection::Sqlite(_) => conn.transaction(work),
+        DbConnection::Pg(_) => work(conn),
+    }
 }
 
 /// Writes a consistent copy of a SQLite database to `path` while it stays online

@@ -1,7 +1,7 @@
 //! Server-side session rows and the application's stored settings.
 
-use super::models::{naive, utc};
-use super::schema::{sessions, settings};
+use super::models::{User, UserRow, naive, utc};
+use super::schema::{sessions, settings, users};
 use super::{DbConnection, write_transaction};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,20 +14,61 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The session if it exists and has not expired by `now`.
-pub fn load(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> QueryResult<Option<SessionRecord>> {
-    // The expiry is checked here, not in SQL: a bound time compared with an indexed column makes
-    // SQLite plan the statement again for every new value (its statistics compare it), on every
-    // signed-in view.
-    let row: Option<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = super::only(
-        sessions::table.find(key).select((sessions::state, sessions::created_at, sessions::expires_at)).load(conn)?,
+/// A live session with the person its row names (when that account still exists) and their
+/// unread inbox count, read in one statement: this runs before every signed-in view.
+pub fn load_with_user(
+    conn: &mut DbConnection,
+    key: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(SessionRecord, Option<(User, i64)>)>> {
+    type Row = (String, chrono::NaiveDateTime, chrono::NaiveDateTime, Option<UserRow>, i64);
+    let row: Option<Row> = super::only(
+        sessions::table
+            .left_join(users::table)
+            .filter(sessions::id.eq(key))
+            .select((
+                sessions::state,
+                sessions::created_at,
+                sessions::expires_at,
+                users::all_columns.nullable(),
+                UnreadInbox,
+            ))
+            .load(conn)?,
     );
-    let live = row.filter(|(_, _, expires_at)| *expires_at > naive(now));
-    Ok(live.map(|(state, created_at, expires_at)| SessionRecord {
-        state,
-        created_at: utc(created_at),
-        expires_at: utc(expires_at),
-    }))
+    // The expiry is compared here, not in SQL: a bound time compared with an indexed column
+    // makes SQLite plan the statement again for every new value (its statistics compare it).
+    let Some((state, created_at, expires_at, user, unread)) = row.filter(|r| r.2 > naive(now)) else {
+        return Ok(None);
+    };
+    let user = user.map(User::try_from).transpose()?.map(|user| (user, unread));
+    Ok(Some((SessionRecord { state, created_at: utc(created_at), expires_at: utc(expires_at) }, user)))
+}
+
+/// The unread inbox count of the session's person, as a subquery of the session's row (diesel
+/// types no subquery that reads the outer row). Fixed text, so each connection prepares it once.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct UnreadInbox;
+
+impl diesel::expression::Expression for UnreadInbox {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for UnreadInbox {}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for UnreadInbox {}
+
+impl diesel::expression::ValidGrouping<()> for UnreadInbox {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for UnreadInbox {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT COUNT(*) FROM deliveries WHERE deliveries.recipient_id = sessions.user_id \
+             AND deliveries.medium = 'inbox' AND deliveries.read_at IS NULL)",
+        );
+        Ok(())
+    }
 }
 
 pub fn insert(

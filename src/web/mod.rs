@@ -267,7 +267,7 @@ impl AppState {
 
 /// The group committer, for a SQLite pool (PostgreSQL merges concurrent commits itself).
 fn group_committer(pool: &Pool) -> Option<Arc<crate::app::GroupCommit>> {
-    let sqlite = pool.get().is_ok_and(|conn| matches!(*conn, DbConnection::Sqlite(_)));
+    let sqlite = pool.get().is_ok_and(|conn| matches!(**conn, DbConnection::Sqlite(_)));
     if !sqlite {
         return None;
     }

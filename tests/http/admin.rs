@@ -110,7 +110,7 @@ backend_test! {
             users::table
                 .filter(users::email.eq("nils@example.com"))
                 .select(users::id)
-                .first(&mut *conn)
+                .first(&mut **conn)
                 .expect("nils")
         };
         admin.get("/admin/users").await;

@@ -217,7 +217,7 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::api_tokens;
             let mut conn = app.pool.get().expect("connection");
-            api_tokens::table.select(api_tokens::id).first::<i64>(&mut *conn).expect("token id")
+            api_tokens::table.select(api_tokens::id).first::<i64>(&mut **conn).expect("token id")
         };
         let (other, _) = app.signed_in(Role::Requester, "Bob").await;
         other.get("/account").await;

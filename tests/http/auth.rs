@@ -333,7 +333,7 @@ backend_test! {
         let states: Vec<String> = {
             use diesel::prelude::*;
             let mut conn = app.pool.get().expect("connection");
-            goalkeeper::db::schema::sessions::table.select(goalkeeper::db::schema::sessions::state).load(&mut *conn).expect("sessions")
+            goalkeeper::db::schema::sessions::table.select(goalkeeper::db::schema::sessions::state).load(&mut **conn).expect("sessions")
         };
         assert!(!states.is_empty() && states.iter().all(|s| s.contains("uid") && !s.contains("uid.loaded")), "{states:?}");
         assert_eq!(elsewhere.get("/requests/mine").await.status, StatusCode::SEE_OTHER, "the other session ended");

@@ -9,7 +9,7 @@ use goalkeeper::domain::Role;
 /// Runs SQL on the test database (a fault to inject), in the dialect of its backend.
 fn inject(app: &TestApp, sqlite: &str, postgres: &str) {
     let mut conn = app.pool.get().expect("connection");
-    match &mut *conn {
+    match &mut **conn {
         goalkeeper::db::DbConnection::Sqlite(inner) => inner.batch_execute(sqlite).expect("fault"),
         goalkeeper::db::DbConnection::Pg(inner) => inner.batch_execute(postgres).expect("fault"),
     }
@@ -51,7 +51,7 @@ backend_test! {
         let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
         let row = || {
             let mut conn = app.pool.get().expect("connection");
-            sessions::table.select((sessions::id, sessions::state, sessions::expires_at)).load::<(String, String, chrono::NaiveDateTime)>(&mut *conn).expect("sessions")
+            sessions::table.select((sessions::id, sessions::state, sessions::expires_at)).load::<(String, String, chrono::NaiveDateTime)>(&mut **conn).expect("sessions")
         };
         let before = row();
         for path in ["/queue", "/requests/mine", "/answers", "/rotation", "/insights", "/queue"] {

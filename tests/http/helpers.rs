@@ -197,7 +197,7 @@ impl TestApp {
         use diesel::prelude::*;
         use goalkeeper::db::schema::sessions;
         let mut conn = self.pool.get().expect("connection");
-        sessions::table.select(sessions::id).order(sessions::id).load(&mut *conn).expect("session ids")
+        sessions::table.select(sessions::id).order(sessions::id).load(&mut **conn).expect("session ids")
     }
 
     /// Writes straight to the database, as the CLI or another instance would.
@@ -216,7 +216,7 @@ impl TestApp {
         }
         let mut conn = self.pool.get().expect("connection");
         diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {sql_table}"))
-            .get_result::<Count>(&mut *conn)
+            .get_result::<Count>(&mut **conn)
             .expect("count")
             .n
     }

@@ -80,7 +80,7 @@ backend_test! {
             let middle = week.bounds(chrono_tz::Tz::UTC).0 + chrono::Duration::hours(84);
             let keeper = roster.scheduled_shift(middle).expect("a shift").engineer;
             use goalkeeper::db::schema::users;
-            users::table.find(keeper.0).select(users::email).first::<String>(&mut *conn).expect("email")
+            users::table.find(keeper.0).select(users::email).first::<String>(&mut **conn).expect("email")
         };
         let keeper = sign_in(&app, &keeper_email).await;
         let path = format!("/reports/weekly/{week}");
@@ -191,8 +191,8 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::{categories, users};
             let mut conn = app.pool.get().expect("connection");
-            let category: i64 = categories::table.filter(categories::name.eq("Database")).select(categories::id).first(&mut *conn).expect("category");
-            let dana: i64 = users::table.filter(users::name.eq("Dana Database")).select(users::id).first(&mut *conn).expect("dana");
+            let category: i64 = categories::table.filter(categories::name.eq("Database")).select(categories::id).first(&mut **conn).expect("category");
+            let dana: i64 = users::table.filter(users::name.eq("Dana Database")).select(users::id).first(&mut **conn).expect("dana");
             (category, dana)
         };
         let (category, dana) = database;
@@ -208,7 +208,7 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::rotation_versions;
             let mut conn = app.pool.get().expect("connection");
-            let json: String = rotation_versions::table.order(rotation_versions::id.desc()).select(rotation_versions::engineers).first(&mut *conn).expect("rotation");
+            let json: String = rotation_versions::table.order(rotation_versions::id.desc()).select(rotation_versions::engineers).first(&mut **conn).expect("rotation");
             serde_json::from_str(&json).expect("engineer ids")
         };
         assert!(members.iter().any(|m| m.to_string() == suggested), "only people in the rotation are suggested");

@@ -104,14 +104,14 @@ fn media(app: &TestApp) -> Vec<String> {
     use diesel::prelude::*;
     use goalkeeper::db::schema::deliveries;
     let mut conn = app.pool.get().expect("connection");
-    deliveries::table.order(deliveries::id).select(deliveries::medium).load(&mut *conn).expect("deliveries")
+    deliveries::table.order(deliveries::id).select(deliveries::medium).load(&mut **conn).expect("deliveries")
 }
 
 fn last_errors(app: &TestApp) -> Vec<Option<String>> {
     use diesel::prelude::*;
     use goalkeeper::db::schema::deliveries;
     let mut conn = app.pool.get().expect("connection");
-    deliveries::table.select(deliveries::last_error).load(&mut *conn).expect("deliveries")
+    deliveries::table.select(deliveries::last_error).load(&mut **conn).expect("deliveries")
 }
 
 fn read_mailbox(dir: &Path) -> Vec<String> {
@@ -352,7 +352,7 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::deliveries;
             let mut conn = app.pool.get().expect("connection");
-            deliveries::table.order(deliveries::id).select((deliveries::subject, deliveries::body)).load(&mut *conn).expect("deliveries")
+            deliveries::table.order(deliveries::id).select((deliveries::subject, deliveries::body)).load(&mut **conn).expect("deliveries")
         };
         assert!(!announce(&app), "the first look only remembers who is on duty");
         // Gina hands her next day to Sam.
@@ -525,7 +525,7 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::deliveries;
             let mut conn = app.pool.get().expect("connection");
-            deliveries::table.select((deliveries::subject, deliveries::body)).load(&mut *conn).expect("deliveries")
+            deliveries::table.select((deliveries::subject, deliveries::body)).load(&mut **conn).expect("deliveries")
         };
         assert_eq!(posted.len(), 1);
         assert_eq!(posted[0].0, "Gina asks for someone to cover Wed 25 Nov 10:00 – Wed 25 Nov 18:00");
@@ -575,7 +575,7 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::deliveries;
             let mut conn = app.pool.get().expect("connection");
-            deliveries::table.filter(deliveries::medium.eq("email")).select((deliveries::recipient_id, deliveries::topic)).load(&mut *conn).expect("deliveries")
+            deliveries::table.filter(deliveries::medium.eq("email")).select((deliveries::recipient_id, deliveries::topic)).load(&mut **conn).expect("deliveries")
         };
         assert_eq!(emails, [(Some(sam_id.0), "new_critical".to_owned())], "Sam on call, not Gina ({gina_id}) on duty");
     }

@@ -30,7 +30,7 @@ fn goalkeepers_on_events(app: &TestApp) -> Vec<Option<i64>> {
     use diesel::prelude::*;
     use goalkeeper::db::schema::events;
     let mut conn = app.pool.get().expect("connection");
-    events::table.order(events::id).select(events::goalkeeper_id).load(&mut *conn).expect("events")
+    events::table.order(events::id).select(events::goalkeeper_id).load(&mut **conn).expect("events")
 }
 
 backend_test! {
@@ -104,7 +104,7 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::users;
             let mut conn = app.pool.get().expect("connection");
-            users::table.filter(users::name.eq("Gina")).select(users::id).first::<i64>(&mut *conn).expect("gina")
+            users::table.filter(users::name.eq("Gina")).select(users::id).first::<i64>(&mut **conn).expect("gina")
         };
         let refused = sam
             .post("/rotation/overrides", &[("engineer", &gina_id.to_string()), ("from", "2026-11-27T10:00"), ("to", "2026-11-27T12:00")])

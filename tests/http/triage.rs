@@ -10,7 +10,7 @@ fn state_of(app: &TestApp, id: i64) -> (String, Option<i64>, i32) {
     requests::table
         .find(id)
         .select((requests::state, requests::owner_id, requests::version))
-        .first(&mut *conn)
+        .first(&mut **conn)
         .expect("request row")
 }
 

@@ -24,7 +24,7 @@ fn stored(app: &TestApp, id: i64) -> Stored {
             requests::duplicate_of,
             requests::first_response_at,
         ))
-        .first(&mut *conn)
+        .first(&mut **conn)
         .expect("request row")
 }
 

@@ -122,7 +122,7 @@ backend_test! {
             use diesel::prelude::*;
             use goalkeeper::db::schema::saved_views;
             let mut conn = app.pool.get().expect("connection");
-            saved_views::table.select(saved_views::id).first(&mut *conn).expect("view id")
+            saved_views::table.select(saved_views::id).first(&mut **conn).expect("view id")
         };
         assert_eq!(sam.post(&format!("/queue/views/{view_id}/delete"), &[]).await.status, StatusCode::NOT_FOUND);
         assert_eq!(gina.post(&format!("/queue/views/{view_id}/delete"), &[]).await.status, StatusCode::SEE_OTHER);
