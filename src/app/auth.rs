@@ -128,8 +128,8 @@ pub mod session {
         now: DateTime<Utc>,
         idle: Duration,
         absolute: Duration,
-    ) -> Result<Option<(String, Option<(User, i64)>)>, Error> {
-        let Some((record, user)) = sessions::load_with_user(conn, key, now)? else {
+    ) -> Result<Option<sessions::SessionRecord>, Error> {
+        let Some(record) = sessions::load_with_user(conn, key, now)? else {
             return Ok(None);
         };
         if record.created_at + absolute <= now {
@@ -139,7 +139,7 @@ pub mod session {
         if record.expires_at - now < idle - TOUCH_EVERY {
             sessions::touch(conn, key, now + idle)?;
         }
-        Ok(Some((record.state, user)))
+        Ok(Some(record))
     }
 
     pub fn start(

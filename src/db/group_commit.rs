@@ -190,7 +190,8 @@ mod tests {
             text: String,
         }
         let mut conn = pool.get().expect("connection");
-        let rows: Vec<Note> = diesel::sql_query("SELECT text FROM notes ORDER BY text").load(&mut **conn).expect("notes");
+        let rows: Vec<Note> =
+            diesel::sql_query("SELECT text FROM notes ORDER BY text").load(&mut **conn).expect("notes");
         rows.into_iter().map(|n| n.text).collect()
     }
 

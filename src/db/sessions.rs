@@ -12,15 +12,13 @@ pub struct SessionRecord {
     pub state: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The person the row names, if that account still exists, with their unread inbox count.
+    pub person: Option<(User, i64)>,
 }
 
 /// A live session with the person its row names (when that account still exists) and their
 /// unread inbox count, read in one statement: this runs before every signed-in view.
-pub fn load_with_user(
-    conn: &mut DbConnection,
-    key: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<(SessionRecord, Option<(User, i64)>)>> {
+pub fn load_with_user(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> QueryResult<Option<SessionRecord>> {
     type Row = (String, chrono::NaiveDateTime, chrono::NaiveDateTime, Option<UserRow>, i64);
     let row: Option<Row> = super::only(
         sessions::table
@@ -40,8 +38,8 @@ pub fn load_with_user(
     let Some((state, created_at, expires_at, user, unread)) = row.filter(|r| r.2 > naive(now)) else {
         return Ok(None);
     };
-    let user = user.map(User::try_from).transpose()?.map(|user| (user, unread));
-    Ok(Some((SessionRecord { state, created_at: utc(created_at), expires_at: utc(expires_at) }, user)))
+    let person = user.map(User::try_from).transpose()?.map(|user| (user, unread));
+    Ok(Some(SessionRecord { state, created_at: utc(created_at), expires_at: utc(expires_at), person }))
 }
 
 /// The unread inbox count of the session's person, as a subquery of the session's row (diesel

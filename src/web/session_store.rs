@@ -70,14 +70,12 @@ impl SessionStore for DbSessionStore {
         let (idle, absolute) = (self.idle, self.absolute);
         let record = self
             .run(move |conn, now| {
-                let Some((stored, row_user)) = session::load(conn, &key, now, idle, absolute)? else {
-                    return Ok(None);
-                };
+                let Some(stored) = session::load(conn, &key, now, idle, absolute)? else { return Ok(None) };
                 // A state that does not read is refused below, with the loading error.
-                let state = serde_json::from_str::<SessionState>(&stored);
+                let state = serde_json::from_str::<SessionState>(&stored.state);
                 let user = match state.as_ref().ok().and_then(user_id) {
                     // The row names the person its state names (both are saved together).
-                    Some(id) if row_user.as_ref().is_some_and(|(user, _)| user.id.0 == id) => row_user,
+                    Some(id) if stored.person.as_ref().is_some_and(|(user, _)| user.id.0 == id) => stored.person,
                     Some(id) => app::auth::signed_in_user(conn, crate::domain::UserId(id))?,
                     None => None,
                 };
