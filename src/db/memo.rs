@@ -34,6 +34,7 @@ pub const UNWATCHED_TABLES: &[&str] = &[
     "login_failures",
     "idempotency_keys",
     "request_text",
+    "search_words",
     "api_tokens",
     "channels",
     "deliveries",

@@ -86,6 +86,7 @@ fn file_once(
             })
             .returning(requests::id)
             .get_result(conn)?;
+        super::search::note_words(conn, &[new.title.as_str(), new.description.as_str()])?;
         diesel::insert_into(events::table)
             .values(&NewEventRow {
                 request_id: id,
@@ -220,6 +221,9 @@ fn conflict_since(conn: &mut DbConnection, id: RequestId, seen_version: i32) -> 
 fn record_event(conn: &mut DbConnection, event: &NewEventRow<'_>) -> QueryResult<Option<Request>> {
     let id = RequestId(event.request_id);
     diesel::insert_into(events::table).values(event).execute(conn)?;
+    if let Some(note) = event.note {
+        super::search::note_words(conn, &[note])?;
+    }
     refresh_summary(conn, id)?;
     get(conn, id)
 }
@@ -352,6 +356,7 @@ pub fn edit(
         if updated == 0 {
             return conflict(conn);
         }
+        super::search::note_words(conn, &[edit.title.as_str(), edit.description.as_str()])?;
         let event = same_state_event(&request, actor, EventKind::Edited, note, new_version, goalkeeper, now);
         record_event(conn, &event)?.ok_or(EditError::NotFound)
     })

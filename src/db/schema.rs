@@ -16,6 +16,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Every word of the search text, lower-cased as written (not stemmed).
+    search_words (word) {
+        word -> Text,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         user_id -> Nullable<BigInt>,

@@ -4,12 +4,12 @@
 //! are ours (`crate::matching`), the same for both.
 
 use super::DbConnection;
-use super::schema::{request_text, requests};
+use super::schema::{request_text, requests, search_words};
 use crate::domain::UserId;
 use crate::matching::{self, Matcher};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// How many of the most recent matches are ranked.
 const CANDIDATES: i64 = 200;
@@ -66,9 +66,7 @@ const COMMON: &[&str] = &[
 
 /// The words of a query, lower-cased, at most eight; for `Match::Any` without the common ones.
 fn words(query: &str, mode: Match) -> Vec<String> {
-    query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+    split_words(query)
         .map(str::to_lowercase)
         .filter(|w| mode == Match::All || !COMMON.contains(&w.as_str()))
         .take(8)
@@ -100,6 +98,10 @@ pub enum Scope {
 /// The longest prefix SQLite's full-text index keeps an index of its own for (`prefix = '3 4'`).
 const SQLITE_PREFIX_INDEXED: usize = 4;
 
+/// A word being typed is looked for as at most this many words of the history it starts; one
+/// that starts more is looked for by the index's prefix search (whole words first).
+const MAX_COMPLETIONS: i64 = 16;
+
 /// A word being typed matches as a prefix from this many letters on: "a*" or "re*" would merge
 /// the index entries of a large share of all words (0.4–0.9 s on a million requests).
 const MIN_PREFIX: usize = 3;
@@ -110,14 +112,39 @@ fn last_is_prefix(words: &[String], mode: Match) -> bool {
     mode == Match::All && words.last().is_some_and(|w| w.chars().count() >= MIN_PREFIX && !COMMON.contains(&w.as_str()))
 }
 
-/// An FTS5 query for the words; with `prefix`, the last word may also start longer words.
-fn fts5_query(words: &[String], mode: Match, prefix: bool) -> String {
-    let mut terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
-    if prefix
-        && last_is_prefix(words, mode)
-        && let Some(last) = terms.last_mut()
+/// The words of a text: its runs of letters and digits.
+fn split_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// How the last word of a query is looked for.
+#[derive(Debug, Clone, Copy)]
+enum LastWord<'a> {
+    /// As a whole word.
+    Whole,
+    /// As the start of longer words, by the index's own prefix search.
+    Prefix,
+    /// As any of these words of the history (the ones it starts, from `search_words`).
+    OneOf(&'a [String]),
+}
+
+/// An FTS5 query for the words; the last one is looked for as `last` says when it may be a
+/// prefix (see [`last_is_prefix`]).
+fn fts5_query(words: &[String], mode: Match, last: LastWord<'_>) -> String {
+    let quoted = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
+    let mut terms: Vec<String> = words.iter().map(|w| quoted(w)).collect();
+    if last_is_prefix(words, mode)
+        && let Some(final_term) = terms.last_mut()
     {
-        last.push('*');
+        match last {
+            LastWord::Whole => {}
+            LastWord::Prefix => final_term.push('*'),
+            LastWord::OneOf(completions) => {
+                *final_term = format!("({})", completions.iter().map(|w| quoted(w)).collect::<Vec<_>>().join(" OR "));
+                // FTS5 reads no implicit AND before a parenthesis.
+                return terms.join(" AND ");
+            }
+        }
     }
     match mode {
         Match::All => terms.join(" "),
@@ -125,14 +152,17 @@ fn fts5_query(words: &[String], mode: Match, prefix: bool) -> String {
     }
 }
 
-/// A PostgreSQL tsquery for the words; with `prefix`, as [`fts5_query`].
-fn tsquery(words: &[String], mode: Match, prefix: bool) -> String {
+/// A PostgreSQL tsquery for the words, the last one as in [`fts5_query`].
+fn tsquery(words: &[String], mode: Match, last: LastWord<'_>) -> String {
     let mut terms = words.to_vec();
-    if prefix
-        && last_is_prefix(words, mode)
-        && let Some(last) = terms.last_mut()
+    if last_is_prefix(words, mode)
+        && let Some(final_term) = terms.last_mut()
     {
-        last.push_str(":*");
+        match last {
+            LastWord::Whole => {}
+            LastWord::Prefix => final_term.push_str(":*"),
+            LastWord::OneOf(completions) => *final_term = format!("({})", completions.join(" | ")),
+        }
     }
     match mode {
         Match::All => terms.join(" & "),
@@ -254,6 +284,84 @@ fn fts5_columns(scope: Scope) -> &'static str {
     if scope == Scope::Answers { "{title description resolution}" } else { "{title description notes resolution}" }
 }
 
+/// The longest word kept in `search_words`: longer tokens are ids and hashes nobody types.
+const LONGEST_KEPT_WORD: usize = 32;
+
+/// The words of a text as the search box splits a query (letters and digits, lower-cased),
+/// of at least `MIN_PREFIX` letters and not numbers: what a word being typed may complete to.
+fn completable_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    split_words(text)
+        .filter(|w| (MIN_PREFIX..=LONGEST_KEPT_WORD).contains(&w.chars().count()))
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+}
+
+/// Adds the words of `texts` to `search_words`, in the caller's transaction (a text written:
+/// a request filed or edited, a note).
+pub fn note_words(conn: &mut DbConnection, texts: &[&str]) -> QueryResult<()> {
+    let words: BTreeSet<String> = texts.iter().flat_map(|t| completable_words(t)).collect();
+    insert_words(conn, &words.into_iter().collect::<Vec<_>>())
+}
+
+fn insert_words(conn: &mut DbConnection, words: &[String]) -> QueryResult<()> {
+    for chunk in words.chunks(500) {
+        let rows: Vec<_> = chunk.iter().map(|w| search_words::word.eq(w.as_str())).collect();
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(search_words::table).values(&rows).execute(c)?,
+            DbConnection::Pg(c) => {
+                diesel::insert_into(search_words::table).values(&rows).on_conflict_do_nothing().execute(c)?
+            }
+        };
+    }
+    Ok(())
+}
+
+/// Adds the words of every stored search text to `search_words`: after the migration that made
+/// it, and after a bulk load wrote texts past the app.
+pub fn fill_words(conn: &mut DbConnection) -> QueryResult<()> {
+    const CHUNK: i64 = 10_000;
+    let mut words = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let rows: Vec<TextRow> = request_text::table
+            .filter(request_text::id.gt(after))
+            .order(request_text::id)
+            .limit(CHUNK)
+            .select(TextRow::as_select())
+            .load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for row in &rows {
+            for text in [&row.title, &row.description, &row.notes, &row.resolution] {
+                words.extend(completable_words(text));
+            }
+        }
+    }
+    insert_words(conn, &words.into_iter().collect::<Vec<_>>())
+}
+
+/// Whether there is search text but no word of it listed (a database from before
+/// `search_words`).
+pub fn words_missing(conn: &mut DbConnection) -> QueryResult<bool> {
+    let listed: Vec<String> = search_words::table.select(search_words::word).limit(1).load(conn)?;
+    let texts: Vec<i64> = request_text::table.select(request_text::id).limit(1).load(conn)?;
+    Ok(listed.is_empty() && !texts.is_empty())
+}
+
+/// At most `limit` words of the history that start with `prefix`, in order.
+fn words_starting(conn: &mut DbConnection, prefix: &str, limit: i64) -> QueryResult<Vec<String>> {
+    // Every word starting with the prefix sorts between it and the prefix followed by the
+    // highest character (byte order on both backends: the column is collated "C" on PostgreSQL).
+    let end = format!("{prefix}{}", char::MAX);
+    search_words::table
+        .filter(search_words::word.ge(prefix))
+        .filter(search_words::word.lt(end))
+        .order(search_words::word)
+        .limit(limit)
+        .select(search_words::word)
+        .load(conn)
+}
+
 /// One person's most recent requests.
 fn own_recent(conn: &mut DbConnection, person: UserId, from_id: i64) -> QueryResult<Vec<Candidate>> {
     let ids: Vec<i64> = requests::table
@@ -277,30 +385,45 @@ fn candidates(
     scope: Scope,
     from_id: i64,
 ) -> QueryResult<Vec<Candidate>> {
-    // SQLite keeps prefix indexes of three and four letters (migration `search_prefixes`): a
-    // last word that short is read as a prefix at once. Looking for it as a whole word first
-    // cost more than the prefix ("vpn time": two frequent words that never meet, 10 ms).
-    let indexed_prefix = words.last().is_some_and(|w| w.chars().count() <= SQLITE_PREFIX_INDEXED);
-    if matches!(conn, DbConnection::Sqlite(_)) && indexed_prefix && last_is_prefix(words, mode) {
-        return matching_candidates(conn, words, mode, true, scope, from_id);
+    if last_is_prefix(words, mode)
+        && let Some(last) = words.last()
+    {
+        // SQLite keeps prefix indexes of three and four letters (migration `search_prefixes`): a
+        // last word that short is read as a prefix at once. Looking for it as a whole word first
+        // cost more than the prefix ("vpn time": two frequent words that never meet, 10 ms).
+        let letters = last.chars().count();
+        if letters <= SQLITE_PREFIX_INDEXED && matches!(conn, DbConnection::Sqlite(_)) {
+            return matching_candidates(conn, words, mode, LastWord::Prefix, scope, from_id);
+        }
+        // Longer, it is looked for as the words of the history it starts, each a whole word.
+        // Both indexes hold stems: "certifi" starts "certificate", not its stem "certif", so
+        // their prefix search found nothing; and FTS5 without a prefix index of that length
+        // merged the entries of every word it starts over the whole history first ("vpn timeo":
+        // 10 ms of CPU on a million requests).
+        if letters > SQLITE_PREFIX_INDEXED {
+            let completions = words_starting(conn, last, MAX_COMPLETIONS + 1)?;
+            if !completions.is_empty() && completions.len() <= MAX_COMPLETIONS as usize {
+                return matching_candidates(conn, words, mode, LastWord::OneOf(&completions), scope, from_id);
+            }
+        }
     }
     // Whole words first. A prefix query gathers the matches of every word it starts across the
     // whole history before the newest can be taken ("vpn timeout*": 12 ms on a million
     // requests, 2.4 ms for the whole words); so the last word is read as a prefix only when the
     // whole words find fewer than a full set of candidates, as while a word is still typed.
-    let whole = matching_candidates(conn, words, mode, false, scope, from_id)?;
+    let whole = matching_candidates(conn, words, mode, LastWord::Whole, scope, from_id)?;
     let full = whole.iter().filter(|c| c.recent).count() >= usize::try_from(CANDIDATES).unwrap_or(usize::MAX);
     if full || !last_is_prefix(words, mode) {
         return Ok(whole);
     }
-    matching_candidates(conn, words, mode, true, scope, from_id)
+    matching_candidates(conn, words, mode, LastWord::Prefix, scope, from_id)
 }
 
 fn matching_candidates(
     conn: &mut DbConnection,
     words: &[String],
     mode: Match,
-    prefix: bool,
+    last: LastWord<'_>,
     scope: Scope,
     from_id: i64,
 ) -> QueryResult<Vec<Candidate>> {
@@ -319,7 +442,7 @@ fn matching_candidates(
                    WHERE request_fts MATCH ?4 AND request_fts.rowid >= ?2 AND {filter} \
                    ORDER BY request_fts.rowid DESC LIMIT ?5)"
             );
-            let matching = format!("{} : ({})", fts5_columns(scope), fts5_query(words, mode, prefix));
+            let matching = format!("{} : ({})", fts5_columns(scope), fts5_query(words, mode, last));
             let good_matching = format!("({matching}) AND tags : goodanswer");
             diesel::sql_query(sql)
                 .bind::<Text, _>(matching)
@@ -332,7 +455,7 @@ fn matching_candidates(
         }
         DbConnection::Pg(inner) => {
             let document = if scope == Scope::Answers { "answer_document" } else { "document" };
-            let query = tsquery(words, mode, prefix);
+            let query = tsquery(words, mode, last);
             let mut found = recent_matches_pg(inner, &query, document, scope, from_id)?;
             // The good answers that match come from partial GIN indexes over them alone; the
             // scope's filter reads `requests` for the newest of them only.
@@ -436,20 +559,49 @@ mod tests {
     #[test]
     fn queries_are_words_quoted_with_a_prefix_on_the_last() {
         assert_eq!(
-            fts5_query(&words("VPN drops\" OR 1=1 -- tunnel", Match::All), Match::All, true),
+            fts5_query(&words("VPN drops\" OR 1=1 -- tunnel", Match::All), Match::All, LastWord::Prefix),
             "\"vpn\" \"drops\" \"or\" \"1\" \"1\" \"tunnel\"*"
         );
-        assert_eq!(fts5_query(&words("the disk is full", Match::Any), Match::Any, true), "\"disk\" OR \"full\"");
-        assert_eq!(tsquery(&words("disk full", Match::Any), Match::Any, true), "disk | full");
-        assert_eq!(tsquery(&words("disk ful", Match::All), Match::All, true), "disk & ful:*");
         assert_eq!(
-            fts5_query(&words("vpn d", Match::All), Match::All, true),
+            fts5_query(&words("the disk is full", Match::Any), Match::Any, LastWord::Prefix),
+            "\"disk\" OR \"full\""
+        );
+        assert_eq!(tsquery(&words("disk full", Match::Any), Match::Any, LastWord::Prefix), "disk | full");
+        assert_eq!(tsquery(&words("disk ful", Match::All), Match::All, LastWord::Prefix), "disk & ful:*");
+        assert_eq!(
+            fts5_query(&words("vpn d", Match::All), Match::All, LastWord::Prefix),
             "\"vpn\" \"d\"",
             "too short to be a prefix"
         );
-        assert_eq!(fts5_query(&words("fix the", Match::All), Match::All, true), "\"fix\" \"the\"", "too common");
-        assert_eq!(fts5_query(&words("disk ful", Match::All), Match::All, false), "\"disk\" \"ful\"", "whole words");
+        assert_eq!(
+            fts5_query(&words("fix the", Match::All), Match::All, LastWord::Prefix),
+            "\"fix\" \"the\"",
+            "too common"
+        );
+        assert_eq!(
+            fts5_query(&words("disk ful", Match::All), Match::All, LastWord::Whole),
+            "\"disk\" \"ful\"",
+            "whole words"
+        );
+        let completions = ["certificate".to_owned(), "certificates".to_owned()];
+        assert_eq!(
+            fts5_query(&words("vpn certifi", Match::All), Match::All, LastWord::OneOf(&completions)),
+            "\"vpn\" AND (\"certificate\" OR \"certificates\")"
+        );
+        assert_eq!(
+            tsquery(&words("vpn certifi", Match::All), Match::All, LastWord::OneOf(&completions)),
+            "vpn & (certificate | certificates)"
+        );
         assert!(words("  ,,, ", Match::All).is_empty());
         assert!(words("how do I", Match::Any).is_empty());
+    }
+
+    #[test]
+    fn the_words_kept_for_completion_are_the_ones_a_search_box_splits() {
+        let kept: Vec<String> =
+            completable_words("Renew the TLS-certificate, ticket #12345 of 2026; ok? Überweisung").collect();
+        assert_eq!(kept, ["renew", "the", "tls", "certificate", "ticket", "überweisung"]);
+        let long = "a".repeat(LONGEST_KEPT_WORD + 1);
+        assert_eq!(completable_words(&long).count(), 0, "ids and hashes nobody types");
     }
 }

@@ -63,7 +63,7 @@ backend_test! {
 }
 
 backend_test! {
-    async fn the_last_word_is_a_prefix_only_when_whole_words_find_too_few(app) {
+    async fn a_word_being_typed_matches_every_word_it_starts(app) {
         let (gina_browser, gina) = app.signed_in(Role::Engineer, "Gina").await;
         let token = app.token(gina, Role::Engineer, "write");
         let bodies: Vec<String> = (0..200)
@@ -76,18 +76,67 @@ backend_test! {
         let board = gina_browser.file_with(&[("title", "Routerboard reboots"), ("description", "Every hour.")]).await;
         let link = format!("/requests/{board}\"");
 
-        // "router" as a whole word fills the candidates: reading it as a prefix too would merge
-        // the matches of every word starting with it across the whole history. (SQLite reads
-        // words of up to four letters as prefixes at once: it keeps indexes for those.)
-        let whole = gina_browser.get("/search?q=router").await;
-        assert_eq!(whole.status, StatusCode::OK);
-        assert!(whole.body.contains("<mark>Router</mark>"), "{}", whole.body);
-        assert!(!whole.body.contains(&link), "a prefix-only match is not needed");
-        // A word still being typed finds nothing whole, so it is read as a prefix.
+        // The last word is the one being typed: "router" may still become "routerboard".
+        let typed = gina_browser.get("/search?q=router").await;
+        assert_eq!(typed.status, StatusCode::OK);
+        assert!(typed.body.contains("<mark>Router</mark>"), "{}", typed.body);
+        assert!(typed.body.contains(&link), "{}", typed.body);
         let typing = gina_browser.get("/search?q=routerb").await;
-        assert!(typing.body.contains(&link), "{}", typing.body);
+        assert!(typing.body.contains(&link) && !typing.body.contains("<mark>Router</mark>"), "{}", typing.body);
         // A short one too, however the backend gets there.
         let short = gina_browser.get("/search?q=rou").await;
         assert!(short.body.contains("<mark>Rou"), "{}", short.body);
+        // A finished word before it is a whole word.
+        assert!(!gina_browser.get("/search?q=routerboard+nightl").await.body.contains(&link));
+    }
+}
+
+backend_test! {
+    async fn a_word_being_typed_finds_words_whose_stem_it_runs_past(app) {
+        // Both indexes hold stems: "certificate" is "certif" there, so looking for stems that
+        // start with "certifi" found nothing while the person typed on.
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let cert = rita.file_with(&[("title", "Certificate renewal for the VPN gateway"), ("description", "It expires Friday.")]).await;
+        let other = rita.file_with(&[("title", "Printer jams"), ("description", "Third floor.")]).await;
+        let link = |id: i64| format!("/requests/{id}\"");
+        for typed in ["certifi", "certificat", "vpn+renewa", "gateway+certifica"] {
+            let page = gina.get(&format!("/search?q={typed}")).await;
+            assert!(page.body.contains(&link(cert)), "{typed}: {}", page.body);
+            assert!(!page.body.contains(&link(other)), "{typed}");
+        }
+        // Words written later are found as they are typed too: a comment's, an edit's.
+        gina.act(cert, "comment", &[("note", "Waiting on the keystore password.")]).await;
+        assert!(gina.get("/search?q=keysto").await.body.contains(&link(cert)));
+        let fields = [
+            ("version", "1"),
+            ("title", "Printer jams with Kerberos errors"),
+            ("description", "Third floor."),
+            ("category", "1"),
+            ("service", ""),
+            ("urgency", "normal"),
+        ];
+        let edited = gina.post(&format!("/requests/{other}/edit"), &fields).await;
+        assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+        assert!(gina.get("/search?q=kerber").await.body.contains(&link(other)), "an edited title's words");
+        // A requester still searches only their own.
+        let (ray, _) = app.signed_in(Role::Requester, "Ray").await;
+        assert!(!ray.get("/search?q=certifi").await.body.contains(&link(cert)));
+    }
+}
+
+backend_test! {
+    async fn the_words_of_stored_text_are_listed_again_when_missing(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let id = rita.file_with(&[("title", "Hypervisor certificate update"), ("description", "Host 12.")]).await;
+        assert_eq!(app.count("search_words WHERE word IN ('hypervisor', 'certificate', 'host')"), 3);
+        // A database from before the list, or one loaded past the app.
+        app.execute("DELETE FROM search_words");
+        let mut conn = app.pool.get().expect("connection");
+        goalkeeper::db::migrate(&mut conn).expect("migrate");
+        drop(conn);
+        assert_eq!(app.count("search_words WHERE word IN ('hypervisor', 'certificate', 'host')"), 3);
+        assert!(gina.get("/search?q=certifica").await.body.contains(&format!("/requests/{id}\"")));
     }
 }
