@@ -3,7 +3,8 @@
 //! backends order and show results the same way and only the requests shown pay for a snippet.
 
 use rust_stemmers::{Algorithm, Stemmer};
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 /// Term-frequency saturation, as in BM25: a second mention counts less than the first.
 const SATURATION: f64 = 1.2;
@@ -18,6 +19,11 @@ pub struct Matcher {
     stems: Vec<String>,
     /// The word being typed: any word that starts with it matches it.
     prefix: Option<String>,
+    /// The first `LEADING` letters of each stem and of the prefix.
+    leads: Vec<Vec<char>>,
+    /// What each lower-cased word of the texts matched: the same words recur across the
+    /// candidates of one search, and stemming was a tenth of its work.
+    known: RefCell<HashMap<String, Option<usize>>>,
 }
 
 /// How rare each of the `words` query words is among documents, given which of them each
@@ -44,38 +50,51 @@ impl Matcher {
     /// the start of a word.
     pub fn new(words: &[String], last_is_prefix: bool) -> Self {
         let stemmer = Stemmer::create(Algorithm::English);
-        let stems = words.iter().map(|w| stemmer.stem(w).into_owned()).collect();
+        let stems: Vec<String> = words.iter().map(|w| stemmer.stem(w).into_owned()).collect();
         let prefix = if last_is_prefix { words.last().cloned() } else { None };
-        Matcher { stemmer, stems, prefix }
+        let leads = stems.iter().chain(prefix.iter()).map(|s: &String| s.chars().take(LEADING).collect()).collect();
+        Matcher { stemmer, stems, prefix, leads, known: RefCell::default() }
     }
 
     /// Which query word `word` matches, if any.
     fn matches(&self, word: &str) -> Option<usize> {
         // Stemming only trims endings: a word that does not begin like any query word (or the
         // typed prefix) cannot match, and most words of a text are skipped without stemming.
-        let begins_like = |other: &str| {
-            let mut ours = word.chars().flat_map(char::to_lowercase);
-            other.chars().take(LEADING).all(|c| ours.next() == Some(c))
-        };
-        if !self.stems.iter().chain(self.prefix.iter()).any(|s| begins_like(s)) {
+        let first = word.chars().next().map(|c| if c.is_ascii() { c.to_ascii_lowercase() } else { c });
+        // Most words already differ in their first letter (an upper-case non-ASCII one is
+        // lower-cased below).
+        if first.is_some_and(|f| f.is_ascii() && !self.leads.iter().any(|lead| lead.first() == Some(&f))) {
+            return None;
+        }
+        let mut leading = ['\0'; LEADING];
+        for (slot, c) in leading.iter_mut().zip(word.chars().flat_map(char::to_lowercase)) {
+            *slot = c;
+        }
+        if !self.leads.iter().any(|lead| leading.starts_with(lead)) {
             return None;
         }
         let lower = word.to_lowercase();
-        let stem = self.stemmer.stem(&lower);
-        if let Some(index) = self.stems.iter().position(|s| *s == stem) {
-            return Some(index);
+        if let Some(known) = self.known.borrow().get(&lower) {
+            return *known;
         }
-        let typed = self.prefix.as_ref().is_some_and(|p| lower.starts_with(p.as_str()));
-        typed.then(|| self.stems.len().saturating_sub(1))
+        let stem = self.stemmer.stem(&lower);
+        let matched = self.stems.iter().position(|s| *s == stem).or_else(|| {
+            let typed = self.prefix.as_ref().is_some_and(|p| lower.starts_with(p.as_str()));
+            typed.then(|| self.stems.len().saturating_sub(1))
+        });
+        self.known.borrow_mut().insert(lower, matched);
+        matched
     }
 
     /// Which query words occur anywhere in `fields`.
     pub fn present(&self, fields: &[(&str, f64)]) -> Vec<bool> {
         let mut present = vec![false; self.stems.len()];
         for (text, _) in fields {
-            for index in self.words(text).into_iter().filter_map(|w| w.matched) {
-                present[index] = true;
-            }
+            self.each_word(text, |word| {
+                if let Some(index) = word.matched {
+                    present[index] = true;
+                }
+            });
         }
         present
     }
@@ -86,11 +105,11 @@ impl Matcher {
         let mut best = vec![0.0f64; self.stems.len()];
         for (text, weight) in fields {
             let mut counts = vec![0usize; self.stems.len()];
-            for word in self.words(text) {
+            self.each_word(text, |word| {
                 if let Some(index) = word.matched {
                     counts[index] += 1;
                 }
-            }
+            });
             for (index, count) in counts.into_iter().enumerate() {
                 let tf = count as f64;
                 best[index] = best[index].max(weight * tf / (tf + SATURATION));
@@ -101,18 +120,33 @@ impl Matcher {
 
     fn words(&self, text: &str) -> Vec<Word> {
         let mut words = Vec::new();
+        self.each_word(text, |word| words.push(word));
+        words
+    }
+
+    /// Calls `visit` with each word of `text` in order (scoring needs no list of them).
+    fn each_word(&self, text: &str, mut visit: impl FnMut(Word)) {
         let mut start = None;
-        for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
-            match (c.is_alphanumeric(), start) {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at <= bytes.len() {
+            // Most text is ASCII: a byte is a character there, and decoding one was most of the
+            // time spent reading the candidates of a search.
+            let (in_word, width) = match bytes.get(at) {
+                None => (false, 1),
+                Some(b) if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
+                Some(_) => text[at..].chars().next().map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8())),
+            };
+            match (in_word, start) {
                 (true, None) => start = Some(at),
                 (false, Some(from)) => {
-                    words.push(Word { start: from, end: at, matched: self.matches(&text[from..at]) });
+                    visit(Word { start: from, end: at, matched: self.matches(&text[from..at]) });
                     start = None;
                 }
                 _ => {}
             }
+            at += width;
         }
-        words
     }
 
     /// Up to `width` words from the field with the most matched words, around where they are

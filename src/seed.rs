@@ -772,6 +772,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         )?;
     } else {
         conn.batch_execute("ANALYZE;")?;
+        db::search::forget_index_samples(conn)?;
     }
     Ok(format!(
         "Seeded {total} requests ({event_id} events, {deflected} solved by earlier answers before filing) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\

@@ -310,3 +310,38 @@ fn postgres_migration_repairs_summaries_a_comment_had_rewritten() {
     let url = goalkeeper::db::DatabaseUrl::Postgres(database.url.clone());
     the_migration_repairs_a_damaged_history(goalkeeper::db::connect(&url).expect("connect"));
 }
+
+#[test]
+fn sqlite_opening_drops_the_samples_that_made_full_text_lookups_plan_again() {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let samples = |conn: &mut goalkeeper::db::DbConnection| {
+        diesel::sql_query("SELECT COUNT(*) AS n FROM sqlite_stat4 WHERE tbl LIKE 'request_fts%'")
+            .get_result::<Count>(conn)
+            .expect("samples")
+            .n
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = goalkeeper::db::DatabaseUrl::Sqlite(dir.path().join("s.db").to_string_lossy().into_owned());
+    let mut conn = goalkeeper::db::connect(&url).expect("open");
+    goalkeeper::db::migrate(&mut conn).expect("migrate");
+    for id in 1..=40 {
+        conn.batch_execute(&format!(
+            "INSERT INTO request_text (id, title, description) VALUES ({id}, 'Certificate {id} expires', 'Renew it.')"
+        ))
+        .expect("text");
+    }
+    conn.batch_execute("INSERT INTO request_fts (request_fts) VALUES ('optimize'); ANALYZE;").expect("analyze");
+    assert!(samples(&mut conn) > 0, "ANALYZE samples the index's own tables");
+    goalkeeper::db::migrate(&mut conn).expect("opened again");
+    assert_eq!(samples(&mut conn), 0);
+    let words: i64 =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM search_words WHERE word IN ('certificate', 'expires', 'renew')")
+            .get_result::<Count>(&mut conn)
+            .expect("words")
+            .n;
+    assert_eq!(words, 3, "words of text written past the app are listed when the list is empty");
+}
