@@ -65,6 +65,9 @@ sign_in() { # port cookie-jar [email]
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# The CPU ticks of every PostgreSQL process on this machine (its share of a request's work).
+postgres_ticks() { cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 == "(postgres)" { t += $14 + $15 } END { print t + 0 }'; }
+
 # wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds.
 to_ms() { awk '{ v = $1; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.1f", v }'; }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Filing through the API under load: wrk posts new requests with 1 and 8 connections (then 32)
-# for a few seconds each and prints filings/s, p50/p99 wall, the server's CPU ms per filing
-# (utime+stime from /proc) and the load average. Every filing is durable when it is answered
-# (SQLite: WAL, synchronous=FULL). With two binaries they run interleaved, each on its own copy
-# of one seeded database.
+# for a few seconds each and prints filings/s, p50/p99 wall, the server's CPU ms per filing (and on
+# PostgreSQL, its processes' CPU ms per filing; utime+stime from /proc) and the load average. Every
+# filing is durable when it is answered (SQLite: WAL, synchronous=FULL). With two binaries they run
+# interleaved, each on its own copy of one seeded database.
 #
 # Usage: benches/filing.sh REQUESTS [BINARY_AFTER [BINARY_BEFORE]]
 # BENCH_SECONDS (default 8) per run; BENCH_SEEDED=path reuses a seeded SQLite file;
@@ -48,12 +48,16 @@ measure() { # name port connections
   pid=${!pid_var}
   [ "$3" -lt 2 ] && threads=1
   t0=$(cpu_ticks "$pid")
+  local pg0 pg1 pg_ms=""
+  pg0=$(postgres_ticks)
   BENCH_TOKEN=${!token_var} wrk -t"$threads" -c"$3" -d"${seconds}s" --latency -s "$work/file.lua" "http://127.0.0.1:$2" > "$out"
   t1=$(cpu_ticks "$pid")
+  pg1=$(postgres_ticks)
   local done_n rate p50 p99 errors
   read -r done_n rate p50 p99 errors <<< "$(wrk_figures "$out")"
-  printf '%-10s %5s %10s %9.2f %8s %8s %6s %s\n' "$1" "$3" "$rate" "$(echo "($t1 - $t0) * 1000 / $hz / $done_n" | bc -l)" \
-    "$p50" "$p99" "$(cut -d' ' -f1 /proc/loadavg)" "${errors:+($errors failed)}"
+  [ -n "${BENCH_POSTGRES_URL:-}" ] && pg_ms=$(printf '%.2f' "$(echo "($pg1 - $pg0) * 1000 / $hz / $done_n" | bc -l)")
+  printf '%-10s %5s %10s %9.2f %8s %8s %8s %6s %s\n' "$1" "$3" "$rate" "$(echo "($t1 - $t0) * 1000 / $hz / $done_n" | bc -l)" \
+    "${pg_ms:--}" "$p50" "$p99" "$(cut -d' ' -f1 /proc/loadavg)" "${errors:+($errors failed)}"
 }
 
 start after "$after" 18321
@@ -61,7 +65,7 @@ start after "$after" 18321
 backend=SQLite
 [ -n "${BENCH_POSTGRES_URL:-}" ] && backend=PostgreSQL
 echo "== $backend, $requests requests seeded, filing through the API for ${seconds}s per run =="
-printf '%-10s %5s %10s %9s %8s %8s %6s\n' build clients "filings/s" "CPU ms" "p50 ms" "p99 ms" load
+printf '%-10s %5s %10s %9s %8s %8s %8s %6s\n' build clients "filings/s" "CPU ms" "PG ms" "p50 ms" "p99 ms" load
 for clients in 1 8 32; do
   [ -n "$before" ] && measure before 18322 "$clients"
   measure after 18321 "$clients"
