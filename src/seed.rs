@@ -762,6 +762,8 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     if let Some(load) = bulk_load {
         db::bulk::finish_sqlite(conn, &load)?;
     }
+    // The rows went in as SQL, past the app that lists the words of what it writes.
+    db::search::fill_words(conn)?;
     if let DbConnection::Pg(_) = conn {
         // New rows continue after the generated ids.
         conn.batch_execute(
@@ -772,7 +774,6 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         )?;
     } else {
         conn.batch_execute("ANALYZE;")?;
-        db::search::forget_index_samples(conn)?;
     }
     Ok(format!(
         "Seeded {total} requests ({event_id} events, {deflected} solved by earlier answers before filing) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\

@@ -92,7 +92,6 @@ pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryRes
             conn.batch_execute(&object.sql)?;
         }
         conn.batch_execute("INSERT INTO request_fts (request_fts) VALUES ('rebuild')")?;
-        super::search::fill_words(conn)?;
         for object in &load.triggers {
             conn.batch_execute(&object.sql)?;
         }

@@ -113,6 +113,10 @@ fn writing() -> bool {
     WRITING.with(|w| w.get() > 0)
 }
 
+fn in_transaction(conn: &mut DbConnection) -> bool {
+    matches!(super::transaction_status(conn).transaction_depth(), Ok(Some(_)))
+}
+
 /// Shared by everything one server runs; cheap to clone.
 #[derive(Clone, Default)]
 pub struct HistoryMemo(Arc<Mutex<Kept>>);
@@ -169,15 +173,13 @@ impl HistoryMemo {
     /// need no transaction (each statement has its own snapshot either way; a value is kept
     /// only when the snapshot did not move while it was computed).
     pub fn at(&self, conn: &mut DbConnection) -> QueryResult<MemoAt<'_>> {
-        let in_transaction = matches!(super::transaction_status(conn).transaction_depth(), Ok(Some(_)));
-        let state = match conn {
-            DbConnection::Pg(_) => pg_snapshot(conn)?.map(HistoryState::Snapshot),
-            _ if !in_transaction => None,
-            DbConnection::Sqlite(_) if writing() => None,
-            DbConnection::Sqlite(_) => {
-                let generation: Vec<i64> = data_generation::table.select(data_generation::n).load(conn)?;
-                Some(HistoryState::Generation(generation.first().copied().unwrap_or_default()))
-            }
+        let state = if matches!(conn, DbConnection::Pg(_)) {
+            pg_snapshot(conn)?.map(HistoryState::Snapshot)
+        } else if writing() || !in_transaction(conn) {
+            None
+        } else {
+            let generation: Vec<i64> = data_generation::table.select(data_generation::n).load(conn)?;
+            Some(HistoryState::Generation(generation.first().copied().unwrap_or_default()))
         };
         Ok(MemoAt { memo: self, state })
     }

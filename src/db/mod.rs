@@ -249,7 +249,8 @@ pub fn migrate(conn: &mut DbConnection) -> anyhow::Result<usize> {
     // Samples an `ANALYZE` took of the full-text index's own tables go at every start.
     search::forget_index_samples(conn).map_err(|e| anyhow::anyhow!("dropping index samples: {e}"))?;
     // The words of the search text are split by the app, not by SQL: filled once, after the
-    // migration that made their table (a load that wrote texts past the app fills them itself).
+    // migration that made their table (`seed` and `copy`, which write texts past the app, fill
+    // them themselves).
     if search::words_missing(conn)? {
         write_transaction(conn, search::fill_words)
             .map_err(|e| anyhow::anyhow!("listing the words of the search text: {e}"))?;

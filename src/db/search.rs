@@ -299,11 +299,11 @@ fn completable_words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// Adds the words of `texts` to `search_words`, in the caller's transaction (a text written:
 /// a request filed or edited, a note).
 pub fn note_words(conn: &mut DbConnection, texts: &[&str]) -> QueryResult<()> {
-    let words: BTreeSet<String> = texts.iter().flat_map(|t| completable_words(t)).collect();
-    insert_words(conn, &words.into_iter().collect::<Vec<_>>())
+    insert_words(conn, texts.iter().flat_map(|t| completable_words(t)).collect())
 }
 
-fn insert_words(conn: &mut DbConnection, words: &[String]) -> QueryResult<()> {
+fn insert_words(conn: &mut DbConnection, words: BTreeSet<String>) -> QueryResult<()> {
+    let words: Vec<String> = words.into_iter().collect();
     for chunk in words.chunks(500) {
         let rows: Vec<_> = chunk.iter().map(|w| search_words::word.eq(w.as_str())).collect();
         match conn {
@@ -317,7 +317,7 @@ fn insert_words(conn: &mut DbConnection, words: &[String]) -> QueryResult<()> {
 }
 
 /// Adds the words of every stored search text to `search_words`: after the migration that made
-/// it, and after a bulk load wrote texts past the app.
+/// it, and after `seed` or `copy` wrote texts past the app.
 pub fn fill_words(conn: &mut DbConnection) -> QueryResult<()> {
     const CHUNK: i64 = 10_000;
     let mut words = BTreeSet::new();
@@ -337,11 +337,11 @@ pub fn fill_words(conn: &mut DbConnection) -> QueryResult<()> {
             }
         }
     }
-    insert_words(conn, &words.into_iter().collect::<Vec<_>>())
+    insert_words(conn, words)
 }
 
-/// Drops SQLite's samples of the full-text index's own tables (`ANALYZE` keeps some in
-/// `sqlite_stat4`). With samples, SQLite plans a statement again whenever a value it compared
+/// Drops SQLite's samples of the full-text index's own tables (`ANALYZE`, as the seed runs it,
+/// keeps some in `sqlite_stat4`); every opening of the database does this. With samples, SQLite plans a statement again whenever a value it compared
 /// with them is bound anew, and FTS5 binds a new term to its lookup of each index segment: 80
 /// plans per search, an eighth of its work. Those lookups are by key and need no statistics.
 pub fn forget_index_samples(conn: &mut DbConnection) -> QueryResult<()> {
