@@ -92,7 +92,7 @@ fn play(conn: &mut DbConnection, world: &mut World, steps: &[Step]) {
                     idempotency_key: None,
                     private: false,
                 };
-                world.requests.push(store::file(conn, &new, world.now).expect("file").0);
+                world.requests.push(store::file(conn, &new, world.now).expect("file").id());
             }
             Step::Act { request, actor, action: code, other } => {
                 let Some(&request) = world.requests.get(request % world.requests.len().max(1)) else { continue };

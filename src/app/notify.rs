@@ -66,13 +66,43 @@ pub fn record(
     let critical = filed && is_critical(conn, request)?;
     let goalkeeper = if filed { crate::db::rotation::goalkeeper_at(conn, ctx.now)? } else { None };
     let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
-    let actor_name = users::by_id(conn, actor.id)?.map(|u| u.name).unwrap_or_default();
+    tell(conn, ctx, request, &happened, note)
+}
+
+/// Writes a new request's news. Filing has just read the tier of its service and who keeps
+/// goal; they are not read again.
+pub fn record_filed(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    request: &Request,
+    tier: Option<Tier>,
+    goalkeeper: Option<UserId>,
+) -> Result<(), Error> {
+    let happened = Happened {
+        kind: EventKind::Filed,
+        actor: ctx.actor,
+        target: None,
+        request: request.facts(),
+        critical: tier == Some(Tier::Critical),
+        goalkeeper,
+    };
+    tell(conn, ctx, request, &happened, None)
+}
+
+fn tell(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    request: &Request,
+    happened: &Happened,
+    note: Option<&str>,
+) -> Result<(), Error> {
+    let (kind, actor, target) = (happened.kind, happened.actor, happened.target);
     // Out of office hours only critical news is worth a person's sleep; the rest waits for the
     // next morning and goes out as one digest.
     let held_until = ctx.team.office.next_open(ctx.now).filter(|opens| *opens > ctx.now);
     let mut out = Vec::new();
-    let mut told = notices(&happened);
-    if let (Some(_), Some(on_call), EventKind::Filed, true) = (held_until, ctx.team.on_call, kind, critical) {
+    let mut told = notices(happened);
+    if let (Some(_), Some(on_call), EventKind::Filed, true) = (held_until, ctx.team.on_call, kind, happened.critical) {
         // Out of hours the admin's on-call person is alerted instead of the goalkeeper.
         told.retain(|n| n.topic != Topic::NewCritical);
         if on_call != actor.id {
@@ -91,8 +121,15 @@ pub fn record(
             }
         }
     }
+    // The actor, the target and every recipient, read at once.
+    let mut ids: Vec<i64> = told.iter().map(|n| n.to.0).chain([actor.id.0]).chain(target.map(|t| t.0)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let people = store::people_with_muted(conn, &ids)?;
+    let person = |id: UserId| people.iter().find(|(p, _)| p.id == id);
+    let actor_name = person(actor.id).map(|(u, _)| u.name.clone()).unwrap_or_default();
     for notice in told {
-        let Some(person) = users::by_id(conn, notice.to)? else { continue };
+        let Some((person, muted)) = person(notice.to) else { continue };
         if person.disabled {
             continue;
         }
@@ -105,7 +142,7 @@ pub fn record(
             ..delivery("inbox", notice.topic, Some(request.id.0), &subject, &body, ctx.now)
         };
         out.push(inbox);
-        if store::muted(conn, person.id.0)?.iter().any(|t| t == notice.topic.as_str()) {
+        if muted.iter().any(|t| t == notice.topic.as_str()) {
             continue;
         }
         let (due, digest) = match held_until {
@@ -118,13 +155,10 @@ pub fn record(
             ..delivery("email", notice.topic, Some(request.id.0), &subject, &body, due)
         });
     }
-    if let Some(topic) = channel_topic(&happened) {
+    if let Some(topic) = channel_topic(happened) {
         // Channels are read by the whole team: never a private request's words, never notes.
-        let target_name = match target {
-            Some(id) => users::by_id(conn, id)?.map(|u| u.name),
-            None => None,
-        };
-        let subject = channel_line(topic, request, &actor_name, target_name.as_deref());
+        let target_name = target.and_then(person).map(|(u, _)| u.name.as_str());
+        let subject = channel_line(topic, request, &actor_name, target_name);
         let body = if request.private { "" } else { request.title.as_str() };
         out.extend(channel_deliveries(conn, topic, Some(request.id.0), &subject, body, ctx.now)?);
     }

@@ -55,20 +55,22 @@ pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result
         private: input.private,
     };
     write_transaction(conn, |conn| {
-        let (id, created) = store::file(conn, &new, ctx.now).map_err(|e| match e {
+        let filed = store::file(conn, &new, ctx.now).map_err(|e| match e {
             FileError::UnknownCategory => Error::invalid("unknown", "category_id"),
             FileError::UnknownService => Error::invalid("unknown", "service_id"),
             FileError::Db(e) => Error::Db(e),
         })?;
-        if let (true, Some(key)) = (created, key) {
-            // Filed after all: the answer this draft was deflected to did not solve it.
-            crate::db::knowledge::forget_deflection(conn, ctx.actor.id, key)?;
+        match filed {
+            store::Filed::New { request, tier, goalkeeper } => {
+                if let Some(key) = key {
+                    // Filed after all: the answer this draft was deflected to did not solve it.
+                    crate::db::knowledge::forget_deflection(conn, ctx.actor.id, key)?;
+                }
+                super::notify::record_filed(conn, ctx, &request, tier, goalkeeper)?;
+                Ok((*request, true))
+            }
+            store::Filed::Earlier(id) => Ok((store::get(conn, id)?.ok_or(Error::NotFound)?, false)),
         }
-        let request = store::get(conn, id)?.ok_or(Error::NotFound)?;
-        if created {
-            super::notify::record(conn, ctx, &request, crate::domain::EventKind::Filed, ctx.actor, None, None)?;
-        }
-        Ok((request, created))
     })
 }
 

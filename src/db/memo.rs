@@ -16,7 +16,7 @@
 //! rows are not a state other readers share (and a rollback would let another commit reach the
 //! same generation with other rows).
 
-use super::{DbConnection, read_transaction};
+use super::{DbConnection, in_transaction, read_transaction};
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 use std::any::Any;
@@ -111,10 +111,6 @@ impl Drop for Writing {
 
 fn writing() -> bool {
     WRITING.with(|w| w.get() > 0)
-}
-
-fn in_transaction(conn: &mut DbConnection) -> bool {
-    matches!(super::transaction_status(conn).transaction_depth(), Ok(Some(_)))
 }
 
 /// Shared by everything one server runs; cheap to clone.

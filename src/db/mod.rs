@@ -267,6 +267,11 @@ pub fn transaction_status(conn: &mut DbConnection) -> &mut TransactionManagerSta
     }
 }
 
+/// Whether a transaction (or savepoint) is open on this connection.
+pub fn in_transaction(conn: &mut DbConnection) -> bool {
+    matches!(transaction_status(conn).transaction_depth(), Ok(Some(_)))
+}
+
 /// Runs `work` in one transaction that takes the write lock up front. On SQLite that is
 /// `BEGIN IMMEDIATE`: a deferred transaction that upgrades to writing can fail at once with
 /// SQLITE_BUSY instead of waiting for the busy timeout.
@@ -278,7 +283,7 @@ where
     // Kept figures are neither read nor kept while this thread's writes are uncommitted.
     let _writing = memo::Writing::begin();
     // Inside another transaction the lock is already held: a savepoint is all that is needed.
-    if matches!(transaction_status(conn).transaction_depth(), Ok(Some(_))) {
+    if in_transaction(conn) {
         return conn.transaction(work);
     }
     match conn {

@@ -249,6 +249,9 @@ impl TryFrom<RequestRow> for Request {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = requests)]
+// None is written as NULL (the columns' default) rather than as `DEFAULT`: the statement's text
+// stays the same, so it is prepared once per connection.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewRequestRow<'a> {
     pub title: &'a str,
     pub description: &'a str,
@@ -334,6 +337,9 @@ impl TryFrom<EventRow> for Event {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = events)]
+// None is written as NULL (the columns' default) rather than as `DEFAULT`: the statement's text
+// stays the same, so it is prepared once per connection.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewEventRow<'a> {
     pub request_id: i64,
     pub actor_id: i64,

@@ -261,6 +261,32 @@ pub fn present(conn: &mut DbConnection, request: i64, except: i64, since: DateTi
 }
 
 /// The topics a person turned off for e-mail.
+/// These people, each with the topics they muted, in one statement (news about one event reads
+/// the actor and every recipient at once).
+pub fn people_with_muted(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(super::models::User, Vec<String>)>> {
+    use super::models::{User, UserRow};
+    use super::schema::{muted_topics, users};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(UserRow, Option<String>)> = users::table
+        .left_join(muted_topics::table.on(muted_topics::user_id.eq(users::id)))
+        .filter(super::id_list::id_in(users::id, ids))
+        .order(users::id)
+        .select((UserRow::as_select(), muted_topics::topic.nullable()))
+        .load(conn)?;
+    let mut people: Vec<(User, Vec<String>)> = Vec::new();
+    for (row, topic) in rows {
+        if people.last().is_none_or(|(person, _)| person.id.0 != row.id) {
+            people.push((User::try_from(row)?, Vec::new()));
+        }
+        if let (Some(topic), Some((_, muted))) = (topic, people.last_mut()) {
+            muted.push(topic);
+        }
+    }
+    Ok(people)
+}
+
 pub fn muted(conn: &mut DbConnection, user: i64) -> QueryResult<Vec<String>> {
     use super::schema::muted_topics;
     muted_topics::table.filter(muted_topics::user_id.eq(user)).select(muted_topics::topic).load(conn)

@@ -38,84 +38,109 @@ pub enum FileError {
     Db(#[from] DieselError),
 }
 
+/// What filing did.
+pub enum Filed {
+    /// A new request, with what its news needs: the tier of its service as filed and who kept
+    /// goal then (both read while filing, so telling people reads neither again).
+    New { request: Box<Request>, tier: Option<Tier>, goalkeeper: Option<UserId> },
+    /// The request filed earlier with the same idempotency key.
+    Earlier(RequestId),
+}
+
+impl Filed {
+    pub fn id(&self) -> RequestId {
+        match self {
+            Filed::New { request, .. } => request.id,
+            Filed::Earlier(id) => *id,
+        }
+    }
+}
+
 /// Files a request (or finds the one already filed with this idempotency key).
-/// Returns the request and whether it was created now.
-pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<(RequestId, bool), FileError> {
-    match file_once(conn, new, now) {
+pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<Filed, FileError> {
+    let Some(key) = new.idempotency_key else {
+        // Without a key nothing is recovered from: any failure fails the caller's transaction,
+        // so no savepoint (two round trips on PostgreSQL) is needed inside one.
+        return if super::in_transaction(conn) {
+            file_once(conn, new, now)
+        } else {
+            write_transaction(conn, |conn| file_once(conn, new, now))
+        };
+    };
+    // The savepoint lets a failed insert be recovered from: PostgreSQL refuses every statement
+    // of a transaction after an error, unless it is rolled back to a savepoint.
+    match write_transaction(conn, |conn| file_once(conn, new, now)) {
         // Two posts of one key at once: on PostgreSQL the later one waits for the earlier and
         // then meets its key. The earlier one's request is the answer.
-        Err(FileError::Db(DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)))
-            if new.idempotency_key.is_some() =>
-        {
-            let key = new.idempotency_key.unwrap_or_default();
+        Err(FileError::Db(DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))) => {
             let filed = filed_with_key(conn, new.requester, key)?;
-            filed.map(|id| (id, false)).ok_or(FileError::Db(DieselError::NotFound))
+            filed.map(Filed::Earlier).ok_or(FileError::Db(DieselError::NotFound))
         }
         other => other,
     }
 }
 
-fn file_once(
-    conn: &mut DbConnection,
-    new: &NewRequest<'_>,
-    now: DateTime<Utc>,
-) -> Result<(RequestId, bool), FileError> {
-    write_transaction(conn, |conn| {
-        if let Some(key) = new.idempotency_key
-            && let Some(id) = filed_with_key(conn, new.requester, key)?
-        {
-            return Ok((id, false));
-        }
-        let tier = usable_tier(conn, new.category, new.service)?;
-        let id: i64 = diesel::insert_into(requests::table)
-            .values(&NewRequestRow {
-                title: new.title.as_str(),
-                description: new.description.as_str(),
-                category_id: new.category.0,
-                service_id: new.service.map(|s| s.0),
-                urgency: new.urgency.as_str(),
-                state: State::New.as_str(),
-                requester_id: new.requester.0,
-                tier_rank: Tier::rank(tier),
-                urgency_rank: new.urgency.rank(),
-                version: 1,
-                created_at: naive(now),
-                updated_at: naive(now),
-                private: new.private,
-                filed_tier: tier.map(Tier::as_str),
-            })
-            .returning(requests::id)
-            .get_result(conn)?;
-        super::search::note_words(conn, &[new.title.as_str(), new.description.as_str()])?;
-        diesel::insert_into(events::table)
-            .values(&NewEventRow {
-                request_id: id,
-                actor_id: new.requester.0,
-                at: naive(now),
-                kind: EventKind::Filed.as_str(),
-                from_state: None,
-                to_state: State::New.as_str(),
-                owner_id: None,
-                target_id: None,
-                related_request_id: None,
-                note: None,
-                request_version: 1,
-                goalkeeper_id: super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0),
-                actor_role: new.requester_role.as_str(),
-            })
+fn file_once(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<Filed, FileError> {
+    if let Some(key) = new.idempotency_key
+        && let Some(id) = filed_with_key(conn, new.requester, key)?
+    {
+        return Ok(Filed::Earlier(id));
+    }
+    let tier = usable_tier(conn, new.category, new.service)?;
+    let values = NewRequestRow {
+        title: new.title.as_str(),
+        description: new.description.as_str(),
+        category_id: new.category.0,
+        service_id: new.service.map(|s| s.0),
+        urgency: new.urgency.as_str(),
+        state: State::New.as_str(),
+        requester_id: new.requester.0,
+        tier_rank: Tier::rank(tier),
+        urgency_rank: new.urgency.rank(),
+        version: 1,
+        created_at: naive(now),
+        updated_at: naive(now),
+        private: new.private,
+        filed_tier: tier.map(Tier::as_str),
+    };
+    // The stored row comes back with the insert (one round trip, not two); the multi-backend
+    // connection cannot type a `RETURNING` selection itself, each backend's can.
+    let insert = diesel::insert_into(requests::table).values(&values);
+    let row: RequestRow = match conn {
+        DbConnection::Sqlite(c) => insert.returning(RequestRow::as_returning()).get_result(c)?,
+        DbConnection::Pg(c) => insert.returning(RequestRow::as_returning()).get_result(c)?,
+    };
+    let request = Box::new(Request::try_from(row)?);
+    super::search::note_words(conn, &[new.title.as_str(), new.description.as_str()])?;
+    let goalkeeper = super::rotation::goalkeeper_at(conn, now)?;
+    diesel::insert_into(events::table)
+        .values(&NewEventRow {
+            request_id: request.id.0,
+            actor_id: new.requester.0,
+            at: naive(now),
+            kind: EventKind::Filed.as_str(),
+            from_state: None,
+            to_state: State::New.as_str(),
+            owner_id: None,
+            target_id: None,
+            related_request_id: None,
+            note: None,
+            request_version: 1,
+            goalkeeper_id: goalkeeper.map(|g| g.0),
+            actor_role: new.requester_role.as_str(),
+        })
+        .execute(conn)?;
+    if let Some(key) = new.idempotency_key {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(new.requester.0),
+                idempotency_keys::key.eq(key),
+                idempotency_keys::request_id.eq(request.id.0),
+                idempotency_keys::created_at.eq(naive(now)),
+            ))
             .execute(conn)?;
-        if let Some(key) = new.idempotency_key {
-            diesel::insert_into(idempotency_keys::table)
-                .values((
-                    idempotency_keys::user_id.eq(new.requester.0),
-                    idempotency_keys::key.eq(key),
-                    idempotency_keys::request_id.eq(id),
-                    idempotency_keys::created_at.eq(naive(now)),
-                ))
-                .execute(conn)?;
-        }
-        Ok((RequestId(id), true))
-    })
+    }
+    Ok(Filed::New { request, tier, goalkeeper })
 }
 
 /// The request this person filed with this idempotency key, if any.

@@ -305,16 +305,39 @@ pub fn note_words(conn: &mut DbConnection, texts: &[&str]) -> QueryResult<()> {
 fn insert_words(conn: &mut DbConnection, words: BTreeSet<String>) -> QueryResult<()> {
     let words: Vec<String> = words.into_iter().collect();
     for chunk in words.chunks(500) {
-        let rows: Vec<_> = chunk.iter().map(|w| search_words::word.eq(w.as_str())).collect();
         match conn {
-            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(search_words::table).values(&rows).execute(c)?,
-            DbConnection::Pg(c) => {
-                diesel::insert_into(search_words::table).values(&rows).on_conflict_do_nothing().execute(c)?
+            DbConnection::Sqlite(c) => {
+                let rows: Vec<_> = chunk.iter().map(|w| search_words::word.eq(w.as_str())).collect();
+                diesel::insert_or_ignore_into(search_words::table).values(&rows).execute(c)?
             }
+            DbConnection::Pg(c) => InsertWordsPg(chunk).execute(c)?,
         };
     }
     Ok(())
 }
+
+/// PostgreSQL: the words as one array parameter. A `VALUES` list is a new statement text for
+/// each count of words, parsed and planned on every filing; this text is prepared once per
+/// connection.
+struct InsertWordsPg<'a>(&'a [String]);
+
+impl diesel::query_builder::QueryId for InsertWordsPg<'_> {
+    type QueryId = InsertWordsPg<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for InsertWordsPg<'_> {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        // Words are inserted in their sorted order: two filings sharing words lock them in the
+        // same order and cannot deadlock.
+        out.push_sql("INSERT INTO search_words (word) SELECT unnest(");
+        out.push_bind_param::<diesel::sql_types::Array<Text>, _>(self.0)?;
+        out.push_sql(") ON CONFLICT DO NOTHING");
+        Ok(())
+    }
+}
+
+impl diesel::query_dsl::RunQueryDsl<diesel::PgConnection> for InsertWordsPg<'_> {}
 
 /// Adds the words of every stored search text to `search_words`: after the migration that made
 /// it, and after `seed` or `copy` wrote texts past the app.
