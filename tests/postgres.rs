@@ -190,7 +190,8 @@ fn copy_moves_a_sqlite_history_to_postgres() {
             idempotency_key: Some(&format!("key-{n}")),
             private: n % 10 == 9,
         };
-        store::file(conn, &new, now).expect("file").id()
+        let setup = goalkeeper::db::team::current(conn).expect("setup");
+        store::file(conn, &new, &setup, now).expect("file").id()
     };
     let ids: Vec<RequestId> = (0..30).map(|n| file(&mut conn, n)).collect();
     let engineer = Actor { id: gina, role: Role::Engineer };
@@ -511,7 +512,8 @@ fn the_history_memo_is_never_reused_after_a_commit_even_one_out_of_id_order() {
         idempotency_key: None,
         private: false,
     };
-    let request = store::file(&mut reader, &new, now).expect("file").id();
+    let setup = goalkeeper::db::team::current(&mut reader).expect("setup");
+    let request = store::file(&mut reader, &new, &setup, now).expect("file").id();
     let comment = format!(
         "INSERT INTO events (request_id, actor_id, at, kind, to_state, request_version, actor_role) \
          VALUES ({}, {}, now(), 'commented', 'new', 1, 'requester')",

@@ -92,7 +92,8 @@ fn play(conn: &mut DbConnection, world: &mut World, steps: &[Step]) {
                     idempotency_key: None,
                     private: false,
                 };
-                world.requests.push(store::file(conn, &new, world.now).expect("file").id());
+                let setup = goalkeeper::db::team::current(conn).expect("setup");
+                world.requests.push(store::file(conn, &new, &setup, world.now).expect("file").id());
             }
             Step::Act { request, actor, action: code, other } => {
                 let Some(&request) = world.requests.get(request % world.requests.len().max(1)) else { continue };

@@ -4,6 +4,7 @@
 
 use super::{Context, Error, Request};
 use crate::db::notify::{self as store, Channel, Delivery, NewDelivery};
+use crate::db::team::TeamSetup;
 use crate::db::{DbConnection, catalog, users, write_transaction};
 use crate::domain::notify::{Happened, Topic, channel_topic, notices};
 use crate::domain::{Actor, EventKind, Tier, UserId};
@@ -66,7 +67,8 @@ pub fn record(
     let critical = filed && is_critical(conn, request)?;
     let goalkeeper = if filed { crate::db::rotation::goalkeeper_at(conn, ctx.now)? } else { None };
     let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
-    tell(conn, ctx, request, &happened, note)
+    let setup = ctx.memo.team_setup(conn)?;
+    tell(conn, ctx, &setup, request, &happened, note)
 }
 
 /// Writes a new request's news. Filing has just read the tier of its service and who keeps
@@ -74,6 +76,7 @@ pub fn record(
 pub fn record_filed(
     conn: &mut DbConnection,
     ctx: &Context,
+    setup: &TeamSetup,
     request: &Request,
     tier: Option<Tier>,
     goalkeeper: Option<UserId>,
@@ -86,12 +89,13 @@ pub fn record_filed(
         critical: tier == Some(Tier::Critical),
         goalkeeper,
     };
-    tell(conn, ctx, request, &happened, None)
+    tell(conn, ctx, setup, request, &happened, None)
 }
 
 fn tell(
     conn: &mut DbConnection,
     ctx: &Context,
+    setup: &TeamSetup,
     request: &Request,
     happened: &Happened,
     note: Option<&str>,
@@ -160,7 +164,7 @@ fn tell(
         let target_name = target.and_then(person).map(|(u, _)| u.name.as_str());
         let subject = channel_line(topic, request, &actor_name, target_name);
         let body = if request.private { "" } else { request.title.as_str() };
-        out.extend(channel_deliveries(conn, topic, Some(request.id.0), &subject, body, ctx.now)?);
+        out.extend(channel_deliveries(&setup.channels, topic, Some(request.id.0), &subject, body, ctx.now));
     }
     Ok(store::enqueue(conn, &out, ctx.now)?)
 }
@@ -696,7 +700,7 @@ pub fn tell_channels(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    let deliveries = channel_deliveries(conn, topic, None, subject, body, now)?;
+    let deliveries = channel_deliveries(&store::channels(conn)?, topic, None, subject, body, now);
     Ok(store::enqueue(conn, &deliveries, now)?)
 }
 
@@ -725,18 +729,18 @@ fn delivery(
 
 /// One message for each channel that hears `topic`.
 fn channel_deliveries(
-    conn: &mut DbConnection,
+    channels: &[Channel],
     topic: Topic,
     request: Option<i64>,
     subject: &str,
     body: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<NewDelivery>, Error> {
-    Ok(store::channels(conn)?
-        .into_iter()
+) -> Vec<NewDelivery> {
+    channels
+        .iter()
         .filter(|c| c.hears(topic.as_str()))
         .map(|c| NewDelivery { channel: Some(c.id), ..delivery("channel", topic, request, subject, body, now) })
-        .collect())
+        .collect()
 }
 
 /// Whether the request concerns a critical service.

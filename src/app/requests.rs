@@ -55,7 +55,8 @@ pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result
         private: input.private,
     };
     write_transaction(conn, |conn| {
-        let filed = store::file(conn, &new, ctx.now).map_err(|e| match e {
+        let setup = ctx.memo.team_setup(conn)?;
+        let filed = store::file(conn, &new, &setup, ctx.now).map_err(|e| match e {
             FileError::UnknownCategory => Error::invalid("unknown", "category_id"),
             FileError::UnknownService => Error::invalid("unknown", "service_id"),
             FileError::Db(e) => Error::Db(e),
@@ -66,7 +67,7 @@ pub fn file(conn: &mut DbConnection, ctx: &Context, input: &FileInput) -> Result
                     // Filed after all: the answer this draft was deflected to did not solve it.
                     crate::db::knowledge::forget_deflection(conn, ctx.actor.id, key)?;
                 }
-                super::notify::record_filed(conn, ctx, &request, tier, goalkeeper)?;
+                super::notify::record_filed(conn, ctx, &setup, &request, tier, goalkeeper)?;
                 Ok((*request, true))
             }
             store::Filed::Earlier(id) => Ok((store::get(conn, id)?.ok_or(Error::NotFound)?, false)),

@@ -45,6 +45,8 @@ pub const UNWATCHED_TABLES: &[&str] = &[
     // the settings they were computed with).
     "week_figures",
     "data_generation",
+    // Moved by the team's setup tables (`db::team`), which are watched themselves.
+    "team_stamp",
 ];
 
 diesel::table! {
@@ -115,7 +117,11 @@ fn writing() -> bool {
 
 /// Shared by everything one server runs; cheap to clone.
 #[derive(Clone, Default)]
-pub struct HistoryMemo(Arc<Mutex<Kept>>);
+pub struct HistoryMemo {
+    kept: Arc<Mutex<Kept>>,
+    /// The team's setup, kept by its own stamp: filings move the history on every write.
+    team: super::team::TeamMemo,
+}
 
 impl std::fmt::Debug for HistoryMemo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -151,6 +157,11 @@ fn pg_snapshot(conn: &mut DbConnection) -> QueryResult<Option<String>> {
 }
 
 impl HistoryMemo {
+    /// The team's setup (catalog, rota, channels) as `conn` sees it now.
+    pub fn team_setup(&self, conn: &mut DbConnection) -> QueryResult<Arc<super::team::TeamSetup>> {
+        self.team.setup(conn)
+    }
+
     /// The value of `key` in the state `conn` sees now: the one kept for this state, or
     /// `compute`'s, which is then kept. `compute` must read only watched tables (on SQLite),
     /// and everything `key` does not name must be the same for every caller (the time, say).
@@ -181,7 +192,7 @@ impl HistoryMemo {
     }
 
     fn lookup<T: Send + Sync + 'static>(&self, state: &HistoryState, key: &str) -> Option<Arc<T>> {
-        let mut kept = self.0.lock().ok()?;
+        let mut kept = self.kept.lock().ok()?;
         if kept.state.as_ref() != Some(state) {
             return None;
         }
@@ -193,7 +204,7 @@ impl HistoryMemo {
     }
 
     fn keep<T: Send + Sync + 'static>(&self, state: HistoryState, key: &str, value: &Arc<T>) {
-        let Ok(mut kept) = self.0.lock() else { return };
+        let Ok(mut kept) = self.kept.lock() else { return };
         if state.replaces(&kept.state) {
             kept.values.clear();
             kept.state = Some(state.clone());

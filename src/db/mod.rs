@@ -17,6 +17,7 @@ pub mod rotation;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod team;
 pub mod timestamps;
 pub mod tokens;
 pub mod users;

@@ -3,6 +3,7 @@
 use super::metrics::MetricEventRow;
 use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, RequestRow, naive};
 use super::schema::{categories, events, idempotency_keys, requests, services};
+use super::team::{TeamSetup, Unusable};
 use super::{DbConnection, write_transaction};
 use crate::domain::metrics::History;
 use crate::domain::{
@@ -56,20 +57,26 @@ impl Filed {
     }
 }
 
-/// Files a request (or finds the one already filed with this idempotency key).
-pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<Filed, FileError> {
+/// Files a request (or finds the one already filed with this idempotency key). `setup` is the
+/// team's as this transaction sees it: the category and service must take requests.
+pub fn file(
+    conn: &mut DbConnection,
+    new: &NewRequest<'_>,
+    setup: &TeamSetup,
+    now: DateTime<Utc>,
+) -> Result<Filed, FileError> {
     let Some(key) = new.idempotency_key else {
         // Without a key nothing is recovered from: any failure fails the caller's transaction,
         // so no savepoint (two round trips on PostgreSQL) is needed inside one.
         return if super::in_transaction(conn) {
-            file_once(conn, new, now)
+            file_once(conn, new, setup, now)
         } else {
-            write_transaction(conn, |conn| file_once(conn, new, now))
+            write_transaction(conn, |conn| file_once(conn, new, setup, now))
         };
     };
     // The savepoint lets a failed insert be recovered from: PostgreSQL refuses every statement
     // of a transaction after an error, unless it is rolled back to a savepoint.
-    match write_transaction(conn, |conn| file_once(conn, new, now)) {
+    match write_transaction(conn, |conn| file_once(conn, new, setup, now)) {
         // Two posts of one key at once: on PostgreSQL the later one waits for the earlier and
         // then meets its key. The earlier one's request is the answer.
         Err(FileError::Db(DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))) => {
@@ -80,13 +87,21 @@ pub fn file(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -
     }
 }
 
-fn file_once(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) -> Result<Filed, FileError> {
+fn file_once(
+    conn: &mut DbConnection,
+    new: &NewRequest<'_>,
+    setup: &TeamSetup,
+    now: DateTime<Utc>,
+) -> Result<Filed, FileError> {
     if let Some(key) = new.idempotency_key
         && let Some(id) = filed_with_key(conn, new.requester, key)?
     {
         return Ok(Filed::Earlier(id));
     }
-    let tier = usable_tier(conn, new.category, new.service)?;
+    let tier = setup.usable_tier(new.category, new.service).map_err(|unusable| match unusable {
+        Unusable::Category => FileError::UnknownCategory,
+        Unusable::Service => FileError::UnknownService,
+    })?;
     let values = NewRequestRow {
         title: new.title.as_str(),
         description: new.description.as_str(),
@@ -112,7 +127,7 @@ fn file_once(conn: &mut DbConnection, new: &NewRequest<'_>, now: DateTime<Utc>) 
     };
     let request = Box::new(Request::try_from(row)?);
     super::search::note_words(conn, &[new.title.as_str(), new.description.as_str()])?;
-    let goalkeeper = super::rotation::goalkeeper_at(conn, now)?;
+    let goalkeeper = setup.goalkeeper_at(now);
     diesel::insert_into(events::table)
         .values(&NewEventRow {
             request_id: request.id.0,

@@ -337,6 +337,15 @@ diesel::joinable!(requests -> services (service_id));
 diesel::joinable!(events -> requests (request_id));
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::table! {
+    /// Changes (to a random value) with every write to the tables the team's setup is read
+    /// from: catalog, rota, people, channels (`db::team`).
+    team_stamp (id) {
+        id -> BigInt,
+        stamp -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,

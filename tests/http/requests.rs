@@ -211,3 +211,56 @@ backend_test! {
         );
     }
 }
+
+/// Files through the form; the answer's status.
+async fn file_in(rita: &crate::helpers::Browser, category: &str) -> StatusCode {
+    rita.get("/requests/new").await;
+    rita.post(
+        "/requests",
+        &[("title", "VPN drops"), ("description", "Every hour"), ("category", category), ("urgency", "normal")],
+    )
+    .await
+    .status
+}
+
+backend_test! {
+    async fn filing_sees_the_catalog_and_channels_as_any_writer_left_them_a_moment_before(app) {
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        assert_eq!(file_in(&rita, "1").await, StatusCode::SEE_OTHER, "the setup is read and kept");
+        assert_eq!(app.count("deliveries WHERE medium = 'channel'"), 0);
+
+        // Written past the app (another instance, psql): the next filing still sees it.
+        app.execute("UPDATE categories SET archived = TRUE WHERE id = 1");
+        assert_eq!(file_in(&rita, "1").await, StatusCode::UNPROCESSABLE_ENTITY, "an archived category takes nothing");
+        app.execute("UPDATE categories SET archived = FALSE WHERE id = 1");
+        app.execute(
+            "INSERT INTO channels (name, kind, url, secret, topics, enabled, created_at) \
+             VALUES ('ops', 'slack', 'http://127.0.0.1:9/hook', '', 'new_request', TRUE, '2026-11-24 10:00:00')",
+        );
+        assert_eq!(file_in(&rita, "1").await, StatusCode::SEE_OTHER);
+        assert_eq!(app.count("deliveries WHERE medium = 'channel' AND topic = 'new_request'"), 1, "the new channel hears it");
+    }
+}
+
+backend_test! {
+    async fn a_setup_read_inside_a_change_that_was_rolled_back_is_never_taken_for_a_later_state(app) {
+        use diesel::{Connection, RunQueryDsl};
+        use goalkeeper::db::memo::HistoryMemo;
+        use goalkeeper::domain::CategoryId;
+        let memo = HistoryMemo::default();
+        let mut conn = app.pool.get().expect("connection");
+        let conn = &mut **conn;
+        let rolled_back = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+            diesel::sql_query("UPDATE categories SET archived = TRUE WHERE id = 1").execute(conn)?;
+            let inside = memo.team_setup(conn)?;
+            assert!(inside.usable_tier(CategoryId(1), None).is_err(), "the transaction sees its own change");
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(rolled_back.is_err());
+        // Another change commits: were the stamp a count, it would reach the rolled-back value.
+        diesel::sql_query("UPDATE categories SET archived = TRUE WHERE id = 2").execute(conn).expect("archive");
+        let after = memo.team_setup(conn).expect("setup");
+        assert!(after.usable_tier(CategoryId(1), None).is_ok(), "the rolled-back archiving is not seen");
+        assert!(after.usable_tier(CategoryId(2), None).is_err(), "the committed one is");
+    }
+}

@@ -309,3 +309,27 @@ backend_test! {
         assert!(!later.body.contains("data-handover"), "only in the first days");
     }
 }
+
+backend_test! {
+    async fn a_filing_records_the_goalkeeper_of_the_rota_saved_a_moment_before(app) {
+        let (ada, _, gina_id, _, _) = rotation(&app).await;
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        rita.file("Printer on fire").await;
+        // Gina alone from the next handover on: the rota kept for the first filing would name
+        // Sam for next week.
+        ada.get("/rotation/settings").await;
+        let saved = ada
+            .post(
+                "/rotation/settings/plan",
+                &[(&format!("pos_{gina_id}"), "1"), ("weekday", "Mon"), ("time", "09:00"), ("first", "2026-11-23")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        app.clock.advance(chrono::Duration::days(7));
+        // A week on, Rita's session has lapsed: she signs in again.
+        let rita = app.browser();
+        rita.login("rita@example.com", crate::helpers::PASSWORD).await;
+        rita.file("Printer still on fire").await;
+        assert_eq!(goalkeepers_on_events(&app), vec![Some(gina_id.0), Some(gina_id.0)]);
+    }
+}

@@ -145,7 +145,8 @@ backend_test! {
                     idempotency_key: None,
                     private: false,
                 };
-                store::file(&mut conn, &new, now - Duration::minutes(300 - n)).expect("file");
+                let setup = goalkeeper::db::team::current(&mut conn).expect("setup");
+                store::file(&mut conn, &new, &setup, now - Duration::minutes(300 - n)).expect("file");
             }
         }
         let json = report(&gina, "2026-W48").await;

@@ -1,0 +1,111 @@
+//! The team's setup as filing and news read it — which categories and services take requests,
+//! the rota, the channels — kept in the server and read again only when `team_stamp` changed.
+//!
+//! Every write to the tables it is read from sets a new random stamp in the same transaction
+//! (migration `000025`). The stamp is read first and the tables after it, so a kept setup is
+//! never older than its stamp; and a stamp is never reused, so a setup read inside a
+//! transaction that was rolled back is never taken for a later state. A filing on PostgreSQL
+//! reads one row instead of five tables (round trips are most of its cost).
+
+use super::DbConnection;
+use super::notify::Channel;
+use super::rotation::RosterParts;
+use super::schema::{categories, services, team_stamp};
+use crate::domain::{CategoryId, ServiceId, Tier, UserId};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What filing and its news read of the team's setup.
+#[derive(Debug)]
+pub struct TeamSetup {
+    /// Every category, and whether it still takes requests.
+    categories: HashMap<i64, bool>,
+    /// Every service's tier, for those that still take requests.
+    services: HashMap<i64, Option<Tier>>,
+    rota: RosterParts,
+    pub channels: Vec<Channel>,
+}
+
+/// Why a request cannot be filed where it was filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    Category,
+    Service,
+}
+
+impl TeamSetup {
+    /// The tier a request filed under this category and service gets, when both take requests.
+    pub fn usable_tier(&self, category: CategoryId, service: Option<ServiceId>) -> Result<Option<Tier>, Unusable> {
+        if self.categories.get(&category.0) != Some(&true) {
+            return Err(Unusable::Category);
+        }
+        match service {
+            None => Ok(None),
+            Some(id) => self.services.get(&id.0).copied().flatten().map(Some).ok_or(Unusable::Service),
+        }
+    }
+
+    /// Who keeps goal at `now`.
+    pub fn goalkeeper_at(&self, now: DateTime<Utc>) -> Option<UserId> {
+        self.rota.roster(now).goalkeeper_at(now)
+    }
+}
+
+/// The setup as `conn` sees it now, read whole (nothing kept).
+pub fn current(conn: &mut DbConnection) -> QueryResult<TeamSetup> {
+    let categories = categories::table
+        .select((categories::id, categories::archived))
+        .load::<(i64, bool)>(conn)?
+        .into_iter()
+        .map(|(id, archived)| (id, !archived))
+        .collect();
+    let mut services = HashMap::new();
+    for (id, tier, archived) in
+        services::table.select((services::id, services::tier, services::archived)).load::<(i64, String, bool)>(conn)?
+    {
+        let tier = Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?;
+        services.insert(id, (!archived).then_some(tier));
+    }
+    let rota = super::rotation::roster_parts(conn)?;
+    let channels = super::notify::channels(conn)?;
+    Ok(TeamSetup { categories, services, rota, channels })
+}
+
+/// The stamp of the setup `conn` sees now.
+fn stamp(conn: &mut DbConnection) -> QueryResult<i64> {
+    team_stamp::table.find(1).select(team_stamp::stamp).get_result(conn)
+}
+
+/// A setup and the stamp it was read at.
+type Stamped = (i64, Arc<TeamSetup>);
+
+/// The kept setup, shared by everything one server runs; cheap to clone.
+#[derive(Clone, Default)]
+pub struct TeamMemo(Arc<Mutex<Option<Stamped>>>);
+
+impl std::fmt::Debug for TeamMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TeamMemo")
+    }
+}
+
+impl TeamMemo {
+    /// The setup as `conn` sees it now: the kept one while the stamp is the same, else read
+    /// again (and kept).
+    pub fn setup(&self, conn: &mut DbConnection) -> QueryResult<Arc<TeamSetup>> {
+        let now = stamp(conn)?;
+        if let Ok(kept) = self.0.lock()
+            && let Some((at, setup)) = kept.as_ref()
+            && *at == now
+        {
+            return Ok(setup.clone());
+        }
+        let setup = Arc::new(current(conn)?);
+        if let Ok(mut kept) = self.0.lock() {
+            *kept = Some((now, setup.clone()));
+        }
+        Ok(setup)
+    }
+}
