@@ -125,12 +125,7 @@ fn tell(
             }
         }
     }
-    // The actor, the target and every recipient, read at once.
-    let mut ids: Vec<i64> = told.iter().map(|n| n.to.0).chain([actor.id.0]).chain(target.map(|t| t.0)).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let people = store::people_with_muted(conn, &ids)?;
-    let person = |id: UserId| people.iter().find(|(p, _)| p.id == id);
+    let person = |id: UserId| setup.person(id);
     let actor_name = person(actor.id).map(|(u, _)| u.name.clone()).unwrap_or_default();
     for notice in told {
         let Some((person, muted)) = person(notice.to) else { continue };

@@ -333,3 +333,19 @@ backend_test! {
         assert_eq!(goalkeepers_on_events(&app), vec![Some(gina_id.0), Some(gina_id.0)]);
     }
 }
+
+backend_test! {
+    async fn a_filing_tells_the_goalkeeper_as_their_settings_stand_a_moment_before(app) {
+        let (_, _, gina_id, _, _) = rotation(&app).await;
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        let to_gina = |medium: &str| {
+            app.count(&format!("deliveries WHERE recipient_id = {} AND medium = '{medium}' AND topic = 'new_request'", gina_id.0))
+        };
+        rita.file("Printer on fire").await;
+        assert_eq!((to_gina("inbox"), to_gina("email")), (1, 1));
+        // Muted past the app (another instance, psql): the next filing's e-mail is not sent.
+        app.execute(&format!("INSERT INTO muted_topics (user_id, topic) VALUES ({}, 'new_request')", gina_id.0));
+        rita.file("Printer still on fire").await;
+        assert_eq!((to_gina("inbox"), to_gina("email")), (2, 1), "the inbox shows everything; e-mail what is not muted");
+    }
+}

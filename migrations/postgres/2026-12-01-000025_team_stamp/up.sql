@@ -1,8 +1,8 @@
 -- A stamp that changes with every write to the tables the team's setup is read from (the
--- catalog, the rota, the people, the channels): what filing reads from them is kept in the
--- server while the stamp stays the same, so a filing reads one row instead of five tables.
--- The stamp is random, not a count: a change that is rolled back leaves a stamp no later
--- change can reach again, so a value kept under it is never taken for a later state.
+-- catalog, the rota, the people and what they muted, the channels): what filing reads from them
+-- is kept in the server while the stamp stays the same, so a filing reads one row instead of
+-- seven tables. The stamp is random, not a count: a change that is rolled back leaves a stamp
+-- no later change can reach again, so a value kept under it is never taken for a later state.
 CREATE TABLE team_stamp (
     id BIGINT PRIMARY KEY NOT NULL CHECK (id = 1),
     stamp BIGINT NOT NULL
@@ -27,4 +27,6 @@ CREATE TRIGGER rotation_overrides_team_restamp AFTER INSERT OR UPDATE OR DELETE 
 CREATE TRIGGER users_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
     FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
 CREATE TRIGGER channels_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON channels
+    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
+CREATE TRIGGER muted_topics_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON muted_topics
     FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();

@@ -16,4 +16,7 @@ DROP TRIGGER users_team_restamp_delete;
 DROP TRIGGER channels_team_restamp_insert;
 DROP TRIGGER channels_team_restamp_update;
 DROP TRIGGER channels_team_restamp_delete;
+DROP TRIGGER muted_topics_team_restamp_insert;
+DROP TRIGGER muted_topics_team_restamp_update;
+DROP TRIGGER muted_topics_team_restamp_delete;
 DROP TABLE team_stamp;

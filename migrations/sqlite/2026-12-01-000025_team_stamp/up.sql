@@ -1,8 +1,8 @@
 -- A stamp that changes with every write to the tables the team's setup is read from (the
--- catalog, the rota, the people, the channels): what filing reads from them is kept in the
--- server while the stamp stays the same. The stamp is random, not a count: a change that is
--- rolled back leaves a stamp no later change can reach again, so a value kept under it is never
--- taken for a later state.
+-- catalog, the rota, the people and what they muted, the channels): what filing reads from them
+-- is kept in the server while the stamp stays the same. The stamp is random, not a count: a
+-- change that is rolled back leaves a stamp no later change can reach again, so a value kept
+-- under it is never taken for a later state.
 CREATE TABLE team_stamp (
     id BIGINT PRIMARY KEY NOT NULL CHECK (id = 1),
     stamp BIGINT NOT NULL
@@ -43,4 +43,10 @@ BEGIN UPDATE team_stamp SET stamp = random() WHERE id = 1; END;
 CREATE TRIGGER channels_team_restamp_update AFTER UPDATE ON channels
 BEGIN UPDATE team_stamp SET stamp = random() WHERE id = 1; END;
 CREATE TRIGGER channels_team_restamp_delete AFTER DELETE ON channels
+BEGIN UPDATE team_stamp SET stamp = random() WHERE id = 1; END;
+CREATE TRIGGER muted_topics_team_restamp_insert AFTER INSERT ON muted_topics
+BEGIN UPDATE team_stamp SET stamp = random() WHERE id = 1; END;
+CREATE TRIGGER muted_topics_team_restamp_update AFTER UPDATE ON muted_topics
+BEGIN UPDATE team_stamp SET stamp = random() WHERE id = 1; END;
+CREATE TRIGGER muted_topics_team_restamp_delete AFTER DELETE ON muted_topics
 BEGIN UPDATE team_stamp SET stamp = random() WHERE id = 1; END;
