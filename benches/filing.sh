@@ -7,7 +7,8 @@
 #
 # Usage: benches/filing.sh REQUESTS [BINARY_AFTER [BINARY_BEFORE]]
 # BENCH_SECONDS (default 8) per run; BENCH_SEEDED=path reuses a seeded SQLite file;
-# BENCH_POSTGRES_URL=postgres://… runs against that (seeded here, shared) database instead.
+# BENCH_POSTGRES_URL=postgres://… runs against that (seeded here, shared) database instead
+# (BENCH_POSTGRES_SEEDED=1: it holds a seeded history already, e.g. one moved there by `copy`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:?how many requests to seed}
@@ -20,7 +21,7 @@ build_if_ours "$after"
 # Monitoring files alerts in bursts: the per-token limit is lifted for the measurement.
 export GOALKEEPER_API_RATE_PER_MINUTE=0
 if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
-  "$after" seed --requests "$requests" --seed 42 --database-url "$BENCH_POSTGRES_URL" >/dev/null
+  [ -n "${BENCH_POSTGRES_SEEDED:-}" ] || "$after" seed --requests "$requests" --seed 42 --database-url "$BENCH_POSTGRES_URL" >/dev/null
 else
   seed_sqlite "$after" "$requests"
 fi

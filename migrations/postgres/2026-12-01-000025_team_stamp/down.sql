@@ -1,9 +1,12 @@
-DROP TRIGGER categories_team_restamp ON categories;
-DROP TRIGGER services_team_restamp ON services;
-DROP TRIGGER rotation_versions_team_restamp ON rotation_versions;
-DROP TRIGGER rotation_overrides_team_restamp ON rotation_overrides;
-DROP TRIGGER users_team_restamp ON users;
-DROP TRIGGER channels_team_restamp ON channels;
-DROP TRIGGER muted_topics_team_restamp ON muted_topics;
+DO $$
+DECLARE
+    setup_table TEXT;
+BEGIN
+    FOREACH setup_table IN ARRAY ARRAY['categories', 'services', 'rotation_versions', 'rotation_overrides',
+                                       'users', 'channels', 'muted_topics'] LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I', setup_table || '_team_restamp', setup_table);
+    END LOOP;
+END;
+$$;
 DROP FUNCTION team_restamp();
 DROP TABLE team_stamp;

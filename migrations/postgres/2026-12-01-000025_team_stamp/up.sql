@@ -16,17 +16,15 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER categories_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON categories
-    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
-CREATE TRIGGER services_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON services
-    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
-CREATE TRIGGER rotation_versions_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rotation_versions
-    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
-CREATE TRIGGER rotation_overrides_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rotation_overrides
-    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
-CREATE TRIGGER users_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
-CREATE TRIGGER channels_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON channels
-    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
-CREATE TRIGGER muted_topics_team_restamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON muted_topics
-    FOR EACH STATEMENT EXECUTE FUNCTION team_restamp();
+DO $$
+DECLARE
+    setup_table TEXT;
+BEGIN
+    FOREACH setup_table IN ARRAY ARRAY['categories', 'services', 'rotation_versions', 'rotation_overrides',
+                                       'users', 'channels', 'muted_topics'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION team_restamp()',
+                       setup_table || '_team_restamp', setup_table);
+    END LOOP;
+END;
+$$;
