@@ -91,7 +91,14 @@ pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryRes
         for object in &load.indexes {
             conn.batch_execute(&object.sql)?;
         }
-        conn.batch_execute("INSERT INTO request_fts (request_fts) VALUES ('rebuild')")?;
+        // FTS5 writes its pending terms out as a new segment each time they pass `hashsize`
+        // (1 MiB by default) and keeps merging those segments: for a whole history at once it
+        // gathers 64 MiB first, then goes back to the default for day-to-day writes.
+        conn.batch_execute(
+            "INSERT INTO request_fts (request_fts, rank) VALUES ('hashsize', 67108864); \
+             INSERT INTO request_fts (request_fts) VALUES ('rebuild'); \
+             INSERT INTO request_fts (request_fts, rank) VALUES ('hashsize', 1048576);",
+        )?;
         for object in &load.triggers {
             conn.batch_execute(&object.sql)?;
         }
