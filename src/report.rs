@@ -2,10 +2,10 @@
 //! three renderings (page, Markdown, JSON), all from the same figures.
 
 use crate::db::memo::HistoryMemo;
-use crate::db::{DbConnection, catalog, knowledge, metrics as store, requests as request_store, rotation, users};
-use crate::domain::UserId;
+use crate::db::{DbConnection, knowledge, metrics as store, requests as request_store};
 use crate::domain::metrics::{self, Concentration, IsoWeek, Rate, WeekFigures};
 use crate::domain::office::TeamSettings;
+use crate::domain::{CategoryId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use serde::Serialize;
@@ -202,12 +202,15 @@ pub fn weekly(
         .map(|(r, deflected)| HelpfulAnswer { id: r.id.0, title: r.title, deflected })
         .collect();
 
-    let people: HashMap<i64, String> = users::list(conn)?.into_iter().map(|u| (u.id.0, u.name)).collect();
-    let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| crate::app::names::unknown_user(id));
-    let categories: HashMap<i64, String> = catalog::categories(conn)?.into_iter().map(|c| (c.id.0, c.name)).collect();
-    let category_name = |id: i64| categories.get(&id).cloned().unwrap_or_else(|| format!("category #{id}"));
+    // People, categories and the rota as kept for the team's setup (one statement to check it).
+    let setup = memo.team_setup(conn)?;
+    let name = |id: i64| {
+        setup.person(UserId(id)).map(|(u, _)| u.name.clone()).unwrap_or_else(|| crate::app::names::unknown_user(id))
+    };
+    let category_name =
+        |id: i64| setup.category_name(CategoryId(id)).map(str::to_owned).unwrap_or_else(|| format!("category #{id}"));
 
-    let roster = rotation::roster(conn, now)?;
+    let roster = setup.roster(now);
     let goalkeeper_of = |week: IsoWeek| {
         let (from, to) = week.bounds(tz);
         roster.longest_on_duty(from, to).map(|g| Named { id: g.0, name: name(g.0) })

@@ -1,6 +1,6 @@
-//! The team's setup as filing and news read it — which categories and services take requests,
-//! the rota, the people and what they muted, the channels — kept in the server and read again
-//! only when `team_stamp` changed.
+//! The team's setup as filing, news and the weekly report read it — which categories and
+//! services take requests, the rota, the people and what they muted, the channels — kept in
+//! the server and read again only when `team_stamp` changed.
 //!
 //! Every write to the tables it is read from sets a new random stamp in the same transaction
 //! (migration `000025`). The stamp is read first and the tables after it, so a kept setup is
@@ -13,17 +13,18 @@ use super::models::{User, UserRow};
 use super::notify::Channel;
 use super::rotation::RosterParts;
 use super::schema::{categories, muted_topics, services, team_stamp, users};
+use crate::domain::rotation::Roster;
 use crate::domain::{CategoryId, ServiceId, Tier, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// What filing and its news read of the team's setup.
+/// What filing, its news and the weekly report read of the team's setup.
 #[derive(Debug)]
 pub struct TeamSetup {
-    /// Every category, and whether it still takes requests.
-    categories: HashMap<i64, bool>,
+    /// Every category: its name, and whether it still takes requests.
+    categories: HashMap<i64, (String, bool)>,
     /// Every service's tier, for those that still take requests.
     services: HashMap<i64, Option<Tier>>,
     rota: RosterParts,
@@ -42,7 +43,7 @@ pub enum Unusable {
 impl TeamSetup {
     /// The tier a request filed under this category and service gets, when both take requests.
     pub fn usable_tier(&self, category: CategoryId, service: Option<ServiceId>) -> Result<Option<Tier>, Unusable> {
-        if self.categories.get(&category.0) != Some(&true) {
+        if !self.categories.get(&category.0).is_some_and(|(_, usable)| *usable) {
             return Err(Unusable::Category);
         }
         match service {
@@ -56,19 +57,29 @@ impl TeamSetup {
         self.people.get(&id)
     }
 
+    /// A category's name, archived or not.
+    pub fn category_name(&self, id: CategoryId) -> Option<&str> {
+        self.categories.get(&id.0).map(|(name, _)| name.as_str())
+    }
+
+    /// The rota as of `now`.
+    pub fn roster(&self, now: DateTime<Utc>) -> Roster {
+        self.rota.roster(now)
+    }
+
     /// Who keeps goal at `now`.
     pub fn goalkeeper_at(&self, now: DateTime<Utc>) -> Option<UserId> {
-        self.rota.roster(now).goalkeeper_at(now)
+        self.roster(now).goalkeeper_at(now)
     }
 }
 
 /// The setup as `conn` sees it now, read whole (nothing kept).
 pub fn current(conn: &mut DbConnection) -> QueryResult<TeamSetup> {
     let categories = categories::table
-        .select((categories::id, categories::archived))
-        .load::<(i64, bool)>(conn)?
+        .select((categories::id, categories::name, categories::archived))
+        .load::<(i64, String, bool)>(conn)?
         .into_iter()
-        .map(|(id, archived)| (id, !archived))
+        .map(|(id, name, archived)| (id, (name, !archived)))
         .collect();
     let mut services = HashMap::new();
     for (id, tier, archived) in

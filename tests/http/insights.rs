@@ -265,3 +265,23 @@ backend_test! {
         assert_eq!(w48.map(|w| w["figures"]["time_to_triage"]["count"].clone()), Some(serde_json::json!(1)), "{insights}");
     }
 }
+
+backend_test! {
+    async fn the_weekly_report_names_categories_and_people_as_they_are_now(app) {
+        let (gina, _) = app.signed_in(Role::Engineer, "Gina").await;
+        let (rita, _) = app.signed_in(Role::Requester, "Rita").await;
+        rita.file("Printer on fire").await;
+        let week = IsoWeek::containing(goalkeeper::domain::Clock::now(&*app.clock), chrono_tz::Tz::UTC);
+        let names = |body: &str| -> Vec<String> {
+            let report: serde_json::Value = serde_json::from_str(body).expect("JSON");
+            report["intake_by_category"].as_array().expect("lines").iter().map(|l| l["name"].to_string()).collect()
+        };
+        let before = gina.get(&format!("/reports/weekly/{week}.json")).await;
+        assert_eq!(before.status, StatusCode::OK);
+        assert!(!names(&before.body).contains(&"\"Printers\"".to_owned()));
+        // Renamed past the app (psql, another instance): the next view says so.
+        app.execute("UPDATE categories SET name = 'Printers' WHERE id = 1");
+        let after = gina.get(&format!("/reports/weekly/{week}.json")).await;
+        assert!(names(&after.body).contains(&"\"Printers\"".to_owned()), "{:?}", names(&after.body));
+    }
+}
