@@ -5,7 +5,7 @@
 use super::{Context, Error, Request};
 use crate::db::notify::{self as store, Channel, Delivery, NewDelivery};
 use crate::db::team::TeamSetup;
-use crate::db::{DbConnection, catalog, users, write_transaction};
+use crate::db::{DbConnection, users, write_transaction};
 use crate::domain::notify::{Happened, Topic, channel_topic, notices};
 use crate::domain::{Actor, EventKind, Tier, UserId};
 use chrono::{DateTime, Duration, Utc};
@@ -63,11 +63,11 @@ pub fn record(
 ) -> Result<(), Error> {
     // Only a new request's news depends on its tier and on who keeps goal: the rota is read for
     // filing alone, not for every triage action.
-    let filed = kind == EventKind::Filed;
-    let critical = filed && is_critical(conn, request)?;
-    let goalkeeper = if filed { crate::db::rotation::goalkeeper_at(conn, ctx.now)? } else { None };
-    let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
     let setup = ctx.memo.team_setup(conn)?;
+    let filed = kind == EventKind::Filed;
+    let critical = filed && is_critical(&setup, request);
+    let goalkeeper = if filed { setup.goalkeeper_at(ctx.now) } else { None };
+    let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
     tell(conn, ctx, &setup, request, &happened, note)
 }
 
@@ -455,10 +455,11 @@ pub fn after_hours(conn: &mut DbConnection, ctx: &Context, request: &Request) ->
     let Some(opens) = ctx.team.office.next_open(ctx.now).filter(|opens| *opens > ctx.now) else {
         return Ok(None);
     };
-    if !is_critical(conn, request)? {
+    let setup = ctx.memo.team_setup(conn)?;
+    if !is_critical(&setup, request) {
         return Ok(Some(AfterHours::WaitsUntil(opens)));
     }
-    Ok(Some(match crate::db::rotation::goalkeeper_at(conn, ctx.now)? {
+    Ok(Some(match setup.goalkeeper_at(ctx.now) {
         Some(_) => AfterHours::Alerted,
         None => AfterHours::NobodyOnDuty(opens),
     }))
@@ -739,11 +740,8 @@ fn channel_deliveries(
 }
 
 /// Whether the request concerns a critical service.
-fn is_critical(conn: &mut DbConnection, request: &Request) -> Result<bool, Error> {
-    Ok(match request.service {
-        Some(id) => catalog::service(conn, id)?.is_some_and(|s| s.tier == Tier::Critical),
-        None => false,
-    })
+fn is_critical(setup: &TeamSetup, request: &Request) -> bool {
+    request.service.and_then(|id| setup.service_tier(id)) == Some(Tier::Critical)
 }
 
 /// Puts a line in one person's inbox (news about no request).

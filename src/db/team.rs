@@ -25,8 +25,8 @@ use std::sync::{Arc, Mutex};
 pub struct TeamSetup {
     /// Every category: its name, and whether it still takes requests.
     categories: HashMap<i64, (String, bool)>,
-    /// Every service's tier, for those that still take requests.
-    services: HashMap<i64, Option<Tier>>,
+    /// Every service: its tier, and whether it still takes requests.
+    services: HashMap<i64, (Tier, bool)>,
     rota: RosterParts,
     /// Everyone, with the topics they muted.
     people: HashMap<UserId, (User, Vec<String>)>,
@@ -48,13 +48,21 @@ impl TeamSetup {
         }
         match service {
             None => Ok(None),
-            Some(id) => self.services.get(&id.0).copied().flatten().map(Some).ok_or(Unusable::Service),
+            Some(id) => match self.services.get(&id.0) {
+                Some((tier, true)) => Ok(Some(*tier)),
+                _ => Err(Unusable::Service),
+            },
         }
     }
 
     /// A person and the topics they muted.
     pub fn person(&self, id: UserId) -> Option<&(User, Vec<String>)> {
         self.people.get(&id)
+    }
+
+    /// A service's tier, archived or not.
+    pub fn service_tier(&self, id: ServiceId) -> Option<Tier> {
+        self.services.get(&id.0).map(|(tier, _)| *tier)
     }
 
     /// A category's name, archived or not.
@@ -86,7 +94,7 @@ pub fn current(conn: &mut DbConnection) -> QueryResult<TeamSetup> {
         services::table.select((services::id, services::tier, services::archived)).load::<(i64, String, bool)>(conn)?
     {
         let tier = Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?;
-        services.insert(id, (!archived).then_some(tier));
+        services.insert(id, (tier, !archived));
     }
     let rota = super::rotation::roster_parts(conn)?;
     let mut people: HashMap<UserId, (User, Vec<String>)> = HashMap::new();
