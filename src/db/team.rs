@@ -113,9 +113,10 @@ pub fn current(conn: &mut DbConnection) -> QueryResult<TeamSetup> {
     Ok(TeamSetup { categories, services, rota, people, channels })
 }
 
-/// The stamp of the setup `conn` sees now.
+/// The stamp of the setup `conn` sees now. The table has its one row: no bound key or `LIMIT`,
+/// which SQLite would plan again on every read once `ANALYZE` sampled the table.
 fn stamp(conn: &mut DbConnection) -> QueryResult<i64> {
-    team_stamp::table.find(1).select(team_stamp::stamp).get_result(conn)
+    super::only(team_stamp::table.select(team_stamp::stamp).load(conn)?).ok_or(diesel::result::Error::NotFound)
 }
 
 /// A setup and the stamp it was read at.
