@@ -125,10 +125,9 @@ fn tell(
             }
         }
     }
-    let person = |id: UserId| setup.person(id);
-    let actor_name = person(actor.id).map(|(u, _)| u.name.clone()).unwrap_or_default();
+    let actor_name = setup.person(actor.id).map(|(u, _)| u.name.clone()).unwrap_or_default();
     for notice in told {
-        let Some((person, muted)) = person(notice.to) else { continue };
+        let Some((person, muted)) = setup.person(notice.to) else { continue };
         if person.disabled {
             continue;
         }
@@ -156,7 +155,7 @@ fn tell(
     }
     if let Some(topic) = channel_topic(happened) {
         // Channels are read by the whole team: never a private request's words, never notes.
-        let target_name = target.and_then(person).map(|(u, _)| u.name.as_str());
+        let target_name = target.and_then(|t| setup.person(t)).map(|(u, _)| u.name.as_str());
         let subject = channel_line(topic, request, &actor_name, target_name);
         let body = if request.private { "" } else { request.title.as_str() };
         out.extend(channel_deliveries(&setup.channels, topic, Some(request.id.0), &subject, body, ctx.now));

@@ -733,7 +733,8 @@ pub fn edit(
             return Err(Error::invalid("unchanged", "title"));
         }
         let note = lines.join("\n");
-        store::edit(conn, id, seen_version, ctx.actor, &change, &note, ctx.now).map_err(|e| match e {
+        let setup = ctx.memo.team_setup(conn)?;
+        store::edit(conn, &setup, id, seen_version, ctx.actor, &change, &note, ctx.now).map_err(|e| match e {
             store::EditError::NotFound => Error::NotFound,
             store::EditError::Conflict(conflict) => Error::Conflict(conflict),
             store::EditError::Choice(FileError::UnknownCategory) => Error::invalid("unknown", "category_id"),

@@ -2,7 +2,7 @@
 
 use super::metrics::MetricEventRow;
 use super::models::{Event, EventRow, NewEventRow, NewRequestRow, Request, RequestRow, naive};
-use super::schema::{categories, events, idempotency_keys, requests, services};
+use super::schema::{events, idempotency_keys, requests};
 use super::team::{TeamSetup, Unusable};
 use super::{DbConnection, write_transaction};
 use crate::domain::metrics::History;
@@ -57,6 +57,15 @@ impl Filed {
     }
 }
 
+impl From<Unusable> for FileError {
+    fn from(unusable: Unusable) -> Self {
+        match unusable {
+            Unusable::Category => FileError::UnknownCategory,
+            Unusable::Service => FileError::UnknownService,
+        }
+    }
+}
+
 /// Files a request (or finds the one already filed with this idempotency key). `setup` is the
 /// team's as this transaction sees it: the category and service must take requests.
 pub fn file(
@@ -98,10 +107,7 @@ fn file_once(
     {
         return Ok(Filed::Earlier(id));
     }
-    let tier = setup.usable_tier(new.category, new.service).map_err(|unusable| match unusable {
-        Unusable::Category => FileError::UnknownCategory,
-        Unusable::Service => FileError::UnknownService,
-    })?;
+    let tier = setup.usable_tier(new.category, new.service).map_err(FileError::from)?;
     let values = NewRequestRow {
         title: new.title.as_str(),
         description: new.description.as_str(),
@@ -315,27 +321,6 @@ fn same_state_event<'a>(
     }
 }
 
-/// Checks that a category and a service (if any) can be chosen (exist, not archived) and
-/// returns the service's tier.
-fn usable_tier(
-    conn: &mut DbConnection,
-    category: CategoryId,
-    service: Option<ServiceId>,
-) -> Result<Option<Tier>, FileError> {
-    let category_usable: Option<bool> =
-        super::only(categories::table.find(category.0).select(categories::archived.eq(false)).load(conn)?);
-    if category_usable != Some(true) {
-        return Err(FileError::UnknownCategory);
-    }
-    let Some(service) = service else { return Ok(None) };
-    let row: Option<(String, bool)> =
-        super::only(services::table.find(service.0).select((services::tier, services::archived)).load(conn)?);
-    match row {
-        Some((tier, false)) => Ok(Some(Tier::parse(&tier).map_err(|_| super::corrupt("tier", &tier))?)),
-        _ => Err(FileError::UnknownService),
-    }
-}
-
 /// What an engineer changes of a request.
 pub struct Edit<'a> {
     pub title: &'a Title,
@@ -359,8 +344,11 @@ pub enum EditError {
 
 /// Changes a request's fields on the version the actor saw, with an `edited` event whose note
 /// says what changed: both in one transaction, or nothing.
+// The setup is the caller's transaction's (it checks the choices and names the goalkeeper).
+#[allow(clippy::too_many_arguments)]
 pub fn edit(
     conn: &mut DbConnection,
+    setup: &TeamSetup,
     id: RequestId,
     seen_version: i32,
     actor: Actor,
@@ -376,9 +364,9 @@ pub fn edit(
         if request.version != seen_version {
             return conflict(conn);
         }
-        let tier = usable_tier(conn, edit.category, edit.service)?;
+        let tier = setup.usable_tier(edit.category, edit.service).map_err(FileError::from)?;
         let new_version = seen_version + 1;
-        let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
+        let goalkeeper = setup.goalkeeper_at(now).map(|g| g.0);
         let updated =
             diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
                 .set((
