@@ -287,6 +287,23 @@ fn office_moment(at: DateTime<Utc>, rng: &mut StdRng) -> DateTime<Utc> {
     morning + Duration::minutes(rng.random_range(0..90))
 }
 
+/// Logs how long each part of a large seed took, so a slow one says where its time went.
+struct Phases(std::time::Instant);
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases(std::time::Instant::now())
+    }
+}
+
+impl Phases {
+    fn done(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        tracing::info!(phase, seconds = format!("{:.1}", (now - self.0).as_secs_f64()), "seed phase done");
+        self.0 = now;
+    }
+}
+
 /// Appends a state change to a generated history.
 #[allow(clippy::too_many_arguments)]
 fn step(
@@ -379,6 +396,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         })
     };
 
+    let mut phases = Phases::default();
     // On SQLite the indexes are built once the rows are in (see `db::bulk`).
     let bulk_load = match conn {
         DbConnection::Sqlite(_) => Some(db::bulk::start_sqlite(conn)?),
@@ -759,11 +777,14 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     }
     flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
     bar.finish_and_clear();
+    phases.done("rows");
     if let Some(load) = bulk_load {
         db::bulk::finish_sqlite(conn, &load)?;
+        phases.done("indexes and full-text index");
     }
     // The rows went in as SQL, past the app that lists the words of what it writes.
     db::search::fill_words(conn)?;
+    phases.done("search words");
     if let DbConnection::Pg(_) = conn {
         // New rows continue after the generated ids.
         conn.batch_execute(
@@ -775,6 +796,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     } else {
         conn.batch_execute("ANALYZE;")?;
     }
+    phases.done("statistics");
     Ok(format!(
         "Seeded {total} requests ({event_id} events, {deflected} solved by earlier answers before filing) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\
          Sign in as admin@example.com, gina@example.com (an engineer) or alex.backend0@example.com (a requester); \
