@@ -18,6 +18,13 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Whether this runs the web server (a long-lived process) rather than a one-off command.
+    pub fn serves(&self) -> bool {
+        matches!(self.command, None | Some(Command::Serve(_)))
+    }
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct DatabaseArgs {
     /// sqlite://path/to/file.db or postgres://user:password@host/database

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// held: two arenas shared by every thread keep the memory flat under many clients.
 fn keep_large_allocations_returnable() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning; called first thing, before any thread.
+    // SAFETY: mallopt only changes allocator tuning; called before any thread is started.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
         libc::mallopt(libc::M_ARENA_MAX, 2);
@@ -17,7 +17,12 @@ fn keep_large_allocations_returnable() {
 }
 
 fn main() -> ExitCode {
-    keep_large_allocations_returnable();
+    let cli = Cli::parse();
+    // Only a server lives long enough for this to matter; one-off commands such as `seed` build
+    // large batches again and again and would map and unmap each of them.
+    if cli.serves() {
+        keep_large_allocations_returnable();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GOALKEEPER_LOG")
@@ -25,7 +30,7 @@ fn main() -> ExitCode {
         )
         .with_target(false)
         .init();
-    match run(Cli::parse()) {
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("goalkeeper: {e:#}");

@@ -413,14 +413,8 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     let mut answers: std::collections::HashMap<(usize, usize), Vec<Answered>> = Default::default();
     let mut deflected = 0usize;
     let mut deflection_sql = String::new();
-    let flush = |conn: &mut DbConnection,
-                 requests: &mut String,
-                 events: &mut String,
-                 deflections: &mut String|
-     -> anyhow::Result<()> {
-        if requests.is_empty() {
-            return Ok(());
-        }
+    // One batch's statements, and how many requests they file.
+    let batch_of = |requests: &mut String, events: &mut String, deflections: &mut String| -> String {
         let mut batch = format!(
             "INSERT INTO requests (id, title, description, category_id, service_id, urgency, state, requester_id, owner_id, \
              duplicate_of, tier_rank, urgency_rank, version, created_at, updated_at, closed_at, closed_by, \
@@ -438,11 +432,10 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                 deflections.trim_end_matches(',')
             );
         }
-        db::write_transaction(conn, |conn| conn.batch_execute(&batch))?;
         requests.clear();
         events.clear();
         deflections.clear();
-        Ok(())
+        batch
     };
 
     // Filing times in order, so ids grow with time as in a real history.
@@ -463,319 +456,365 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
         .collect();
     filed_times.sort();
 
-    for (index, filed_at) in filed_times.into_iter().enumerate() {
-        let id = index as i64 + 1;
-        let category = weighted(&mut rng, &CATEGORIES.iter().map(|(_, w)| *w).collect::<Vec<_>>());
-        let service = rng.random_bool(0.7).then(|| services[rng.random_range(0..services.len())]);
-        let urgency = [Urgency::Low, Urgency::Normal, Urgency::High][weighted(&mut rng, &[25, 55, 20])];
-        let requester = requesters[rng.random_range(0..requesters.len())].0;
-        let templates = TITLES[category];
-        let subject =
-            service.map(|s| s.1).unwrap_or(["staging", "the API", "batch jobs", "the office"][rng.random_range(0..4)]);
-        let template = rng.random_range(0..templates.len());
-        let (title, description, answer) = templates[template];
-        let (title, description, answer) =
-            (title.replace("{s}", subject), description.replace("{s}", subject), answer.replace("{s}", subject));
-
-        let mut events: Vec<SeedEvent> = vec![SeedEvent {
-            kind: EventKind::Filed,
-            at: filed_at,
-            actor: requester,
-            from: None,
-            to: State::New,
-            owner: None,
-            target: None,
-            related: None,
-            note: None,
-        }];
-        let respond_at = office_moment(filed_at + Duration::minutes(rng.random_range(2..150)), &mut rng);
-        let gk = keeper(respond_at).unwrap_or(engineers[0].0);
-        let roll = rng.random_range(0..100);
-        // The goalkeeper routes most database and vendor questions to the one who always answers them.
-        let roll = if matches!(category, 3 | 5) && rng.random_bool(0.8) { 60 } else { roll };
-        let work = |rng: &mut StdRng, from: DateTime<Utc>, hours: i64| {
-            office_moment(from + Duration::minutes(rng.random_range(15..hours * 60)), rng)
-        };
-        if roll < 10 {
-            let duplicate = roll < 3 && id > 1;
-            step(
-                &mut events,
-                EventKind::Rejected,
-                respond_at,
-                gk,
-                State::New,
-                State::Rejected,
-                Some(gk),
-                None,
-                Some(if duplicate {
-                    "Duplicate of an earlier request."
-                } else {
-                    "Not something the ops team does; please ask the platform team."
-                }),
-            );
-            if duplicate && let Some(last) = events.last_mut() {
-                last.related = Some(rng.random_range(1..id));
-            }
-        } else if roll < 45 {
-            step(&mut events, EventKind::Taken, respond_at, gk, State::New, State::InProgress, Some(gk), None, None);
-            let done = work(&mut rng, respond_at, 6);
-            step(
-                &mut events,
-                EventKind::Resolved,
-                done,
-                gk,
-                State::InProgress,
-                State::Resolved,
-                Some(gk),
-                None,
-                Some(&answer),
-            );
-        } else if roll < 53 {
-            step(
-                &mut events,
-                EventKind::Waiting,
-                respond_at,
-                gk,
-                State::New,
-                State::Waiting,
-                Some(gk),
-                None,
-                Some("Which environment, and since when?"),
-            );
-            let replied = respond_at + Duration::minutes(rng.random_range(30..1_440));
-            step(
-                &mut events,
-                EventKind::Resumed,
-                replied,
-                requester,
-                State::Waiting,
-                State::InProgress,
-                Some(gk),
-                None,
-                Some("Production, since this morning."),
-            );
-            let done = work(&mut rng, replied, 8);
-            step(
-                &mut events,
-                EventKind::Resolved,
-                done,
-                gk,
-                State::InProgress,
-                State::Resolved,
-                Some(gk),
-                None,
-                Some(&answer),
-            );
-        } else if roll < 88 {
-            let expert = expert_for(category, &mut rng, gk);
-            step(
-                &mut events,
-                EventKind::Routed,
-                respond_at,
-                gk,
-                State::New,
-                State::InProgress,
-                Some(expert),
-                Some(expert),
-                None,
-            );
-            let done = work(&mut rng, respond_at, 30);
-            step(
-                &mut events,
-                EventKind::Resolved,
-                done,
-                expert,
-                State::InProgress,
-                State::Resolved,
-                Some(expert),
-                None,
-                Some(&answer),
-            );
-        } else {
-            step(&mut events, EventKind::Taken, respond_at, gk, State::New, State::InProgress, Some(gk), None, None);
-            let mate = expert_for(category, &mut rng, gk);
-            let asked = respond_at + Duration::minutes(rng.random_range(5..120));
-            step(
-                &mut events,
-                EventKind::Consulted,
-                asked,
-                gk,
-                State::InProgress,
-                State::InProgress,
-                Some(gk),
-                Some(mate),
-                Some("Have you seen this before?"),
-            );
-            let done = work(&mut rng, asked, 10);
-            step(
-                &mut events,
-                EventKind::Resolved,
-                done,
-                gk,
-                State::InProgress,
-                State::Resolved,
-                Some(gk),
-                None,
-                Some(&answer),
-            );
-        }
-        if events.last().is_some_and(|e| e.kind == EventKind::Resolved) && rng.random_bool(0.03) {
-            let closer = events.last().map(|e| e.actor).unwrap_or(gk);
-            let reopened = events.last().map(|e| e.at).unwrap_or(filed_at) + Duration::hours(rng.random_range(2..72));
-            let done = work(&mut rng, reopened, 8);
-            step(
-                &mut events,
-                EventKind::Reopened,
-                reopened,
-                requester,
-                State::Resolved,
-                State::InProgress,
-                Some(closer),
-                None,
-                Some("Still happening."),
-            );
-            step(
-                &mut events,
-                EventKind::Resolved,
-                done,
-                closer,
-                State::InProgress,
-                State::Resolved,
-                Some(closer),
-                None,
-                Some(&answer),
-            );
-        }
-        // Some requesters say thanks on the closed request: a comment, which closes nothing.
-        if let Some(closed) = events.last().filter(|e| e.kind == EventKind::Resolved).map(|e| (e.at, e.to, e.owner))
-            && rng.random_bool(0.1)
-        {
-            let (closed_at, state, owner) = closed;
-            let thanks = closed_at + Duration::hours(rng.random_range(1..96));
-            step(
-                &mut events,
-                EventKind::Commented,
-                thanks,
-                requester,
-                state,
-                state,
-                owner,
-                None,
-                Some("Thanks, works now!"),
-            );
-        }
-        // The future has not happened yet: recent requests stay open.
-        events.retain(|e| e.at <= now);
-        let last = events.last().map(|e| (e.to, e.owner, e.at)).unwrap_or((State::New, None, filed_at));
-        let (state, owner, updated) = last;
-        let close = events.iter().rev().find(|e| state.is_final() && metrics::CLOSES.contains(&e.kind));
-        let closer = close.map(|e| e.actor);
-        // A few requesters keep their requests private; engineers vouch for some resolutions.
-        let private = rng.random_bool(0.05);
-        let good_answer = (state == State::Resolved && !private && rng.random_bool(0.04))
-            .then(|| (closer.unwrap_or(gk), (close.map_or(updated, |e| e.at) + Duration::hours(1)).min(now)));
-        // Before filing, some people find an earlier answer to the same question that solves it.
-        let asked_at = filed_at - Duration::minutes(3);
-        if rng.random_bool(0.08) {
-            let earlier = answers.get(&(category, template)).and_then(|found: &Vec<Answered>| {
-                found.iter().rev().take(20).find(|(_, resolved)| *resolved < asked_at).map(|(id, _)| *id)
-            });
-            if let Some(answer_id) = earlier {
-                let asker = requesters[rng.random_range(0..requesters.len())].0;
-                let _ = write!(
-                    deflection_sql,
-                    "({asker},{answer_id},{},{},{},{}),",
-                    sql_text(&title),
-                    category_ids[category],
-                    sql_time(asked_at),
-                    sql_opt(keeper(asked_at)),
+    // The rows are made on a second thread while this one writes the batch made before, so
+    // making and writing overlap; two batches wait at most.
+    let (batches, made) = std::sync::mpsc::sync_channel::<(String, usize)>(2);
+    let (event_count, deflected) = std::thread::scope(|scope| -> anyhow::Result<(i64, usize)> {
+        let (engineers, requesters, services) = (&engineers, &requesters, &services);
+        let maker = scope.spawn(move || {
+            for (index, filed_at) in filed_times.into_iter().enumerate() {
+                let id = index as i64 + 1;
+                let category = weighted(&mut rng, &CATEGORIES.iter().map(|(_, w)| *w).collect::<Vec<_>>());
+                let service = rng.random_bool(0.7).then(|| services[rng.random_range(0..services.len())]);
+                let urgency = [Urgency::Low, Urgency::Normal, Urgency::High][weighted(&mut rng, &[25, 55, 20])];
+                let requester = requesters[rng.random_range(0..requesters.len())].0;
+                let templates = TITLES[category];
+                let subject = service
+                    .map(|s| s.1)
+                    .unwrap_or(["staging", "the API", "batch jobs", "the office"][rng.random_range(0..4)]);
+                let template = rng.random_range(0..templates.len());
+                let (title, description, answer) = templates[template];
+                let (title, description, answer) = (
+                    title.replace("{s}", subject),
+                    description.replace("{s}", subject),
+                    answer.replace("{s}", subject),
                 );
-                deflected += 1;
+
+                let mut events: Vec<SeedEvent> = vec![SeedEvent {
+                    kind: EventKind::Filed,
+                    at: filed_at,
+                    actor: requester,
+                    from: None,
+                    to: State::New,
+                    owner: None,
+                    target: None,
+                    related: None,
+                    note: None,
+                }];
+                let respond_at = office_moment(filed_at + Duration::minutes(rng.random_range(2..150)), &mut rng);
+                let gk = keeper(respond_at).unwrap_or(engineers[0].0);
+                let roll = rng.random_range(0..100);
+                // The goalkeeper routes most database and vendor questions to the one who always answers them.
+                let roll = if matches!(category, 3 | 5) && rng.random_bool(0.8) { 60 } else { roll };
+                let work = |rng: &mut StdRng, from: DateTime<Utc>, hours: i64| {
+                    office_moment(from + Duration::minutes(rng.random_range(15..hours * 60)), rng)
+                };
+                if roll < 10 {
+                    let duplicate = roll < 3 && id > 1;
+                    step(
+                        &mut events,
+                        EventKind::Rejected,
+                        respond_at,
+                        gk,
+                        State::New,
+                        State::Rejected,
+                        Some(gk),
+                        None,
+                        Some(if duplicate {
+                            "Duplicate of an earlier request."
+                        } else {
+                            "Not something the ops team does; please ask the platform team."
+                        }),
+                    );
+                    if duplicate && let Some(last) = events.last_mut() {
+                        last.related = Some(rng.random_range(1..id));
+                    }
+                } else if roll < 45 {
+                    step(
+                        &mut events,
+                        EventKind::Taken,
+                        respond_at,
+                        gk,
+                        State::New,
+                        State::InProgress,
+                        Some(gk),
+                        None,
+                        None,
+                    );
+                    let done = work(&mut rng, respond_at, 6);
+                    step(
+                        &mut events,
+                        EventKind::Resolved,
+                        done,
+                        gk,
+                        State::InProgress,
+                        State::Resolved,
+                        Some(gk),
+                        None,
+                        Some(&answer),
+                    );
+                } else if roll < 53 {
+                    step(
+                        &mut events,
+                        EventKind::Waiting,
+                        respond_at,
+                        gk,
+                        State::New,
+                        State::Waiting,
+                        Some(gk),
+                        None,
+                        Some("Which environment, and since when?"),
+                    );
+                    let replied = respond_at + Duration::minutes(rng.random_range(30..1_440));
+                    step(
+                        &mut events,
+                        EventKind::Resumed,
+                        replied,
+                        requester,
+                        State::Waiting,
+                        State::InProgress,
+                        Some(gk),
+                        None,
+                        Some("Production, since this morning."),
+                    );
+                    let done = work(&mut rng, replied, 8);
+                    step(
+                        &mut events,
+                        EventKind::Resolved,
+                        done,
+                        gk,
+                        State::InProgress,
+                        State::Resolved,
+                        Some(gk),
+                        None,
+                        Some(&answer),
+                    );
+                } else if roll < 88 {
+                    let expert = expert_for(category, &mut rng, gk);
+                    step(
+                        &mut events,
+                        EventKind::Routed,
+                        respond_at,
+                        gk,
+                        State::New,
+                        State::InProgress,
+                        Some(expert),
+                        Some(expert),
+                        None,
+                    );
+                    let done = work(&mut rng, respond_at, 30);
+                    step(
+                        &mut events,
+                        EventKind::Resolved,
+                        done,
+                        expert,
+                        State::InProgress,
+                        State::Resolved,
+                        Some(expert),
+                        None,
+                        Some(&answer),
+                    );
+                } else {
+                    step(
+                        &mut events,
+                        EventKind::Taken,
+                        respond_at,
+                        gk,
+                        State::New,
+                        State::InProgress,
+                        Some(gk),
+                        None,
+                        None,
+                    );
+                    let mate = expert_for(category, &mut rng, gk);
+                    let asked = respond_at + Duration::minutes(rng.random_range(5..120));
+                    step(
+                        &mut events,
+                        EventKind::Consulted,
+                        asked,
+                        gk,
+                        State::InProgress,
+                        State::InProgress,
+                        Some(gk),
+                        Some(mate),
+                        Some("Have you seen this before?"),
+                    );
+                    let done = work(&mut rng, asked, 10);
+                    step(
+                        &mut events,
+                        EventKind::Resolved,
+                        done,
+                        gk,
+                        State::InProgress,
+                        State::Resolved,
+                        Some(gk),
+                        None,
+                        Some(&answer),
+                    );
+                }
+                if events.last().is_some_and(|e| e.kind == EventKind::Resolved) && rng.random_bool(0.03) {
+                    let closer = events.last().map(|e| e.actor).unwrap_or(gk);
+                    let reopened =
+                        events.last().map(|e| e.at).unwrap_or(filed_at) + Duration::hours(rng.random_range(2..72));
+                    let done = work(&mut rng, reopened, 8);
+                    step(
+                        &mut events,
+                        EventKind::Reopened,
+                        reopened,
+                        requester,
+                        State::Resolved,
+                        State::InProgress,
+                        Some(closer),
+                        None,
+                        Some("Still happening."),
+                    );
+                    step(
+                        &mut events,
+                        EventKind::Resolved,
+                        done,
+                        closer,
+                        State::InProgress,
+                        State::Resolved,
+                        Some(closer),
+                        None,
+                        Some(&answer),
+                    );
+                }
+                // Some requesters say thanks on the closed request: a comment, which closes nothing.
+                if let Some(closed) =
+                    events.last().filter(|e| e.kind == EventKind::Resolved).map(|e| (e.at, e.to, e.owner))
+                    && rng.random_bool(0.1)
+                {
+                    let (closed_at, state, owner) = closed;
+                    let thanks = closed_at + Duration::hours(rng.random_range(1..96));
+                    step(
+                        &mut events,
+                        EventKind::Commented,
+                        thanks,
+                        requester,
+                        state,
+                        state,
+                        owner,
+                        None,
+                        Some("Thanks, works now!"),
+                    );
+                }
+                // The future has not happened yet: recent requests stay open.
+                events.retain(|e| e.at <= now);
+                let last = events.last().map(|e| (e.to, e.owner, e.at)).unwrap_or((State::New, None, filed_at));
+                let (state, owner, updated) = last;
+                let close = events.iter().rev().find(|e| state.is_final() && metrics::CLOSES.contains(&e.kind));
+                let closer = close.map(|e| e.actor);
+                // A few requesters keep their requests private; engineers vouch for some resolutions.
+                let private = rng.random_bool(0.05);
+                let good_answer = (state == State::Resolved && !private && rng.random_bool(0.04))
+                    .then(|| (closer.unwrap_or(gk), (close.map_or(updated, |e| e.at) + Duration::hours(1)).min(now)));
+                // Before filing, some people find an earlier answer to the same question that solves it.
+                let asked_at = filed_at - Duration::minutes(3);
+                if rng.random_bool(0.08) {
+                    let earlier = answers.get(&(category, template)).and_then(|found: &Vec<Answered>| {
+                        found.iter().rev().take(20).find(|(_, resolved)| *resolved < asked_at).map(|(id, _)| *id)
+                    });
+                    if let Some(answer_id) = earlier {
+                        let asker = requesters[rng.random_range(0..requesters.len())].0;
+                        let _ = write!(
+                            deflection_sql,
+                            "({asker},{answer_id},{},{},{},{}),",
+                            sql_text(&title),
+                            category_ids[category],
+                            sql_time(asked_at),
+                            sql_opt(keeper(asked_at)),
+                        );
+                        deflected += 1;
+                    }
+                }
+                if state == State::Resolved && !private {
+                    answers.entry((category, template)).or_default().push((id, updated));
+                }
+                // The summary columns follow the domain's definition of each moment.
+                let tier = service.map(|s| s.2);
+                let summary = History {
+                    id: RequestId(id),
+                    category: CategoryId(category_ids[category]),
+                    tier,
+                    state,
+                    filed_at,
+                    events: events
+                        .iter()
+                        .map(|e| MetricEvent {
+                            kind: e.kind,
+                            at: e.at,
+                            actor: UserId(e.actor),
+                            by_engineer: e.actor != requester,
+                            target: e.target.map(UserId),
+                            goalkeeper: keeper(e.at).map(UserId),
+                            related: e.related.map(RequestId),
+                        })
+                        .collect(),
+                }
+                .summary();
+                let _ = write!(
+                    request_sql,
+                    "({id},{},{},{},{},{},{},{requester},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}),",
+                    sql_text(&title),
+                    sql_text(&description),
+                    category_ids[category],
+                    sql_opt(service.map(|s| s.0.0)),
+                    sql_text(urgency.as_str()),
+                    sql_text(state.as_str()),
+                    sql_opt(owner),
+                    sql_opt(summary.duplicate_of.map(|r| r.0)),
+                    Tier::rank(tier),
+                    urgency.rank(),
+                    events.len(),
+                    sql_time(filed_at),
+                    sql_time(updated),
+                    summary.closed_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
+                    sql_opt(summary.closed_by.map(|u| u.0)),
+                    summary.first_response_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
+                    summary.first_triage_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
+                    sql_opt(summary.first_triage_goalkeeper.map(|g| g.0)),
+                    sql_opt(summary.close_goalkeeper.map(|g| g.0)),
+                    if summary.routed { "TRUE" } else { "FALSE" },
+                    if summary.reopened { "TRUE" } else { "FALSE" },
+                    if private { "TRUE" } else { "FALSE" },
+                    sql_opt(good_answer.map(|(by, _)| by)),
+                    good_answer.map(|(_, at)| sql_time(at)).unwrap_or_else(|| "NULL".into()),
+                    tier.map(|t| sql_text(t.as_str())).unwrap_or_else(|| "NULL".into()),
+                );
+                for (version, e) in events.iter().enumerate() {
+                    event_id += 1;
+                    let _ = write!(
+                        event_sql,
+                        "({event_id},{id},{},{},{},{},{},{},{},{},{},{},{},{}),",
+                        e.actor,
+                        sql_time(e.at),
+                        sql_text(e.kind.as_str()),
+                        e.from.map(|s| sql_text(s.as_str())).unwrap_or_else(|| "NULL".into()),
+                        sql_text(e.to.as_str()),
+                        sql_opt(e.owner),
+                        sql_opt(e.target),
+                        sql_opt(e.related),
+                        e.note.as_deref().map(sql_text).unwrap_or_else(|| "NULL".into()),
+                        version + 1,
+                        sql_opt(keeper(e.at)),
+                        sql_text(if e.actor == requester { Role::Requester.as_str() } else { Role::Engineer.as_str() }),
+                    );
+                    pending_events += 1;
+                }
+                pending_requests += 1;
+                if pending_requests >= 2_000 || pending_events >= 8_000 {
+                    let batch = batch_of(&mut request_sql, &mut event_sql, &mut deflection_sql);
+                    if batches.send((batch, pending_requests)).is_err() {
+                        // The writer stopped on an error, which it reports.
+                        return (event_id, deflected);
+                    }
+                    pending_requests = 0;
+                    pending_events = 0;
+                }
             }
+            if pending_requests > 0 {
+                let batch = batch_of(&mut request_sql, &mut event_sql, &mut deflection_sql);
+                let _ = batches.send((batch, pending_requests));
+            }
+            (event_id, deflected)
+        });
+        for (batch, requests) in made {
+            db::write_transaction(conn, |conn| conn.batch_execute(&batch))?;
+            bar.inc(requests as u64);
         }
-        if state == State::Resolved && !private {
-            answers.entry((category, template)).or_default().push((id, updated));
-        }
-        // The summary columns follow the domain's definition of each moment.
-        let tier = service.map(|s| s.2);
-        let summary = History {
-            id: RequestId(id),
-            category: CategoryId(category_ids[category]),
-            tier,
-            state,
-            filed_at,
-            events: events
-                .iter()
-                .map(|e| MetricEvent {
-                    kind: e.kind,
-                    at: e.at,
-                    actor: UserId(e.actor),
-                    by_engineer: e.actor != requester,
-                    target: e.target.map(UserId),
-                    goalkeeper: keeper(e.at).map(UserId),
-                    related: e.related.map(RequestId),
-                })
-                .collect(),
-        }
-        .summary();
-        let _ = write!(
-            request_sql,
-            "({id},{},{},{},{},{},{},{requester},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}),",
-            sql_text(&title),
-            sql_text(&description),
-            category_ids[category],
-            sql_opt(service.map(|s| s.0.0)),
-            sql_text(urgency.as_str()),
-            sql_text(state.as_str()),
-            sql_opt(owner),
-            sql_opt(summary.duplicate_of.map(|r| r.0)),
-            Tier::rank(tier),
-            urgency.rank(),
-            events.len(),
-            sql_time(filed_at),
-            sql_time(updated),
-            summary.closed_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
-            sql_opt(summary.closed_by.map(|u| u.0)),
-            summary.first_response_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
-            summary.first_triage_at.map(sql_time).unwrap_or_else(|| "NULL".into()),
-            sql_opt(summary.first_triage_goalkeeper.map(|g| g.0)),
-            sql_opt(summary.close_goalkeeper.map(|g| g.0)),
-            if summary.routed { "TRUE" } else { "FALSE" },
-            if summary.reopened { "TRUE" } else { "FALSE" },
-            if private { "TRUE" } else { "FALSE" },
-            sql_opt(good_answer.map(|(by, _)| by)),
-            good_answer.map(|(_, at)| sql_time(at)).unwrap_or_else(|| "NULL".into()),
-            tier.map(|t| sql_text(t.as_str())).unwrap_or_else(|| "NULL".into()),
-        );
-        for (version, e) in events.iter().enumerate() {
-            event_id += 1;
-            let _ = write!(
-                event_sql,
-                "({event_id},{id},{},{},{},{},{},{},{},{},{},{},{},{}),",
-                e.actor,
-                sql_time(e.at),
-                sql_text(e.kind.as_str()),
-                e.from.map(|s| sql_text(s.as_str())).unwrap_or_else(|| "NULL".into()),
-                sql_text(e.to.as_str()),
-                sql_opt(e.owner),
-                sql_opt(e.target),
-                sql_opt(e.related),
-                e.note.as_deref().map(sql_text).unwrap_or_else(|| "NULL".into()),
-                version + 1,
-                sql_opt(keeper(e.at)),
-                sql_text(if e.actor == requester { Role::Requester.as_str() } else { Role::Engineer.as_str() }),
-            );
-            pending_events += 1;
-        }
-        pending_requests += 1;
-        if pending_requests >= 2_000 || pending_events >= 8_000 {
-            flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
-            bar.inc(pending_requests as u64);
-            pending_requests = 0;
-            pending_events = 0;
-        }
-    }
-    flush(conn, &mut request_sql, &mut event_sql, &mut deflection_sql)?;
+        maker.join().map_err(|_| anyhow::anyhow!("making the seed's rows failed"))
+    })?;
     bar.finish_and_clear();
     phases.done("rows");
     if let Some(load) = bulk_load {
@@ -798,7 +837,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     }
     phases.done("statistics");
     Ok(format!(
-        "Seeded {total} requests ({event_id} events, {deflected} solved by earlier answers before filing) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\
+        "Seeded {total} requests ({event_count} events, {deflected} solved by earlier answers before filing) over {weeks} weeks: 1 admin, {} engineers in the rotation, {} requesters, {} services.\n\
          Sign in as admin@example.com, gina@example.com (an engineer) or alex.backend0@example.com (a requester); \
          every password is {DEMO_PASSWORD}.",
         engineers.len(),
