@@ -220,6 +220,36 @@ pub fn record_routing_advice(
     })
 }
 
+/// `events.kind = 'routed'`, the kind written into the SQL as a constant: the planners use the
+/// index of routings (`events_routed`), whose condition is this same comparison, only for a
+/// condition they can see (a bound value would be compared with SQLite's statistics, and
+/// PostgreSQL's generic plan cannot prove it).
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct IsRouting;
+
+impl diesel::expression::Expression for IsRouting {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl diesel::expression::AppearsOnTable<events::table> for IsRouting {}
+
+impl diesel::expression::SelectableExpression<events::table> for IsRouting {}
+
+impl diesel::expression::ValidGrouping<()> for IsRouting {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for IsRouting
+where
+    events::kind: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        events::kind.walk_ast(out.reborrow())?;
+        out.push_sql(" = 'routed'");
+        Ok(())
+    }
+}
+
 /// Every routing in `[from, to)`: when, and to whom.
 pub fn routings(
     conn: &mut DbConnection,
@@ -227,7 +257,7 @@ pub fn routings(
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<(DateTime<Utc>, UserId)>> {
     let rows: Vec<(chrono::NaiveDateTime, Option<i64>)> = events::table
-        .filter(events::kind.eq(EventKind::Routed.as_str()))
+        .filter(IsRouting)
         .filter(events::at.ge(naive(from)))
         .filter(events::at.lt(naive(to)))
         .select((events::at, events::target_id))
@@ -392,4 +422,24 @@ pub fn forget_weeks(conn: &mut DbConnection, moments: &[DateTime<Utc>], event_at
     ))
     .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod routing_condition_tests {
+    use super::*;
+
+    /// The planners use `events_routed` only for a condition written as its own.
+    #[test]
+    fn routings_are_read_with_the_routing_index_condition() {
+        assert_eq!(EventKind::Routed.as_str(), "routed");
+        let query = events::table.filter(IsRouting).select(events::id);
+        let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
+        assert!(sql.contains("`kind` = 'routed'"), "{sql}");
+        for backend in ["sqlite", "postgres"] {
+            let path =
+                format!("{}/migrations/{backend}/2026-12-01-000026_partial_indexes/up.sql", env!("CARGO_MANIFEST_DIR"));
+            let up = std::fs::read_to_string(path).unwrap_or_default();
+            assert!(up.contains("ON events (at) WHERE kind = 'routed'"), "{backend}: {up}");
+        }
+    }
 }
