@@ -40,12 +40,19 @@ pub struct SqliteBulkLoad {
     indexes: Vec<SchemaObject>,
     triggers: Vec<SchemaObject>,
     cache_size: i64,
+    synchronous: i64,
 }
 
 #[derive(Debug, QueryableByName)]
 struct CacheSize {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     cache_size: i64,
+}
+
+#[derive(Debug, QueryableByName)]
+struct Synchronous {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    synchronous: i64,
 }
 
 fn quoted(name: &str) -> String {
@@ -55,9 +62,13 @@ fn quoted(name: &str) -> String {
 /// Takes the secondary indexes of the large tables and their triggers (full-text index, change
 /// count) off, and
 /// gives this connection a page cache that holds the tables being filled (256 MiB).
+///
+/// Nothing a load writes is acknowledged before it ends, so its commits skip the flush to disk
+/// (`synchronous = OFF`); `finish_sqlite` flushes everything at once before the load reports.
 pub fn start_sqlite(conn: &mut DbConnection) -> QueryResult<SqliteBulkLoad> {
     let CacheSize { cache_size } = diesel::sql_query("PRAGMA cache_size").get_result(conn)?;
-    conn.batch_execute("PRAGMA cache_size = -262144")?;
+    let Synchronous { synchronous } = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
+    conn.batch_execute("PRAGMA cache_size = -262144; PRAGMA synchronous = OFF")?;
     let tables = large_tables_sql();
     // Automatic indexes (primary keys, UNIQUE) have no SQL and stay.
     let indexes: Vec<SchemaObject> = diesel::sql_query(format!(
@@ -81,11 +92,11 @@ pub fn start_sqlite(conn: &mut DbConnection) -> QueryResult<SqliteBulkLoad> {
         }
         Ok(())
     })?;
-    Ok(SqliteBulkLoad { indexes, triggers, cache_size })
+    Ok(SqliteBulkLoad { indexes, triggers, cache_size, synchronous })
 }
 
 /// Builds the indexes, fills the full-text index from the search text, and puts its triggers
-/// back, in one transaction.
+/// back, in one transaction; then writes the whole load out to disk.
 pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryResult<()> {
     super::write_transaction(conn, |conn| -> QueryResult<()> {
         for object in &load.indexes {
@@ -106,7 +117,12 @@ pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryRes
         conn.batch_execute("UPDATE data_generation SET n = n + 1")?;
         Ok(())
     })?;
-    conn.batch_execute(&format!("PRAGMA cache_size = {}", load.cache_size))
+    // Back to flushing commits, a checkpoint flushes the write-ahead log and then the database
+    // file, with every page the load wrote to either, and empties the log.
+    conn.batch_execute(&format!(
+        "PRAGMA cache_size = {}; PRAGMA synchronous = {}; PRAGMA wal_checkpoint(TRUNCATE);",
+        load.cache_size, load.synchronous
+    ))
 }
 
 /// An index or a constraint of a PostgreSQL table, with the SQL that makes it again.
