@@ -413,7 +413,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
     let mut answers: std::collections::HashMap<(usize, usize), Vec<Answered>> = Default::default();
     let mut deflected = 0usize;
     let mut deflection_sql = String::new();
-    // One batch's statements, and how many requests they file.
+    // The statements writing the rows made since the last batch, which start anew.
     let batch_of = |requests: &mut String, events: &mut String, deflections: &mut String| -> String {
         let mut batch = format!(
             "INSERT INTO requests (id, title, description, category_id, service_id, urgency, state, requester_id, owner_id, \
