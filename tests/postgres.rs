@@ -196,10 +196,11 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     let ids: Vec<RequestId> = (0..30).map(|n| file(&mut conn, n)).collect();
     let engineer = Actor { id: gina, role: Role::Engineer };
     // The first request is a duplicate of a later one: links must survive the copy.
-    store::apply(&mut conn, ids[0], 1, engineer, Action::Duplicate { of: ids[29], note: None }, now)
+    let setup = goalkeeper::db::team::current(&mut conn).expect("setup");
+    store::apply(&mut conn, &setup, ids[0], 1, engineer, Action::Duplicate { of: ids[29], note: None }, now)
         .expect("duplicate");
     let resolution = Note::parse("Restarted the flux capacitor.").expect("note");
-    store::apply(&mut conn, ids[1], 1, engineer, Action::Resolve { note: resolution }, now).expect("resolve");
+    store::apply(&mut conn, &setup, ids[1], 1, engineer, Action::Resolve { note: resolution }, now).expect("resolve");
     // A good answer that solved someone's problem before they filed it.
     goalkeeper::db::knowledge::mark_good_answer(&mut conn, ids[1], engineer, true, now).expect("good answer");
     let deflection = goalkeeper::db::knowledge::NewDeflection {
@@ -304,7 +305,9 @@ fn copy_moves_a_sqlite_history_to_postgres() {
     assert_eq!(texts(&mut pg), texts(&mut sqlite));
     // Written after the copy, a resolution is found by the triggers' search text.
     let warp = Note::parse("Recalibrated the warp coil.").expect("note");
-    store::apply(&mut pg, ids[3], 1, engineer, Action::Resolve { note: warp }, now).expect("resolve on the target");
+    let setup = goalkeeper::db::team::current(&mut pg).expect("setup");
+    store::apply(&mut pg, &setup, ids[3], 1, engineer, Action::Resolve { note: warp }, now)
+        .expect("resolve on the target");
     let found = goalkeeper::db::search::search(
         &mut pg,
         "warp coil",

@@ -102,7 +102,8 @@ fn play(conn: &mut DbConnection, world: &mut World, steps: &[Step]) {
                 let of = world.requests[other % world.requests.len()];
                 let current = store::get(conn, request).expect("read").expect("request");
                 let act = action(*code, Actor { id: other_person.0, role: other_person.1 }, of);
-                match store::apply(conn, request, current.version, Actor { id, role }, act, world.now) {
+                let setup = goalkeeper::db::team::current(conn).expect("setup");
+                match store::apply(conn, &setup, request, current.version, Actor { id, role }, act, world.now) {
                     Ok(_) | Err(store::ApplyError::Triage(_)) | Err(store::ApplyError::NotFound) => {}
                     Err(other) => panic!("unexpected failure: {other:?}"),
                 }

@@ -7,7 +7,7 @@ use crate::db::notify::{self as store, Channel, Delivery, NewDelivery};
 use crate::db::team::TeamSetup;
 use crate::db::{DbConnection, users, write_transaction};
 use crate::domain::notify::{Happened, Topic, channel_topic, notices};
-use crate::domain::{Actor, EventKind, Tier, UserId};
+use crate::domain::{EventKind, Tier, UserId};
 use chrono::{DateTime, Duration, Utc};
 
 /// Attempts before a delivery is kept as failed.
@@ -50,25 +50,21 @@ fn message_id() -> String {
     format!("msg_{}", crate::auth::random_token(24))
 }
 
-/// Writes the deliveries an event causes, in the caller's transaction: e-mail to each person
-/// the rules name, and a message to each channel that hears the event's topic.
+/// Writes the deliveries a triage action's event causes, in the caller's transaction: e-mail to
+/// each person the rules name, and a message to each channel that hears the event's topic. (A
+/// filing's news, which depends on the service's tier and who keeps goal, is `record_filed`'s.)
 pub fn record(
     conn: &mut DbConnection,
     ctx: &Context,
+    setup: &TeamSetup,
     request: &Request,
     kind: EventKind,
-    actor: Actor,
     target: Option<UserId>,
     note: Option<&str>,
 ) -> Result<(), Error> {
-    // Only a new request's news depends on its tier and on who keeps goal: the rota is read for
-    // filing alone, not for every triage action.
-    let setup = ctx.memo.team_setup(conn)?;
-    let filed = kind == EventKind::Filed;
-    let critical = filed && is_critical(&setup, request);
-    let goalkeeper = if filed { setup.goalkeeper_at(ctx.now) } else { None };
-    let happened = Happened { kind, actor, target, request: request.facts(), critical, goalkeeper };
-    tell(conn, ctx, &setup, request, &happened, note)
+    let happened =
+        Happened { kind, actor: ctx.actor, target, request: request.facts(), critical: false, goalkeeper: None };
+    tell(conn, ctx, setup, request, &happened, note)
 }
 
 /// Writes a new request's news. Filing has just read the tier of its service and who keeps

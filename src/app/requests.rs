@@ -305,20 +305,23 @@ pub fn act(
             _ => None,
         };
         let reopening = matches!(action, Action::Reopen { .. });
-        let request = store::apply(conn, id, seen_version, ctx.actor, action, ctx.now).map_err(|e| match e {
-            ApplyError::NotFound => Error::NotFound,
-            ApplyError::Conflict(conflict) => Error::Conflict(conflict),
-            ApplyError::Triage(TriageError::NotAllowed(code)) => Error::Forbidden { code },
-            ApplyError::Triage(TriageError::Invalid { field, code }) => Error::invalid(code, field),
-            ApplyError::Db(e) => Error::Db(e),
-        })?;
+        // Read once for the action (who keeps goal) and for its news (people, channels).
+        let setup = ctx.memo.team_setup(conn)?;
+        let request =
+            store::apply(conn, &setup, id, seen_version, ctx.actor, action, ctx.now).map_err(|e| match e {
+                ApplyError::NotFound => Error::NotFound,
+                ApplyError::Conflict(conflict) => Error::Conflict(conflict),
+                ApplyError::Triage(TriageError::NotAllowed(code)) => Error::Forbidden { code },
+                ApplyError::Triage(TriageError::Invalid { field, code }) => Error::invalid(code, field),
+                ApplyError::Db(e) => Error::Db(e),
+            })?;
         if reopening {
             // The resolution did not hold, so a good-answer mark on it goes too.
             crate::db::knowledge::clear_good_answer(conn, id)?;
         }
         // Whoever should hear of it is told: written here, sent by the delivery worker.
         if let Some(event) = store::last_event(conn, id)? {
-            super::notify::record(conn, ctx, &request, event.kind, ctx.actor, event.target, event.note.as_deref())?;
+            super::notify::record(conn, ctx, &setup, &request, event.kind, event.target, event.note.as_deref())?;
         }
         if let Some(to) = routed_to {
             let engineers = users::engineers(conn)?;

@@ -391,9 +391,11 @@ pub fn edit(
 }
 
 /// Applies a triage action to the version of the request the actor saw: the state change and
-/// its event in one transaction, or nothing at all.
+/// its event in one transaction, or nothing at all. `setup` is the team's as this transaction
+/// sees it (it names the goalkeeper the event records).
 pub fn apply(
     conn: &mut DbConnection,
+    setup: &TeamSetup,
     id: RequestId,
     seen_version: i32,
     actor: Actor,
@@ -420,7 +422,7 @@ pub fn apply(
         }
         let change = triage::decide(&facts, actor, action, now)?;
         let new_version = seen_version + 1;
-        let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
+        let goalkeeper = setup.goalkeeper_at(now).map(|g| g.0);
         let updated =
             diesel::update(requests::table.filter(requests::id.eq(id.0)).filter(requests::version.eq(seen_version)))
                 .set((
