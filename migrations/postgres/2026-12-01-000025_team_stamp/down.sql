@@ -1,12 +1,3 @@
-DO $$
-DECLARE
-    setup_table TEXT;
-BEGIN
-    FOREACH setup_table IN ARRAY ARRAY['categories', 'services', 'rotation_versions', 'rotation_overrides',
-                                       'users', 'channels', 'muted_topics'] LOOP
-        EXECUTE format('DROP TRIGGER %I ON %I', setup_table || '_team_restamp', setup_table);
-    END LOOP;
-END;
-$$;
-DROP FUNCTION team_restamp();
+-- The seven triggers that call the function go with it.
+DROP FUNCTION team_restamp() CASCADE;
 DROP TABLE team_stamp;
