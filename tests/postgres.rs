@@ -233,7 +233,8 @@ fn copy_moves_a_sqlite_history_to_postgres() {
         internal: false,
         content: &screenshot,
     };
-    let attachment = goalkeeper::db::attachments::add(&mut conn, ids[2], engineer, &shot, now).expect("attach");
+    let setup = goalkeeper::db::team::current(&mut conn).expect("setup");
+    let attachment = goalkeeper::db::attachments::add(&mut conn, &setup, ids[2], engineer, &shot, now).expect("attach");
     drop(conn);
 
     let run = |args: &[&str]| Command::new(BINARY).args(args).output().expect("goalkeeper copy");

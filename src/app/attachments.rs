@@ -89,6 +89,7 @@ pub fn attach(
     write_transaction(conn, |conn| {
         super::requests::readable(conn, ctx.actor, request)?;
         let mut used = store::usage(conn, request)?;
+        let setup = ctx.memo.team_setup(conn)?;
         let mut stored = Vec::with_capacity(uploads.len());
         for upload in uploads {
             let size = u64::try_from(upload.content.len()).unwrap_or(u64::MAX);
@@ -100,7 +101,7 @@ pub fn attach(
                 internal: upload.internal,
                 content: &upload.content,
             };
-            let id = store::add(conn, request, ctx.actor, &file, ctx.now)?;
+            let id = store::add(conn, &setup, request, ctx.actor, &file, ctx.now)?;
             let size = i64::try_from(size).unwrap_or(i64::MAX);
             stored.push(Attachment {
                 id,
@@ -162,7 +163,8 @@ pub fn delete(conn: &mut DbConnection, ctx: &Context, id: i64) -> Result<Request
         if attachment.uploader != ctx.actor.id && !ctx.actor.role.is_engineer() {
             return Err(Error::Forbidden { code: "not_yours" });
         }
-        store::delete(conn, &attachment, ctx.actor, ctx.now)?;
+        let setup = ctx.memo.team_setup(conn)?;
+        store::delete(conn, &setup, &attachment, ctx.actor, ctx.now)?;
         Ok(attachment.request)
     })
 }

@@ -113,7 +113,7 @@ fn tell(
     if let (Some(text), EventKind::Commented | EventKind::Noted) = (note, kind) {
         let handles = crate::domain::notify::mentioned_handles(text);
         if !handles.is_empty() {
-            for engineer in users::engineers(conn)? {
+            for engineer in setup.engineers() {
                 let named = handles.contains(&crate::domain::notify::handle_of(&engineer.email));
                 if named && engineer.id != actor.id && !told.iter().any(|n| n.to == engineer.id) {
                     told.push(crate::domain::notify::Notice { to: engineer.id, topic: Topic::Mentioned });

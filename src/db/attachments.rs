@@ -3,6 +3,7 @@
 use super::DbConnection;
 use super::models::{naive, utc};
 use super::schema::attachments;
+use super::team::TeamSetup;
 use crate::domain::{Actor, EventKind, RequestId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -85,6 +86,7 @@ pub struct NewFile<'a> {
 /// caller's transaction.
 pub fn add(
     conn: &mut DbConnection,
+    setup: &TeamSetup,
     request: RequestId,
     actor: Actor,
     file: &NewFile<'_>,
@@ -108,12 +110,18 @@ pub fn add(
     } else {
         (EventKind::Attached, file.file_name.to_owned())
     };
-    super::requests::record_side_event(conn, request, actor, kind, &note, now)?;
+    super::requests::record_side_event(conn, setup, request, actor, kind, &note, now)?;
     Ok(id)
 }
 
 /// Empties a file and records who removed it, in the caller's transaction.
-pub fn delete(conn: &mut DbConnection, attachment: &Attachment, actor: Actor, now: DateTime<Utc>) -> QueryResult<()> {
+pub fn delete(
+    conn: &mut DbConnection,
+    setup: &TeamSetup,
+    attachment: &Attachment,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(attachments::table.find(attachment.id))
         .set((
             attachments::deleted_at.eq(naive(now)),
@@ -126,7 +134,7 @@ pub fn delete(conn: &mut DbConnection, attachment: &Attachment, actor: Actor, no
     } else {
         (EventKind::Detached, attachment.file_name.clone())
     };
-    super::requests::record_side_event(conn, attachment.request, actor, kind, &note, now)?;
+    super::requests::record_side_event(conn, setup, attachment.request, actor, kind, &note, now)?;
     Ok(())
 }
 

@@ -275,9 +275,11 @@ fn record_event(conn: &mut DbConnection, event: &NewEventRow<'_>) -> QueryResult
 }
 
 /// Records an event that changes no state (a file attached or removed) on the request as it is
-/// now, in the caller's transaction; the version moves on so open pages learn of it.
+/// now, in the caller's transaction; the version moves on so open pages learn of it. The event
+/// records who keeps goal by `setup`'s rota.
 pub fn record_side_event(
     conn: &mut DbConnection,
+    setup: &TeamSetup,
     id: RequestId,
     actor: Actor,
     kind: EventKind,
@@ -289,7 +291,7 @@ pub fn record_side_event(
     diesel::update(requests::table.find(id.0))
         .set((requests::version.eq(version), requests::updated_at.eq(naive(now))))
         .execute(conn)?;
-    let goalkeeper = super::rotation::goalkeeper_at(conn, now)?.map(|g| g.0);
+    let goalkeeper = setup.goalkeeper_at(now).map(|g| g.0);
     record_event(conn, &same_state_event(&request, actor, kind, note, version, goalkeeper, now))
 }
 

@@ -60,6 +60,14 @@ impl TeamSetup {
         self.people.get(&id)
     }
 
+    /// The engineers and admins who are not disabled, in name order (as `users::engineers`).
+    pub fn engineers(&self) -> Vec<&User> {
+        let mut engineers: Vec<&User> =
+            self.people.values().map(|(person, _)| person).filter(|p| p.role.is_engineer() && !p.disabled).collect();
+        engineers.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.0.cmp(&b.id.0)));
+        engineers
+    }
+
     /// A service's tier, archived or not.
     pub fn service_tier(&self, id: ServiceId) -> Option<Tier> {
         self.services.get(&id.0).map(|(tier, _)| *tier)

@@ -174,6 +174,14 @@ backend_test! {
         gina.act(id, "comment", &[("note", "Thanks @gina and @sam.")]).await;
         assert_eq!(app.count(&format!("{mentioned} AND medium = 'inbox'")), 2);
         assert_eq!(app.count("deliveries WHERE topic = 'mentioned'") , app.count(&mentioned), "nobody else");
+        // Who can be named is the team as it is now: an engineer added since is told, one
+        // disabled since is not, and a requester's handle names nobody.
+        let tom = app.create_user("tom@example.com", "Tom", Role::Engineer);
+        app.execute(&format!("UPDATE users SET disabled = true WHERE id = {}", sam_id.0));
+        gina.act(id, "note", &[("note", "@tom @sam @rita any idea?")]).await;
+        assert_eq!(app.count(&format!("deliveries WHERE recipient_id = {} AND topic = 'mentioned' AND medium = 'inbox'", tom.0)), 1);
+        assert_eq!(app.count(&format!("{mentioned} AND medium = 'inbox'")), 2, "a disabled engineer is not told");
+        assert_eq!(app.count("deliveries WHERE topic = 'mentioned' AND medium = 'inbox'"), 3, "the requester is not told");
     }
 }
 
