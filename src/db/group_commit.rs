@@ -258,4 +258,58 @@ mod tests {
         assert!(committer.submit(insert("next")).blocking_recv().expect("answer").is_ok());
         assert_eq!(notes(&pool), ["first", "next"]);
     }
+
+    /// Writes that keep the committer busy: each takes a moment (as a filing at a million
+    /// requests does), and `senders` threads keep eight each waiting until `stop`.
+    fn storm(
+        committer: &Arc<GroupCommit>,
+        senders: usize,
+        stop: &Arc<std::sync::atomic::AtomicBool>,
+    ) -> Vec<std::thread::JoinHandle<()>> {
+        (0..senders)
+            .map(|sender| {
+                let (committer, stop) = (committer.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut n = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let answers: Vec<_> = (0..8)
+                            .map(|_| {
+                                n += 1;
+                                let text = format!("storm {sender} {n}");
+                                committer.submit(move |conn: &mut DbConnection| {
+                                    std::thread::sleep(std::time::Duration::from_millis(1));
+                                    conn.batch_execute(&format!("INSERT INTO notes (text) VALUES ('{text}')"))
+                                })
+                            })
+                            .collect();
+                        answers.into_iter().for_each(|answer| assert!(matches!(answer.blocking_recv(), Ok(Ok(())))));
+                    }
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_write_outside_the_committer_gets_its_turn_while_batches_follow_each_other() {
+        let (_dir, pool) = pool();
+        let committer = Arc::new(GroupCommit::start(pool.clone()).expect("committer"));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let senders = storm(&committer, 3, &stop);
+        let commits = || committer.counts.commits.load(Ordering::Relaxed);
+        while commits() < 5 {
+            std::thread::yield_now();
+        }
+        let before = commits();
+        let mut conn = pool.get().expect("connection");
+        // SQLite alone would make this writer poll for its lock, and miss the moments between
+        // batches until its busy timeout failed it.
+        let outside =
+            write_transaction(&mut conn, |conn| conn.batch_execute("INSERT INTO notes (text) VALUES ('outside')"));
+        let waited_for = commits() - before;
+        stop.store(true, Ordering::Relaxed);
+        senders.into_iter().for_each(|sender| sender.join().expect("sender"));
+        assert!(outside.is_ok(), "{outside:?}");
+        assert!(waited_for <= 3, "the outside write waited for {waited_for} commits");
+        assert!(notes(&pool).contains(&"outside".to_owned()));
+    }
 }

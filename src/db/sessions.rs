@@ -77,15 +77,17 @@ pub fn insert(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::id.eq(key),
-            sessions::user_id.eq(user_id),
-            sessions::state.eq(state),
-            sessions::created_at.eq(naive(now)),
-            sessions::expires_at.eq(naive(expires_at)),
-        ))
-        .execute(conn)?;
+    write_transaction(conn, |conn| {
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id.eq(key),
+                sessions::user_id.eq(user_id),
+                sessions::state.eq(state),
+                sessions::created_at.eq(naive(now)),
+                sessions::expires_at.eq(naive(expires_at)),
+            ))
+            .execute(conn)
+    })?;
     Ok(())
 }
 
@@ -97,19 +99,25 @@ pub fn update(
     state: &str,
     expires_at: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let changed = diesel::update(sessions::table.find(key))
-        .set((sessions::user_id.eq(user_id), sessions::state.eq(state), sessions::expires_at.eq(naive(expires_at))))
-        .execute(conn)?;
+    let changed = write_transaction(conn, |conn| {
+        diesel::update(sessions::table.find(key))
+            .set((sessions::user_id.eq(user_id), sessions::state.eq(state), sessions::expires_at.eq(naive(expires_at))))
+            .execute(conn)
+    })?;
     Ok(changed > 0)
 }
 
+/// Pushes a session's idle expiry forward. Like every write of a page view, in a write
+/// transaction: it takes its turn with the other writers (see `write_transaction`).
 pub fn touch(conn: &mut DbConnection, key: &str, expires_at: DateTime<Utc>) -> QueryResult<()> {
-    diesel::update(sessions::table.find(key)).set(sessions::expires_at.eq(naive(expires_at))).execute(conn)?;
+    write_transaction(conn, |conn| {
+        diesel::update(sessions::table.find(key)).set(sessions::expires_at.eq(naive(expires_at))).execute(conn)
+    })?;
     Ok(())
 }
 
 pub fn delete(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
-    diesel::delete(sessions::table.find(key)).execute(conn)?;
+    write_transaction(conn, |conn| diesel::delete(sessions::table.find(key)).execute(conn))?;
     Ok(())
 }
 

@@ -172,8 +172,11 @@ pub fn authenticate(conn: &mut DbConnection, token: &str, now: DateTime<Utc>) ->
     }))
 }
 
-/// Notes when a token was last used (at most once a minute per token, so reads stay reads).
+/// Notes when a token was last used (at most once a minute per token, so reads stay reads), in
+/// a write transaction that takes its turn with the other writers (see `write_transaction`).
 pub fn touch(conn: &mut DbConnection, token_id: i64, now: DateTime<Utc>) -> QueryResult<()> {
-    diesel::update(api_tokens::table.find(token_id)).set(api_tokens::last_used_at.eq(naive(now))).execute(conn)?;
+    write_transaction(conn, |conn| {
+        diesel::update(api_tokens::table.find(token_id)).set(api_tokens::last_used_at.eq(naive(now))).execute(conn)
+    })?;
     Ok(())
 }
