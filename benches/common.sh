@@ -3,7 +3,10 @@
 
 work=$(mktemp -d)
 pids=()
-trap 'for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+# A stopped server drains for a moment while still listening: waiting for it keeps the next
+# script from finding its port taken (and measuring the old server).
+trap 'for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 export GOALKEEPER_LOG=warn
 hz=$(getconf CLK_TCK)
 
@@ -35,6 +38,8 @@ database_for() { # name
 
 # Starts BINARY serving URL on PORT and waits for it; its pid goes to pid_NAME.
 serve() { # name binary port url
+  # Whoever answers must be this server, not another one still draining on the port.
+  if curl -s -o /dev/null "http://127.0.0.1:$3/healthz"; then echo "port $3 is taken" >&2; return 1; fi
   GOALKEEPER_DATABASE_URL="$4" "$2" serve --bind "127.0.0.1:$3" >/dev/null 2>&1 &
   pids+=($!)
   eval "pid_$1=$!"
