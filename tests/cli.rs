@@ -274,6 +274,14 @@ struct SchemaObject {
     sql: Option<String>,
 }
 
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]
+struct FtsSetting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    k: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    v: i64,
+}
+
 #[derive(diesel::QueryableByName)]
 struct Found {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -307,6 +315,21 @@ fn a_seeded_database_has_the_migrated_schema_and_a_live_full_text_index() {
         .expect("schema")
     };
     assert_eq!(schema(&mut conn), schema(&mut fresh));
+    // The load rebuilt the full-text index with FTS5's own merge settings and put the migrated
+    // ones back.
+    let merging = |conn: &mut SqliteConnection| -> Vec<FtsSetting> {
+        diesel::sql_query(
+            "SELECT k, CAST(v AS INTEGER) AS v FROM request_fts_config WHERE k IN ('automerge', 'crisismerge') ORDER BY k",
+        )
+        .load(conn)
+        .expect("settings")
+    };
+    let migrated = merging(&mut fresh);
+    assert_eq!(
+        migrated.iter().map(|s| (s.k.as_str(), s.v)).collect::<Vec<_>>(),
+        [("automerge", 16), ("crisismerge", 64)]
+    );
+    assert_eq!(merging(&mut conn), migrated);
 
     let search = |conn: &mut SqliteConnection, word: &str| -> Vec<i64> {
         diesel::sql_query(format!(

@@ -110,13 +110,25 @@ pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryRes
         // next writes soon reach them: at a million requests the 12th and the ~290th filing
         // after a seed each merged most of the index (4 and 10 s, the filings waiting behind
         // them failing at the busy timeout). `optimize` merges them into one segment above the
-        // levels day-to-day writes fill; it costs ~8 s here, once.
+        // levels day-to-day writes fill; it costs ~8 s here, once. The rebuild merges with
+        // FTS5's defaults (migration `000027` merges less often): with fewer merges its
+        // segments would all stay on the lowest level, and `optimize` would put the merged one
+        // just above it, where day-to-day writes reach it again.
+        let merging = fts_merging(conn)?;
         conn.batch_execute(
-            "INSERT INTO request_fts (request_fts, rank) VALUES ('hashsize', 67108864); \
+            "INSERT INTO request_fts (request_fts, rank) VALUES ('automerge', 4); \
+             INSERT INTO request_fts (request_fts, rank) VALUES ('crisismerge', 16); \
+             INSERT INTO request_fts (request_fts, rank) VALUES ('hashsize', 67108864); \
              INSERT INTO request_fts (request_fts) VALUES ('rebuild'); \
              INSERT INTO request_fts (request_fts) VALUES ('optimize'); \
              INSERT INTO request_fts (request_fts, rank) VALUES ('hashsize', 1048576);",
         )?;
+        for (setting, value) in merging {
+            diesel::sql_query("INSERT INTO request_fts (request_fts, rank) VALUES (?, ?)")
+                .bind::<diesel::sql_types::Text, _>(setting)
+                .bind::<diesel::sql_types::BigInt, _>(value)
+                .execute(conn)?;
+        }
         for object in &load.triggers {
             conn.batch_execute(&object.sql)?;
         }
@@ -130,6 +142,24 @@ pub fn finish_sqlite(conn: &mut DbConnection, load: &SqliteBulkLoad) -> QueryRes
         "PRAGMA cache_size = {}; PRAGMA synchronous = {}; PRAGMA wal_checkpoint(TRUNCATE);",
         load.cache_size, load.synchronous
     ))
+}
+
+#[derive(Debug, QueryableByName)]
+struct FtsSetting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    k: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    v: i64,
+}
+
+/// The full-text index's merge settings that differ from FTS5's defaults (its config table holds
+/// only those that were set).
+fn fts_merging(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    let set: Vec<FtsSetting> = diesel::sql_query(
+        "SELECT k, CAST(v AS INTEGER) AS v FROM request_fts_config WHERE k IN ('automerge', 'crisismerge')",
+    )
+    .load(conn)?;
+    Ok(set.into_iter().map(|s| (s.k, s.v)).collect())
 }
 
 /// An index or a constraint of a PostgreSQL table, with the SQL that makes it again.
