@@ -220,34 +220,10 @@ pub fn record_routing_advice(
     })
 }
 
-/// `events.kind = 'routed'`, the kind written into the SQL as a constant: the planners use the
-/// index of routings (`events_routed`), whose condition is this same comparison, only for a
-/// condition they can see (a bound value would be compared with SQLite's statistics, and
-/// PostgreSQL's generic plan cannot prove it).
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-struct IsRouting;
-
-impl diesel::expression::Expression for IsRouting {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl diesel::expression::AppearsOnTable<events::table> for IsRouting {}
-
-impl diesel::expression::SelectableExpression<events::table> for IsRouting {}
-
-impl diesel::expression::ValidGrouping<()> for IsRouting {
-    type IsAggregate = diesel::expression::is_aggregate::No;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for IsRouting
-where
-    events::kind: diesel::query_builder::QueryFragment<DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        events::kind.walk_ast(out.reborrow())?;
-        out.push_sql(" = 'routed'");
-        Ok(())
-    }
+/// `events.kind = 'routed'`, the kind written into the SQL as a constant (see `one_of`): the
+/// condition of the index of routings (`events_routed`).
+fn is_routing() -> super::one_of::OneOf<events::kind> {
+    super::one_of::OneOf::new(events::kind, [EventKind::Routed.as_str()])
 }
 
 /// Every routing in `[from, to)`: when, and to whom.
@@ -257,7 +233,7 @@ pub fn routings(
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<(DateTime<Utc>, UserId)>> {
     let rows: Vec<(chrono::NaiveDateTime, Option<i64>)> = events::table
-        .filter(IsRouting)
+        .filter(is_routing())
         .filter(events::at.ge(naive(from)))
         .filter(events::at.lt(naive(to)))
         .select((events::at, events::target_id))
@@ -432,7 +408,7 @@ mod routing_condition_tests {
     #[test]
     fn routings_are_read_with_the_routing_index_condition() {
         assert_eq!(EventKind::Routed.as_str(), "routed");
-        let query = events::table.filter(IsRouting).select(events::id);
+        let query = events::table.filter(is_routing()).select(events::id);
         let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
         assert!(sql.contains("`kind` = 'routed'"), "{sql}");
         for backend in ["sqlite", "postgres"] {

@@ -12,6 +12,7 @@ pub mod memo;
 pub mod metrics;
 pub mod models;
 pub mod notify;
+mod one_of;
 pub mod requests;
 pub mod rotation;
 pub mod schema;

@@ -570,68 +570,12 @@ type BoxedRequests<'a> = requests::BoxedQuery<'a, <DbConnection as diesel::Conne
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
-/// `state` is one of `states`, written into the SQL as a list of text constants (the states are
-/// our own fixed words, never input). Bound values would make SQLite plan the statement again on
-/// every run (it compares them with its statistics) or not prepare it at all (diesel's `eq_any`),
-/// and with constants the planner can use the index of open requests, whose condition is this
-/// same list (`requests_open_queue`), for `State::OPEN`.
+/// `state` is one of `states`, written into the SQL as text constants (see `one_of`); for
+/// `State::OPEN` the condition is that of the index of open requests (`requests_open_queue`).
 pub(crate) fn state_in(
     states: &[State],
 ) -> Box<dyn BoxableExpression<requests::table, Backend, SqlType = diesel::sql_types::Bool>> {
-    Box::new(StateIn::of(states))
-}
-
-#[derive(Debug, Clone)]
-struct StateIn {
-    states: Vec<&'static str>,
-}
-
-impl StateIn {
-    fn of(states: &[State]) -> StateIn {
-        StateIn { states: states.iter().map(|s| s.as_str()).collect() }
-    }
-}
-
-impl diesel::expression::Expression for StateIn {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl diesel::expression::AppearsOnTable<requests::table> for StateIn {}
-
-impl diesel::expression::SelectableExpression<requests::table> for StateIn {}
-
-impl diesel::expression::ValidGrouping<()> for StateIn {
-    type IsAggregate = diesel::expression::is_aggregate::No;
-}
-
-impl diesel::query_builder::QueryId for StateIn {
-    type QueryId = ();
-    // The text differs with the states: the statement cache keys it by its text.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for StateIn
-where
-    requests::state: diesel::query_builder::QueryFragment<DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        if self.states.is_empty() {
-            out.push_sql("1 = 0");
-            return Ok(());
-        }
-        requests::state.walk_ast(out.reborrow())?;
-        out.push_sql(" IN (");
-        for (i, state) in self.states.iter().enumerate() {
-            if i > 0 {
-                out.push_sql(", ");
-            }
-            out.push_sql("'");
-            out.push_sql(&state.replace('\'', "''"));
-            out.push_sql("'");
-        }
-        out.push_sql(")");
-        Ok(())
-    }
+    Box::new(super::one_of::OneOf::new(requests::state, states.iter().map(|s| s.as_str())))
 }
 
 fn filtered(filter: &QueueFilter) -> BoxedRequests<'static> {
@@ -886,7 +830,8 @@ mod state_condition_tests {
     /// The planner uses `requests_open_queue` only for a condition written as its own.
     #[test]
     fn the_open_states_are_written_as_the_open_queue_index_condition() {
-        let query = requests::table.filter(StateIn::of(State::OPEN)).select(requests::id);
+        let open = crate::db::one_of::OneOf::new(requests::state, State::OPEN.iter().map(|s| s.as_str()));
+        let query = requests::table.filter(open).select(requests::id);
         let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string();
         let condition = "IN ('new', 'in_progress', 'waiting')";
         assert!(sql.contains(&format!("`state` {condition}")), "{sql}");
