@@ -321,6 +321,16 @@ fn step(
     events.push(SeedEvent { kind, at, actor, from: Some(from), to, owner, target, related: None, note });
 }
 
+/// `by` takes the new request at `at`.
+fn take(events: &mut Vec<SeedEvent>, at: DateTime<Utc>, by: i64) {
+    step(events, EventKind::Taken, at, by, State::New, State::InProgress, Some(by), None, None);
+}
+
+/// `by`, who owns the request, resolves it at `at` with `answer`.
+fn resolve(events: &mut Vec<SeedEvent>, at: DateTime<Utc>, by: i64, answer: &str) {
+    step(events, EventKind::Resolved, at, by, State::InProgress, State::Resolved, Some(by), None, Some(answer));
+}
+
 /// Fills an empty database. Returns a summary for the person who ran it.
 pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: DateTime<Utc>) -> anyhow::Result<String> {
     if users::count(conn)? > 0 {
@@ -520,29 +530,9 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                         last.related = Some(rng.random_range(1..id));
                     }
                 } else if roll < 45 {
-                    step(
-                        &mut events,
-                        EventKind::Taken,
-                        respond_at,
-                        gk,
-                        State::New,
-                        State::InProgress,
-                        Some(gk),
-                        None,
-                        None,
-                    );
+                    take(&mut events, respond_at, gk);
                     let done = work(&mut rng, respond_at, 6);
-                    step(
-                        &mut events,
-                        EventKind::Resolved,
-                        done,
-                        gk,
-                        State::InProgress,
-                        State::Resolved,
-                        Some(gk),
-                        None,
-                        Some(&answer),
-                    );
+                    resolve(&mut events, done, gk, &answer);
                 } else if roll < 53 {
                     step(
                         &mut events,
@@ -568,17 +558,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                         Some("Production, since this morning."),
                     );
                     let done = work(&mut rng, replied, 8);
-                    step(
-                        &mut events,
-                        EventKind::Resolved,
-                        done,
-                        gk,
-                        State::InProgress,
-                        State::Resolved,
-                        Some(gk),
-                        None,
-                        Some(&answer),
-                    );
+                    resolve(&mut events, done, gk, &answer);
                 } else if roll < 88 {
                     let expert = expert_for(category, &mut rng, gk);
                     step(
@@ -593,29 +573,9 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                         None,
                     );
                     let done = work(&mut rng, respond_at, 30);
-                    step(
-                        &mut events,
-                        EventKind::Resolved,
-                        done,
-                        expert,
-                        State::InProgress,
-                        State::Resolved,
-                        Some(expert),
-                        None,
-                        Some(&answer),
-                    );
+                    resolve(&mut events, done, expert, &answer);
                 } else {
-                    step(
-                        &mut events,
-                        EventKind::Taken,
-                        respond_at,
-                        gk,
-                        State::New,
-                        State::InProgress,
-                        Some(gk),
-                        None,
-                        None,
-                    );
+                    take(&mut events, respond_at, gk);
                     let mate = expert_for(category, &mut rng, gk);
                     let asked = respond_at + Duration::minutes(rng.random_range(5..120));
                     step(
@@ -630,17 +590,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                         Some("Have you seen this before?"),
                     );
                     let done = work(&mut rng, asked, 10);
-                    step(
-                        &mut events,
-                        EventKind::Resolved,
-                        done,
-                        gk,
-                        State::InProgress,
-                        State::Resolved,
-                        Some(gk),
-                        None,
-                        Some(&answer),
-                    );
+                    resolve(&mut events, done, gk, &answer);
                 }
                 if events.last().is_some_and(|e| e.kind == EventKind::Resolved) && rng.random_bool(0.03) {
                     let closer = events.last().map(|e| e.actor).unwrap_or(gk);
@@ -658,17 +608,7 @@ pub fn run(conn: &mut DbConnection, requests: Option<usize>, seed: u64, now: Dat
                         None,
                         Some("Still happening."),
                     );
-                    step(
-                        &mut events,
-                        EventKind::Resolved,
-                        done,
-                        closer,
-                        State::InProgress,
-                        State::Resolved,
-                        Some(closer),
-                        None,
-                        Some(&answer),
-                    );
+                    resolve(&mut events, done, closer, &answer);
                 }
                 // Some requesters say thanks on the closed request: a comment, which closes nothing.
                 if let Some(closed) =
