@@ -239,23 +239,33 @@ pub fn latest_event(conn: &mut DbConnection) -> QueryResult<i64> {
     Ok(events::table.select(diesel::dsl::max(events::id)).first::<Option<i64>>(conn)?.unwrap_or(0))
 }
 
-/// Notes that `user` has the request open now.
+/// Notes that `user` has the request open now, in a write transaction: an open request page
+/// checks in every few seconds, and takes its turn with the other writers (see
+/// `write_transaction`) rather than wait out the busy timeout behind a storm of filings.
 pub fn touch_presence(conn: &mut DbConnection, user: i64, request: i64, now: DateTime<Utc>) -> QueryResult<()> {
     use super::schema::presence;
-    let mine = presence::table.filter(presence::user_id.eq(user)).filter(presence::request_id.eq(request));
-    if diesel::update(mine).set(presence::seen_at.eq(naive(now))).execute(conn)? > 0 {
-        return Ok(());
-    }
-    let inserted = diesel::insert_into(presence::table)
-        .values((presence::user_id.eq(user), presence::request_id.eq(request), presence::seen_at.eq(naive(now))))
-        .execute(conn);
-    match inserted {
-        // The same person's other tab got there first: it is recorded either way.
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) | Ok(_) => {
-            Ok(())
+    write_transaction(conn, |conn| {
+        let mine = presence::table.filter(presence::user_id.eq(user)).filter(presence::request_id.eq(request));
+        if diesel::update(mine).set(presence::seen_at.eq(naive(now))).execute(conn)? > 0 {
+            return Ok(());
         }
-        Err(e) => Err(e),
-    }
+        // In a savepoint of its own: on PostgreSQL a failed statement would end the transaction.
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(presence::table)
+                .values((
+                    presence::user_id.eq(user),
+                    presence::request_id.eq(request),
+                    presence::seen_at.eq(naive(now)),
+                ))
+                .execute(conn)
+        });
+        match inserted {
+            // The same person's other tab got there first: it is recorded either way.
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+            | Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        }
+    })
 }
 
 /// Who else had the request open since `since`.
